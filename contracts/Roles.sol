@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title Role identifiers shared by every FTZ Chain contract
+/// @dev keccak256 of the role's name, as OpenZeppelin's AccessControl does.
+library Roles {
+    bytes32 internal constant ZONE_NODE = keccak256("ZONE_NODE");
+    bytes32 internal constant CUSTOMS = keccak256("CUSTOMS");
+    bytes32 internal constant COURT = keccak256("COURT");
+    bytes32 internal constant FINANCIER = keccak256("FINANCIER");
+    bytes32 internal constant AUDITOR = keccak256("AUDITOR");
+
+    function isKnown(bytes32 role) internal pure returns (bool) {
+        return role == ZONE_NODE || role == CUSTOMS || role == COURT || role == FINANCIER
+            || role == AUDITOR;
+    }
+}

@@ -1,0 +1,212 @@
+"""The transaction client: checked connection, local nonces, EIP-1559 fees, receipts, reverts."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ftzchain.errors import ChainIdMismatch, ContractRevert, TransactionError
+from ftzchain.reverts import RevertDecoder, revert_data_from_rpc
+from ftzchain.rpc import JsonRpc, RpcError
+from ftzchain.signing import Signer
+
+log = logging.getLogger(__name__)
+
+_GAS_HEADROOM = 1.2
+_DEFAULT_TIP = 1_000_000_000  # 1 gwei, when the node has no eth_maxPriorityFeePerGas
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The parts of a receipt callers use."""
+
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    gas_used: int
+    status: int
+    logs: list[dict[str, Any]]
+    contract_address: str | None
+
+
+class ChainClient:
+    """A JSON-RPC connection to one chain whose id has been checked."""
+
+    def __init__(
+        self,
+        rpc_url: str,
+        decoder: RevertDecoder,
+        expected_chain_id: int | None = None,
+        tx_timeout: float = 120.0,
+    ) -> None:
+        self.rpc = JsonRpc(rpc_url)
+        self.decoder = decoder
+        self.tx_timeout = tx_timeout
+        self.chain_id = int(self.rpc.call("eth_chainId"), 16)
+        if expected_chain_id is not None and self.chain_id != expected_chain_id:
+            self.rpc.close()
+            raise ChainIdMismatch(
+                f"{rpc_url} serves chain {self.chain_id}, not the configured {expected_chain_id}:"
+                " point FTZ_RPC_URL at the right node or fix FTZ_CHAIN_ID"
+            )
+
+    def close(self) -> None:
+        self.rpc.close()
+
+    def genesis_hash(self) -> str:
+        return str(self.rpc.call("eth_getBlockByNumber", ["0x0", False])["hash"])
+
+    def block_number(self) -> int:
+        return int(self.rpc.call("eth_blockNumber"), 16)
+
+    def get_code(self, address: str) -> bytes:
+        return bytes.fromhex(str(self.rpc.call("eth_getCode", [address, "latest"]))[2:])
+
+    def call(self, to: str, data: bytes, block: str = "latest", sender: str | None = None) -> bytes:
+        """eth_call; a revert raises the decoded :class:`ContractRevert`."""
+        tx: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
+        if sender:
+            tx["from"] = sender
+        try:
+            return bytes.fromhex(str(self.rpc.call("eth_call", [tx, block]))[2:])
+        except RpcError as exc:
+            raise self._revert_or_raise(exc) from exc
+
+    def fees(self) -> tuple[int, int]:
+        """(maxFeePerGas, maxPriorityFeePerGas): twice the base fee plus the tip."""
+        latest = self.rpc.call("eth_getBlockByNumber", ["latest", False])
+        base = int(latest.get("baseFeePerGas") or "0x0", 16)
+        try:
+            tip = int(self.rpc.call("eth_maxPriorityFeePerGas"), 16)
+        except RpcError:
+            tip = _DEFAULT_TIP
+        return 2 * base + tip, tip
+
+    def _revert_or_raise(self, exc: RpcError, tx_hash: str | None = None) -> Exception:
+        data = revert_data_from_rpc(exc.data)
+        if data is not None:
+            return self.decoder.decode(data, tx_hash)
+        if "revert" in exc.rpc_message.lower():
+            return ContractRevert(None, {}, b"", tx_hash)
+        return exc
+
+    def estimate_gas(self, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
+        tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(value)}
+        if to is not None:
+            tx["to"] = to
+        try:
+            return int(self.rpc.call("eth_estimateGas", [tx]), 16)
+        except RpcError as exc:
+            raise self._revert_or_raise(exc) from exc
+
+    def wait_for_receipt(self, tx_hash: str, timeout: float | None = None) -> Receipt:
+        """Poll for the receipt (backing off from 20 ms to 500 ms) until mined or timed out."""
+        deadline = time.monotonic() + (timeout or self.tx_timeout)
+        delay = 0.02
+        while True:
+            raw = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+            if raw is not None:
+                return _receipt(raw)
+            if time.monotonic() > deadline:
+                raise TransactionError(
+                    f"transaction {tx_hash} was not mined within {timeout or self.tx_timeout:.0f}s:"
+                    " is the node mining? check `ftz devnet status` or the node's log"
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.5)
+
+
+class TxSender:
+    """Sends transactions for one key, with a local nonce counter seeded once and guarded."""
+
+    def __init__(self, client: ChainClient, signer: Signer) -> None:
+        self.client = client
+        self.signer = signer
+        self._lock = threading.Lock()
+        self._nonce: int | None = None
+
+    @property
+    def address(self) -> str:
+        return self.signer.address
+
+    def resync_nonce(self) -> int:
+        with self._lock:
+            self._nonce = int(
+                self.client.rpc.call("eth_getTransactionCount", [self.address, "pending"]), 16
+            )
+            return self._nonce
+
+    def _take_nonce(self) -> int:
+        with self._lock:
+            if self._nonce is None:
+                self._nonce = int(
+                    self.client.rpc.call("eth_getTransactionCount", [self.address, "pending"]), 16
+                )
+            nonce = self._nonce
+            self._nonce += 1
+            return nonce
+
+    def send(self, to: str | None, data: bytes, gas: int | None = None, value: int = 0) -> str:
+        """Estimate (a revert raises here, decoded), sign and send; returns the tx hash."""
+        if gas is None:
+            gas = int(self.client.estimate_gas(self.address, to, data, value) * _GAS_HEADROOM)
+        max_fee, tip = self.client.fees()
+        for attempt in range(2):
+            nonce = self._take_nonce()
+            tx: dict[str, Any] = {
+                "type": 2,
+                "chainId": self.client.chain_id,
+                "nonce": nonce,
+                "gas": gas,
+                "maxFeePerGas": max_fee,
+                "maxPriorityFeePerGas": tip,
+                "value": value,
+                "data": data,
+            }
+            if to is not None:
+                tx["to"] = to
+            raw = self.signer.sign_transaction(tx)
+            try:
+                return str(self.client.rpc.call("eth_sendRawTransaction", ["0x" + raw.hex()]))
+            except RpcError as exc:
+                message = exc.rpc_message.lower()
+                if attempt == 0 and ("nonce too low" in message or "nonce too high" in message):
+                    log.warning("nonce %d refused (%s); resyncing from the node", nonce, message)
+                    self.resync_nonce()
+                    continue
+                self.resync_nonce()
+                raise self.client._revert_or_raise(exc) from exc
+        raise TransactionError("unreachable")  # pragma: no cover
+
+    def transact(self, to: str | None, data: bytes, gas: int | None = None) -> Receipt:
+        """Send and wait; a mined-but-reverted transaction raises its decoded error."""
+        tx_hash = self.send(to, data, gas)
+        receipt = self.client.wait_for_receipt(tx_hash)
+        if receipt.status != 1:
+            self._raise_mined_revert(to, data, receipt)
+        return receipt
+
+    def _raise_mined_revert(self, to: str | None, data: bytes, receipt: Receipt) -> None:
+        """Replay the call at its block to recover the revert data."""
+        try:
+            if to is not None:
+                self.client.call(to, data, hex(receipt.block_number), sender=self.address)
+        except ContractRevert as exc:
+            exc.tx_hash = receipt.tx_hash
+            raise
+        raise TransactionError(f"transaction {receipt.tx_hash} reverted (status 0)")
+
+
+def _receipt(raw: dict[str, Any]) -> Receipt:
+    return Receipt(
+        tx_hash=str(raw["transactionHash"]),
+        block_number=int(raw["blockNumber"], 16),
+        block_hash=str(raw["blockHash"]),
+        gas_used=int(raw["gasUsed"], 16),
+        status=int(raw.get("status") or "0x1", 16),
+        logs=list(raw.get("logs") or []),
+        contract_address=raw.get("contractAddress"),
+    )

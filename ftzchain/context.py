@@ -1,0 +1,69 @@
+"""Wires settings → build → checked client → deployment → contract wrappers, lazily."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from ftzchain.abi import AbiCodec
+from ftzchain.client import ChainClient, TxSender
+from ftzchain.compile import Build, compile_contracts
+from ftzchain.deploy import Deployment, current_deployment
+from ftzchain.governance import GovernanceContract
+from ftzchain.ip import IpRegistryContract
+from ftzchain.reverts import RevertDecoder
+from ftzchain.settings import FtzSettings
+from ftzchain.signing import Keystore, LocalSigner, Signer
+
+
+class FtzContext:
+    """Everything a command needs, built on first use from one settings object."""
+
+    def __init__(self, settings: FtzSettings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def build(self) -> Build:
+        return compile_contracts(self.settings.project_root, self.settings.build_dir)
+
+    @cached_property
+    def client(self) -> ChainClient:
+        return ChainClient(
+            self.settings.rpc_url,
+            RevertDecoder(self.build.all_abi_entries()),
+            expected_chain_id=self.settings.chain_id,
+            tx_timeout=self.settings.tx_timeout,
+        )
+
+    @cached_property
+    def deployment(self) -> Deployment:
+        return current_deployment(self.client, self.settings.deployments_dir)
+
+    @cached_property
+    def governance(self) -> GovernanceContract:
+        return GovernanceContract(
+            self.client,
+            self.deployment.address("Governance"),
+            AbiCodec(self.build.get("Governance").abi),
+        )
+
+    @cached_property
+    def ip_registry(self) -> IpRegistryContract:
+        return IpRegistryContract(
+            self.client,
+            self.deployment.address("IpRegistry"),
+            AbiCodec(self.build.get("IpRegistry").abi),
+        )
+
+    @cached_property
+    def keystore(self) -> Keystore:
+        return Keystore(self.settings.keystore_dir)
+
+    def signer(self, name: str, password: str) -> LocalSigner:
+        return self.keystore.load(name, password)
+
+    def sender(self, signer: Signer) -> TxSender:
+        return TxSender(self.client, signer)
+
+    def close(self) -> None:
+        if "client" in self.__dict__:
+            self.client.close()

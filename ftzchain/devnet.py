@@ -1,0 +1,150 @@
+"""Local chain nodes (anvil, ganache 7) from the project's node_modules, London rules."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ftzchain.errors import NodeUnavailable, ToolchainError
+from ftzchain.rpc import JsonRpc
+
+log = logging.getLogger(__name__)
+
+NodeKind = Literal["anvil", "ganache"]
+
+# anvil's and ganache's well-known development mnemonic: public knowledge, devnet only.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_BALANCE_ETH = 1_000_000
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def node_command(
+    kind: NodeKind, project_root: Path, port: int, chain_id: int, block_time: float | None = None
+) -> list[str]:
+    binary = project_root / "node_modules" / ".bin" / kind
+    if not binary.exists():
+        raise ToolchainError(f"{binary} is missing: run `make install` (npm ci) first")
+    if kind == "anvil":
+        cmd = [
+            str(binary), "--host", "127.0.0.1", "--port", str(port),
+            "--chain-id", str(chain_id), "--hardfork", "london",
+            "--mnemonic", DEV_MNEMONIC, "--balance", str(DEV_BALANCE_ETH),
+            "--accounts", "10", "--silent",
+        ]
+        if block_time:
+            cmd += ["--block-time", str(block_time)]
+        return cmd
+    cmd = [
+        str(binary), "--server.host", "127.0.0.1", "--server.port", str(port),
+        "--chain.chainId", str(chain_id), "--chain.hardfork", "london",
+        "--wallet.mnemonic", DEV_MNEMONIC,
+        "--wallet.defaultBalance", str(DEV_BALANCE_ETH), "--wallet.totalAccounts", "10",
+        "--logging.quiet", "--miner.instamine", "eager",
+    ]
+    if block_time:
+        cmd += ["--miner.blockTime", str(block_time)]
+    return cmd
+
+
+def wait_until_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout: float = 60) -> None:
+    """Poll eth_chainId until the node answers, the process dies, or the timeout passes."""
+    deadline = time.monotonic() + timeout
+    with JsonRpc(url, timeout=2) as rpc:
+        while True:
+            if proc is not None and proc.poll() is not None:
+                raise NodeUnavailable(f"the node exited with code {proc.returncode} at start")
+            try:
+                rpc.call("eth_chainId")
+                return
+            except NodeUnavailable:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+
+@dataclass
+class LocalNode:
+    """A chain node process this program started."""
+
+    kind: NodeKind
+    url: str
+    chain_id: int
+    process: subprocess.Popen[bytes]
+
+    def stop(self, timeout: float = 10) -> None:
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def start_node(
+    kind: NodeKind,
+    project_root: Path,
+    *,
+    port: int | None = None,
+    chain_id: int = 31337,
+    block_time: float | None = None,
+    log_file: Path | None = None,
+    detach: bool = False,
+) -> LocalNode:
+    """Start a node and wait until it answers JSON-RPC."""
+    port = port or free_port()
+    cmd = node_command(kind, project_root, port, chain_id, block_time)
+    out = log_file.open("ab") if log_file else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=detach,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(url, proc)
+    except Exception:
+        proc.kill()
+        proc.wait()
+        raise
+    log.info("%s listening on %s (chain %d, pid %d)", kind, url, chain_id, proc.pid)
+    return LocalNode(kind=kind, url=url, chain_id=chain_id, process=proc)
+
+
+def stop_pid(pid: int, timeout: float = 10) -> bool:
+    """SIGTERM a detached node (then SIGKILL); False when it was not running."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return True
+
+
+def dev_private_key(index: int) -> bytes:
+    """The devnet's funded account ``index`` (from the public development mnemonic)."""
+    from eth_account import Account
+
+    Account.enable_unaudited_hdwallet_features()
+    account = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    return bytes(account.key)

@@ -1,0 +1,90 @@
+"""A small, fast JSON-RPC client (single calls and batches) over one keep-alive connection."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Any
+
+import httpx
+
+from ftzchain.errors import FtzError, NodeUnavailable
+
+
+class RpcError(FtzError):
+    """The node answered a JSON-RPC call with an error object."""
+
+    def __init__(self, method: str, code: int, message: str, data: Any = None) -> None:
+        self.method = method
+        self.code = code
+        self.rpc_message = message
+        self.data = data
+        super().__init__(f"{method}: {message} (code {code})")
+
+
+class JsonRpc:
+    """JSON-RPC 2.0 over HTTP. Thread-safe; one connection pool per instance."""
+
+    def __init__(self, url: str, timeout: float = 30.0) -> None:
+        self.url = url
+        self._http = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> JsonRpc:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _next_id(self) -> int:
+        with self._lock:
+            return next(self._ids)
+
+    def _post(self, payload: Any) -> Any:
+        try:
+            response = self._http.post(self.url, json=payload)
+        except httpx.TransportError as exc:
+            raise NodeUnavailable(
+                f"no chain node answers at {self.url} ({exc.__class__.__name__}): "
+                "start one with `ftz devnet up` or set FTZ_RPC_URL"
+            ) from exc
+        if response.status_code >= 400 and not response.content.startswith((b"{", b"[")):
+            raise NodeUnavailable(f"{self.url} answered HTTP {response.status_code}")
+        return response.json()
+
+    def call(self, method: str, params: list[Any] | None = None) -> Any:
+        """One call; raises :class:`RpcError` on an error answer."""
+        reply = self._post(
+            {"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": params or []}
+        )
+        return _result(method, reply)
+
+    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Many calls in one HTTP request; results in call order. The first error raises."""
+        if not calls:
+            return []
+        first = self._next_id()
+        payload = [
+            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": p}
+            for i, (m, p) in enumerate(calls)
+        ]
+        with self._lock:  # reserve the id range
+            self._ids = itertools.count(max(next(self._ids), first + len(calls)))
+        replies = self._post(payload)
+        if isinstance(replies, dict):  # a node that rejects batches answers with one error
+            return [_result(calls[0][0], replies)]
+        by_id = {r.get("id"): r for r in replies}
+        return [_result(m, by_id.get(first + i, {})) for i, (m, _) in enumerate(calls)]
+
+
+def _result(method: str, reply: dict[str, Any]) -> Any:
+    if "error" in reply:
+        err = reply["error"]
+        raise RpcError(method, int(err.get("code", 0)), str(err.get("message", "")), err.get("data"))
+    if "result" not in reply:
+        raise RpcError(method, 0, "no result in the node's answer")
+    return reply["result"]

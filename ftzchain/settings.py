@@ -1,0 +1,61 @@
+"""Settings of an FTZ Chain zone node: one class, read once from ``FTZ_*`` variables or ``.env``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FtzSettings(BaseSettings):
+    """Everything the CLI, indexer and API read from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="FTZ_", env_file=".env", extra="ignore")
+
+    project_root: Path = Field(
+        default=Path("."), description="Folder holding contracts/ and node_modules/"
+    )
+    state_dir: Path = Field(
+        default=Path(".ftz"), description="Keystores, deployment manifests, devnet files"
+    )
+    rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint")
+    chain_id: int | None = Field(
+        default=None, description="Expected chain id; the client refuses any other node"
+    )
+    database_url: str = Field(default="sqlite:///.ftz/ftz.db", description="SQLAlchemy URL")
+    keystore_password: SecretStr | None = Field(
+        default=None, description="Password of the keystores (prompted for when unset)"
+    )
+    sender: str | None = Field(
+        default=None, description="Keystore name of the zone-node key that submits transactions"
+    )
+    confirmations: int = Field(
+        default=0, ge=0, description="Blocks the indexer stays behind the head"
+    )
+    poll_interval: float = Field(default=1.0, gt=0, description="Indexer follow-mode poll (s)")
+    log_range: int = Field(default=1000, ge=1, description="Largest eth_getLogs block range")
+    tx_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a receipt")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    devnet_port: int = 8545
+    devnet_chain_id: int = 31337
+
+    @property
+    def keystore_dir(self) -> Path:
+        return self.state_dir / "keystore"
+
+    @property
+    def deployments_dir(self) -> Path:
+        return self.state_dir / "deployments"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.project_root / "build"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> FtzSettings:
+    """The process-wide settings, loaded on first use."""
+    return FtzSettings()
