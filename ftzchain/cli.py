@@ -1,0 +1,454 @@
+"""``ftz``: the zone node's command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from eth_utils import is_address, to_checksum_address
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from ftzchain import devnet as devnet_mod
+from ftzchain.context import FtzContext
+from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME, deploy as deploy_contracts
+from ftzchain.domain import WorkType, parse_hash32, role_id, sha256_file, zone_code, zone_id
+from ftzchain.errors import ConfigError, FtzError, InvalidInput
+from ftzchain.governance import Action
+from ftzchain.settings import FtzSettings, get_settings
+from ftzchain.signing import LocalSigner
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
+    "indexer and verification API. Settings come from FTZ_* variables (see README).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="Encrypted keystores (Web3 Secret Storage, scrypt).", no_args_is_help=True)
+devnet_app = typer.Typer(help="A local anvil chain (London rules) for development.", no_args_is_help=True)
+gov_app = typer.Typer(help="Steering-committee proposals: propose, approve, execute, list.", no_args_is_help=True)
+ip_app = typer.Typer(help="IP proof-of-existence records.", no_args_is_help=True)
+index_app = typer.Typer(help="Mirror chain events into SQL.")
+app.add_typer(keys_app, name="keys")
+app.add_typer(devnet_app, name="devnet")
+app.add_typer(gov_app, name="gov")
+app.add_typer(ip_app, name="ip")
+app.add_typer(index_app, name="index")
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False)],
+    )
+    for noisy in ("httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _settings() -> FtzSettings:
+    return get_settings()
+
+
+def _password(settings: FtzSettings, confirm: bool = False) -> str:
+    if settings.keystore_password is not None:
+        return settings.keystore_password.get_secret_value()
+    if not sys.stdin.isatty():
+        raise ConfigError("no keystore password: set FTZ_KEYSTORE_PASSWORD")
+    return str(typer.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm))
+
+
+def _sender_name(settings: FtzSettings, given: str | None) -> str:
+    name = given or settings.sender
+    if not name:
+        raise ConfigError("no sender key: pass --sender NAME or set FTZ_SENDER")
+    return name
+
+
+SenderOpt = Annotated[
+    str | None,
+    typer.Option("--sender", "-s", help="Keystore name of the key that signs the transaction "
+                 "(default: FTZ_SENDER)."),
+]
+
+
+# --- keys -----------------------------------------------------------------------------
+
+
+@keys_app.command("new")
+def keys_new(
+    name: Annotated[str, typer.Argument(help="Name of the new key (file NAME.json).")],
+    private_key: Annotated[
+        str | None,
+        typer.Option("--import-key", help="Import this hex private key instead of generating."),
+    ] = None,
+) -> None:
+    """Create (or import) a key and store it encrypted in the keystore folder."""
+    settings = _settings()
+    ctx = FtzContext(settings)
+    raw = bytes.fromhex(private_key.removeprefix("0x")) if private_key else None
+    entry = ctx.keystore.create(name, _password(settings, confirm=True), raw)
+    console.print(f"{entry.name}  {entry.address}  {entry.path}")
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the keystores: name and address (no password needed)."""
+    settings = _settings()
+    entries = FtzContext(settings).keystore.list()
+    if not entries:
+        err_console.print(f"no keys in {settings.keystore_dir}: create one with `ftz keys new NAME`")
+        return
+    for entry in entries:
+        console.print(f"{entry.name}\t{entry.address}")
+
+
+# --- devnet ---------------------------------------------------------------------------
+
+
+def _devnet_file(settings: FtzSettings) -> Path:
+    return settings.state_dir / "devnet.json"
+
+
+@devnet_app.command("up")
+def devnet_up(
+    port: Annotated[int | None, typer.Option(help="RPC port (default FTZ_DEVNET_PORT).")] = None,
+    block_time: Annotated[
+        float | None, typer.Option(help="Seconds per block (default: a block per transaction).")
+    ] = None,
+) -> None:
+    """Start anvil in the background (London hardfork, funded dev accounts)."""
+    settings = _settings()
+    state = _devnet_file(settings)
+    if state.exists():
+        info = json.loads(state.read_text())
+        try:
+            os.kill(int(info["pid"]), 0)
+            console.print(f"devnet already running: {info['url']} (pid {info['pid']})")
+            return
+        except ProcessLookupError:
+            state.unlink()
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    node = devnet_mod.start_node(
+        "anvil", settings.project_root, port=port or settings.devnet_port,
+        chain_id=settings.devnet_chain_id, block_time=block_time,
+        log_file=settings.state_dir / "anvil.log", detach=True,
+    )
+    state.write_text(json.dumps({"pid": node.process.pid, "url": node.url}))
+    console.print(f"devnet up: {node.url} (chain {node.chain_id}, pid {node.process.pid})")
+
+
+@devnet_app.command("down")
+def devnet_down() -> None:
+    """Stop the devnet started by `ftz devnet up`."""
+    state = _devnet_file(_settings())
+    if not state.exists():
+        console.print("no devnet running")
+        return
+    info = json.loads(state.read_text())
+    stopped = devnet_mod.stop_pid(int(info["pid"]))
+    state.unlink()
+    console.print("devnet stopped" if stopped else "devnet was not running")
+
+
+@devnet_app.command("status")
+def devnet_status() -> None:
+    """Say whether the devnet runs and at which block."""
+    settings = _settings()
+    state = _devnet_file(settings)
+    if not state.exists():
+        console.print("no devnet running (start one with `ftz devnet up`)")
+        raise typer.Exit(1)
+    info = json.loads(state.read_text())
+    from ftzchain.rpc import JsonRpc
+
+    with JsonRpc(info["url"], timeout=5) as rpc:
+        block = int(rpc.call("eth_blockNumber"), 16)
+    console.print(f"devnet {info['url']} pid {info['pid']} at block {block}")
+
+
+# --- deploy ---------------------------------------------------------------------------
+
+
+def _address(text: str) -> str:
+    if not is_address(text):
+        raise InvalidInput(f"not an address: {text!r} (expected 0x and 40 hex digits)")
+    return str(to_checksum_address(text))
+
+
+@app.command()
+def deploy(
+    member: Annotated[
+        list[str] | None,
+        typer.Option("--member", "-m", help="Committee member address (repeat; default: sender)."),
+    ] = None,
+    threshold: Annotated[int, typer.Option(help="Approvals needed (M of N).")] = 1,
+    lifetime: Annotated[
+        int, typer.Option(help="Seconds a proposal stays open.")
+    ] = DEFAULT_PROPOSAL_LIFETIME,
+    force: Annotated[bool, typer.Option(help="Deploy anew even if this build is live.")] = False,
+    sender: SenderOpt = None,
+) -> None:
+    """Compile and deploy Governance and IpRegistry; reuse a live deployment of the same build."""
+    settings = _settings()
+    ctx = FtzContext(settings)
+    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    members = [_address(m) for m in member] if member else [signer.address]
+    deployment, deployed = deploy_contracts(
+        ctx.client, ctx.sender(signer), ctx.build, settings.deployments_dir,
+        members, threshold, lifetime, force=force,
+    )
+    verb = "deployed" if deployed else "already deployed (same build, same chain)"
+    console.print(f"chain {deployment.chain_id}: {verb}")
+    for name, c in deployment.contracts.items():
+        console.print(f"  {name:<11} {c.address}  block {c.block_number}")
+
+
+# --- governance -----------------------------------------------------------------------
+
+ACTION_NAMES = {a.name.lower().replace("_", "-"): a for a in Action}
+
+
+@gov_app.command("propose")
+def gov_propose(
+    action: Annotated[str, typer.Argument(help="One of: " + ", ".join(ACTION_NAMES))],
+    zone: Annotated[str | None, typer.Option(help="Zone code, e.g. CN-SH.")] = None,
+    account: Annotated[str | None, typer.Option(help="Enterprise, role holder or member address.")] = None,
+    role: Annotated[str | None, typer.Option(help="zone_node, customs, court, financier, auditor.")] = None,
+    value: Annotated[int, typer.Option(help="New threshold (set-threshold).")] = 0,
+    sender: SenderOpt = None,
+) -> None:
+    """Propose a committee decision; your approval counts at once."""
+    kind = ACTION_NAMES.get(action.lower())
+    if kind is None:
+        raise InvalidInput(f"unknown action {action!r}: one of {', '.join(ACTION_NAMES)}")
+    fields: dict[str, object] = {"value": value}
+    if zone:
+        fields["zone_id"] = zone_id(zone)
+    if account:
+        fields["account"] = _address(account)
+    if role:
+        fields["role"] = role_id(role)
+    settings = _settings()
+    ctx = FtzContext(settings)
+    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    proposal_id = ctx.governance.propose(ctx.sender(signer), kind, **fields)  # type: ignore[arg-type]
+    console.print(f"proposal {proposal_id}: {ctx.governance.proposal(proposal_id).describe()}")
+
+
+@gov_app.command("approve")
+def gov_approve(proposal_id: int, sender: SenderOpt = None) -> None:
+    """Approve a proposal as a committee member."""
+    settings = _settings()
+    ctx = FtzContext(settings)
+    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    ctx.governance.approve(ctx.sender(signer), proposal_id)
+    p = ctx.governance.proposal(proposal_id)
+    console.print(f"proposal {proposal_id}: {p.approvals}/{ctx.governance.threshold()} approvals")
+
+
+@gov_app.command("execute")
+def gov_execute(proposal_id: int, sender: SenderOpt = None) -> None:
+    """Execute a proposal that reached the threshold."""
+    settings = _settings()
+    ctx = FtzContext(settings)
+    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    ctx.governance.execute(ctx.sender(signer), proposal_id)
+    console.print(f"proposal {proposal_id} executed: {ctx.governance.proposal(proposal_id).describe()}")
+
+
+@gov_app.command("list")
+def gov_list() -> None:
+    """List proposals with their approvals and state."""
+    ctx = FtzContext(_settings())
+    gov = ctx.governance
+    threshold = gov.threshold()
+    table = Table("id", "action", "approvals", "state", "expires (UTC)")
+    now = time.time()
+    for p in gov.proposals():
+        state = "executed" if p.executed else ("expired" if now > p.expires_at else "open")
+        expires = time.strftime("%Y-%m-%d %H:%M", time.gmtime(p.expires_at))
+        table.add_row(str(p.proposal_id), p.describe(), f"{p.approvals}/{threshold}", state, expires)
+    console.print(table)
+
+
+# --- ip -------------------------------------------------------------------------------
+
+
+@ip_app.command("register")
+def ip_register(
+    file: Annotated[Path, typer.Argument(help="The work; only its SHA-256 goes on chain.")],
+    enterprise: Annotated[str, typer.Option(help="Keystore name of the owning enterprise's key.")],
+    zone: Annotated[
+        str | None, typer.Option(help="Zone code (default: the enterprise's bound zone).")
+    ] = None,
+    work_type: Annotated[str, typer.Option(help="patent, trademark, copyright, design, "
+                                           "trade_secret or unspecified.")] = "unspecified",
+    title: Annotated[str | None, typer.Option(help="Title; only its SHA-256 goes on chain.")] = None,
+    sender: SenderOpt = None,
+) -> None:
+    """Sign a registration as the enterprise (EIP-712) and submit it as the zone node."""
+    try:
+        kind = WorkType[work_type.upper()]
+    except KeyError as exc:
+        raise InvalidInput(f"unknown work type {work_type!r}") from exc
+    content_hash = sha256_file(file)
+    settings = _settings()
+    ctx = FtzContext(settings)
+    password = _password(settings)
+    owner = ctx.signer(enterprise, password)
+    zone_node = ctx.signer(_sender_name(settings, sender), password)
+    zid = zone_id(zone) if zone else ctx.governance.enterprise_zone(owner.address)
+    if not any(zid):
+        raise ConfigError(f"enterprise {owner.address} is bound to no zone: pass --zone or bind it")
+    import hashlib
+
+    title_hash = hashlib.sha256(title.encode()).digest() if title else b"\0" * 32
+    signed = ctx.ip_registry.sign(owner, content_hash, zid, work_type=int(kind), title_hash=title_hash)
+    receipt = ctx.ip_registry.register(ctx.sender(zone_node), signed)
+    console.print(
+        f"registered 0x{content_hash.hex()} for {owner.address} in {zone_code(zid)}: "
+        f"tx {receipt.tx_hash} block {receipt.block_number}"
+    )
+
+
+@ip_app.command("verify")
+def ip_verify(
+    file: Annotated[Path, typer.Argument(help="The work to check (hashed locally).")],
+) -> None:
+    """Say whether a work is registered on chain, when and by whom (asks the node directly)."""
+    content_hash = sha256_file(file)
+    ctx = FtzContext(_settings())
+    record = ctx.ip_registry.record(content_hash)
+    if record is None:
+        console.print(f"0x{content_hash.hex()}: NOT registered")
+        raise typer.Exit(1)
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(record.registered_at))
+    console.print(
+        f"0x{content_hash.hex()}: registered {when} by {record.owner} "
+        f"({WorkType(record.work_type).name.lower()})"
+    )
+
+
+@ip_app.command("show")
+def ip_show(sha256: Annotated[str, typer.Argument(help="SHA-256 of the work (64 hex digits).")]) -> None:
+    """Show the on-chain record of a content hash."""
+    content_hash = parse_hash32(sha256)
+    record = FtzContext(_settings()).ip_registry.record(content_hash)
+    if record is None:
+        console.print(f"0x{content_hash.hex()}: NOT registered")
+        raise typer.Exit(1)
+    console.print(json.dumps({
+        "content_hash": "0x" + content_hash.hex(), "owner": record.owner,
+        "registered_at": record.registered_at, "work_type": WorkType(record.work_type).name.lower(),
+    }, indent=2))
+
+
+# --- index & serve --------------------------------------------------------------------
+
+
+@index_app.callback(invoke_without_command=True)
+def index(
+    typer_ctx: typer.Context,
+    from_block: Annotated[int | None, typer.Option(help="Start here (default: deployment block or cursor).")] = None,
+    to_block: Annotated[int | None, typer.Option(help="Stop after this block.")] = None,
+    follow: Annotated[bool, typer.Option(help="Keep following the head after catching up.")] = False,
+) -> None:
+    """Index chain events into SQL up to the head (and keep following with --follow)."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from indexer.runner import Progress as IndexProgress
+    from indexer.service import build_indexer
+
+    settings = _settings()
+    ctx = FtzContext(settings)
+    indexer = build_indexer(ctx)
+    if from_block is not None:
+        indexer.start_block = from_block
+    cursor = indexer.cursor()
+    target = indexer.target() if to_block is None else to_block
+    started = time.monotonic()
+    with Progress(
+        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(), console=err_console, transient=True,
+    ) as bar:
+        task = bar.add_task("blocks", total=max(target - cursor.block_number, 0), rate="")
+        base = cursor.block_number
+
+        def show(p: IndexProgress) -> None:
+            rate = p.events / max(time.monotonic() - started, 1e-6)
+            bar.update(task, completed=p.block - base, total=max(p.target - base, 1),
+                       rate=f"{p.events} events, {rate:,.0f}/s")
+
+        cursor = indexer.sync(to_block=to_block, on_progress=show)
+    console.print(f"indexed chain {cursor.chain_id} up to block {cursor.block_number}")
+    if follow and to_block is None:
+        logging.getLogger(__name__).info("following the head every %.1fs", settings.poll_interval)
+        indexer.follow(settings.poll_interval)
+
+
+@index_app.command("status")
+def index_status() -> None:
+    """Show the indexed block per chain and how far behind the node it is."""
+    from indexer.db import make_engine
+    from indexer.sink import SqlSink
+
+    settings = _settings()
+    ctx = FtzContext(settings)
+    cursor = SqlSink(make_engine(settings.database_url)).read_cursor(ctx.client.chain_id)
+    if cursor is None:
+        console.print(f"chain {ctx.client.chain_id} not indexed yet: run `ftz index`")
+        raise typer.Exit(1)
+    head = ctx.client.block_number()
+    console.print(
+        f"chain {cursor.chain_id}: indexed block {cursor.block_number} ({cursor.block_hash}), "
+        f"head {head}, lag {head - cursor.block_number}"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default FTZ_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default FTZ_API_PORT).")] = None,
+) -> None:
+    """Serve the verification API and portal with uvicorn."""
+    import uvicorn
+
+    from api.app import create_app
+    from indexer.db import migrate
+
+    settings = _settings()
+    migrate(settings.database_url)
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
+                log_level="info")
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr and a non-zero exit."""
+    try:
+        app()
+    except FtzError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Pure decoders: one JSON-RPC log → one typed record. No I/O, no web3 contract objects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from eth_abi import decode as abi_decode
+from eth_utils import keccak
+
+from ftzchain.domain import role_name, zone_code
+
+GOVERNANCE_ACTIONS = (
+    "admit_zone", "suspend_zone", "reinstate_zone", "bind_enterprise", "unbind_enterprise",
+    "grant_role", "revoke_role", "add_member", "remove_member", "set_threshold",
+)
+
+
+@dataclass(frozen=True)
+class LogPosition:
+    """The natural key of a log and the block it is in."""
+
+    chain_id: int
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    log_index: int
+    contract: str
+
+
+@dataclass(frozen=True)
+class IpRegistered:
+    pos: LogPosition
+    content_hash: str
+    zone: str
+    owner: str
+    work_type: int
+    title_hash: str
+    submitter: str
+    nonce: int
+    registered_at: datetime
+
+
+@dataclass(frozen=True)
+class GovernanceEvent:
+    pos: LogPosition
+    event: str
+    proposal_id: int | None = None
+    action: str | None = None
+    account: str | None = None
+    zone: str | None = None
+    role: str | None = None
+    value: int | None = None
+    expires_at: datetime | None = None
+
+
+Record = IpRegistered | GovernanceEvent
+RawLog = dict[str, object]
+
+
+class UnknownEvent(ValueError):
+    """The log's first topic is not an event the indexer knows."""
+
+
+def _topic(signature: str) -> str:
+    return "0x" + keccak(text=signature).hex()
+
+
+def _h(raw: bytes) -> str:
+    return "0x" + raw.hex()
+
+
+def _addr_topic(topic: str) -> str:
+    return "0x" + topic[-40:].lower()
+
+
+def _b32_topic(topic: str) -> bytes:
+    return bytes.fromhex(topic[2:])
+
+
+def _time(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def position(log: RawLog, chain_id: int) -> LogPosition:
+    return LogPosition(
+        chain_id=chain_id,
+        block_number=int(str(log["blockNumber"]), 16),
+        block_hash=str(log["blockHash"]).lower(),
+        tx_hash=str(log["transactionHash"]).lower(),
+        log_index=int(str(log["logIndex"]), 16),
+        contract=str(log["address"]).lower(),
+    )
+
+
+def _data(log: RawLog) -> bytes:
+    return bytes.fromhex(str(log["data"])[2:])
+
+
+def _topics(log: RawLog) -> list[str]:
+    topics = log["topics"]
+    assert isinstance(topics, list)
+    return [str(t).lower() for t in topics]
+
+
+def _ip_registered(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    work_type, title_hash, submitter, nonce, registered_at = abi_decode(
+        ["uint8", "bytes32", "address", "uint256", "uint64"], _data(log)
+    )
+    return IpRegistered(
+        pos=pos,
+        content_hash=t[1],
+        zone=zone_code(_b32_topic(t[2])),
+        owner=_addr_topic(t[3]),
+        work_type=work_type,
+        title_hash=_h(title_hash),
+        submitter=submitter.lower(),
+        nonce=nonce,
+        registered_at=_time(registered_at),
+    )
+
+
+def _proposal_created(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    action, role, account, zone, value, expires_at = abi_decode(
+        ["uint8", "bytes32", "address", "bytes32", "uint256", "uint64"], _data(log)
+    )
+    return GovernanceEvent(
+        pos=pos,
+        event="ProposalCreated",
+        proposal_id=int(t[1], 16),
+        action=GOVERNANCE_ACTIONS[action] if action < len(GOVERNANCE_ACTIONS) else str(action),
+        account=_addr_topic(t[2]),  # the proposer
+        zone=zone_code(zone) if any(zone) else None,
+        role=role_name(role) if any(role) else None,
+        value=value,
+        expires_at=_time(expires_at),
+    )
+
+
+def _proposal_vote(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        t = _topics(log)
+        return GovernanceEvent(
+            pos=pos, event=name, proposal_id=int(t[1], 16), account=_addr_topic(t[2])
+        )
+
+    return decode
+
+
+def _zone_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        return GovernanceEvent(pos=pos, event=name, zone=zone_code(_b32_topic(_topics(log)[1])))
+
+    return decode
+
+
+def _enterprise_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        t = _topics(log)
+        return GovernanceEvent(
+            pos=pos, event=name, account=_addr_topic(t[1]), zone=zone_code(_b32_topic(t[2]))
+        )
+
+    return decode
+
+
+def _role_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        t = _topics(log)
+        return GovernanceEvent(
+            pos=pos,
+            event=name,
+            role=role_name(_b32_topic(t[1])),
+            account=_addr_topic(t[2]),
+            zone=zone_code(_b32_topic(t[3])),
+        )
+
+    return decode
+
+
+def _member_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        return GovernanceEvent(pos=pos, event=name, account=_addr_topic(_topics(log)[1]))
+
+    return decode
+
+
+def _threshold_changed(log: RawLog, pos: LogPosition) -> Record:
+    _old, new = abi_decode(["uint256", "uint256"], _data(log))
+    return GovernanceEvent(pos=pos, event="ThresholdChanged", value=new)
+
+
+# Event signature → decoder. tests/indexer/test_decode.py checks these against the compiled ABI.
+EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
+    "IpRegistered(bytes32,bytes32,address,uint8,bytes32,address,uint256,uint64)": _ip_registered,
+    "ProposalCreated(uint256,address,uint8,bytes32,address,bytes32,uint256,uint64)": (
+        _proposal_created
+    ),
+    "ProposalApproved(uint256,address)": _proposal_vote("ProposalApproved"),
+    "ProposalExecuted(uint256,address)": _proposal_vote("ProposalExecuted"),
+    "ZoneAdmitted(bytes32)": _zone_event("ZoneAdmitted"),
+    "ZoneSuspended(bytes32)": _zone_event("ZoneSuspended"),
+    "ZoneReinstated(bytes32)": _zone_event("ZoneReinstated"),
+    "EnterpriseBound(address,bytes32)": _enterprise_event("EnterpriseBound"),
+    "EnterpriseUnbound(address,bytes32)": _enterprise_event("EnterpriseUnbound"),
+    "RoleGranted(bytes32,address,bytes32)": _role_event("RoleGranted"),
+    "RoleRevoked(bytes32,address,bytes32)": _role_event("RoleRevoked"),
+    "MemberAdded(address)": _member_event("MemberAdded"),
+    "MemberRemoved(address)": _member_event("MemberRemoved"),
+    "ThresholdChanged(uint256,uint256)": _threshold_changed,
+}
+DECODERS: dict[str, Callable[[RawLog, LogPosition], Record]] = {
+    _topic(sig): fn for sig, fn in EVENT_SIGNATURES.items()
+}
+TOPICS: list[str] = sorted(DECODERS)
+
+
+def decode_log(log: RawLog, chain_id: int) -> Record:
+    """Decode one log; raises :class:`UnknownEvent` for a topic we do not index."""
+    topics = _topics(log)
+    decoder = DECODERS.get(topics[0]) if topics else None
+    if decoder is None:
+        raise UnknownEvent(topics[0] if topics else "anonymous log")
+    return decoder(log, position(log, chain_id))

@@ -1,0 +1,77 @@
+"""SQL tables the indexer writes (it is their only writer; the API imports them to read).
+
+Hashes and addresses are stored as lowercase ``0x`` hex text, zone ids as their readable code,
+so rows read the same on SQLite and PostgreSQL. Every event row carries its natural key
+``(chain_id, tx_hash, log_index)``, unique, so replaying any block range inserts nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class ChainCursor(SQLModel, table=True):
+    """How far the indexer got on one chain; written in the same transaction as the rows."""
+
+    __tablename__ = "chain_cursor"
+
+    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
+    genesis_hash: str = Field(max_length=66)
+    start_block: int = Field(sa_type=BigInteger)
+    block_number: int = Field(sa_type=BigInteger)
+    block_hash: str = Field(max_length=66)
+    updated_at: datetime
+
+
+class EventRowBase(SQLModel):
+    """Where a log came from: the natural key plus its block."""
+
+    chain_id: int = Field(sa_type=BigInteger)
+    block_number: int = Field(sa_type=BigInteger, index=True)
+    block_hash: str = Field(max_length=66)
+    block_time: datetime
+    tx_hash: str = Field(max_length=66)
+    log_index: int
+    contract: str = Field(max_length=42)
+
+
+class IpRegistrationRow(EventRowBase, table=True):
+    """One ``IpRegistered`` event."""
+
+    __tablename__ = "ip_registration"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_ip_registration_log"),
+        Index("ix_ip_registration_content_hash", "chain_id", "content_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_hash: str = Field(max_length=66)
+    zone: str = Field(max_length=66)
+    owner: str = Field(max_length=42, index=True)
+    work_type: int
+    title_hash: str = Field(max_length=66)
+    submitter: str = Field(max_length=42)
+    nonce: int = Field(sa_column=Column(Numeric(78, 0), nullable=False))
+    registered_at: datetime
+
+
+class GovernanceEventRow(EventRowBase, table=True):
+    """One governance event; the columns its kind does not use are null."""
+
+    __tablename__ = "governance_event"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_governance_event_log"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=40, index=True)
+    proposal_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    action: str | None = Field(default=None, max_length=40)
+    account: str | None = Field(default=None, max_length=42)
+    zone: str | None = Field(default=None, max_length=66)
+    role: str | None = Field(default=None, max_length=66)
+    value: int | None = Field(default=None, sa_column=Column(Numeric(78, 0), nullable=True))
+    expires_at: datetime | None = None

@@ -1,0 +1,32 @@
+"""Builds an :class:`Indexer` from settings and the deployment manifest."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from ftzchain.context import FtzContext
+from indexer.db import make_engine, migrate
+from indexer.decode import TOPICS
+from indexer.runner import Indexer
+from indexer.sink import SqlSink
+from indexer.source import RpcSource
+
+
+def build_indexer(ctx: FtzContext, engine: Engine | None = None) -> Indexer:
+    settings = ctx.settings
+    if engine is None:
+        migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+    deployment = ctx.deployment
+    source = RpcSource(
+        ctx.client.rpc, [c.address for c in deployment.contracts.values()], TOPICS
+    )
+    return Indexer(
+        source,
+        SqlSink(engine),
+        chain_id=deployment.chain_id,
+        genesis_hash=deployment.genesis_hash,
+        start_block=deployment.start_block,
+        confirmations=settings.confirmations,
+        max_range=settings.log_range,
+    )

@@ -1,0 +1,157 @@
+"""The FTZ Chain demo: a local chain, contracts, governance, one IP record, indexer and API.
+
+Run through `make demo`. Everything lives under .ftz/demo and is started afresh each run; Ctrl-C
+stops the chain, the indexer and the API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from ftzchain.context import FtzContext
+from ftzchain.deploy import deploy
+from ftzchain.devnet import dev_private_key, free_port, start_node
+from ftzchain.domain import WorkType, role_id, sha256_file, zone_id
+from ftzchain.governance import Action
+from ftzchain.settings import FtzSettings
+from ftzchain.signing import LocalSigner
+
+log = logging.getLogger("demo")
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / ".ftz" / "demo"
+PASSWORD = "demo-password"  # demo keystores only
+SAMPLE = ROOT / "scripts" / "demo-data" / "sample-work.md"
+
+
+def _port_free(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--api-port", type=int, default=8000, help="API/portal port (default 8000)")
+    parser.add_argument("--chain-port", type=int, default=8545, help="anvil port (default 8545)")
+    parser.add_argument("--no-serve", action="store_true", help="set up, index once, and exit")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="demo: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    shutil.rmtree(STATE, ignore_errors=True)
+    STATE.mkdir(parents=True)
+    chain_port = args.chain_port if _port_free(args.chain_port) else free_port()
+    api_port = args.api_port if _port_free(args.api_port) else free_port()
+
+    node = start_node("anvil", ROOT, port=chain_port, log_file=STATE / "anvil.log")
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        settings = FtzSettings(
+            project_root=ROOT, state_dir=STATE, rpc_url=node.url,
+            database_url=f"sqlite:///{STATE / 'ftz.db'}", chain_id=node.chain_id,
+            api_port=api_port,
+        )
+        ctx = FtzContext(settings)
+        faucet = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
+
+        names = ["committee-1", "committee-2", "committee-3", "shanghai-node", "anhui-node",
+                 "lingang-auto-parts"]
+        log.info("creating encrypted keystores in %s", settings.keystore_dir)
+        keys = {}
+        for name in names:
+            entry = ctx.keystore.create(name, PASSWORD)
+            keys[name] = ctx.keystore.load(entry.name, PASSWORD)
+        for name in names[:5]:  # the enterprise signs only; it needs no gas
+            faucet.send(keys[name].address, b"", gas=21_000, value=10**20)
+        senders = {name: ctx.sender(keys[name]) for name in names[:5]}
+
+        committee = [senders[n] for n in names[:3]]
+        deployment, _ = deploy(ctx.client, committee[0], ctx.build, settings.deployments_dir,
+                               [s.address for s in committee], threshold=2)
+        log.info("deployed Governance %s and IpRegistry %s",
+                 deployment.address("Governance"), deployment.address("IpRegistry"))
+
+        gov = ctx.governance
+        voters = committee[:2]  # 2 of 3
+        shanghai, anhui = zone_id("CN-SH"), zone_id("CN-AH")
+        for zone in (shanghai, anhui):
+            gov.decide(voters, Action.ADMIT_ZONE, zone_id=zone)
+        gov.decide(voters, Action.GRANT_ROLE, role=role_id("ZONE_NODE"),
+                   account=keys["shanghai-node"].address, zone_id=shanghai)
+        gov.decide(voters, Action.GRANT_ROLE, role=role_id("ZONE_NODE"),
+                   account=keys["anhui-node"].address, zone_id=anhui)
+        gov.decide(voters, Action.BIND_ENTERPRISE,
+                   account=keys["lingang-auto-parts"].address, zone_id=shanghai)
+        log.info("committee (2 of 3) admitted CN-SH and CN-AH, granted zone-node roles, "
+                 "bound the enterprise to CN-SH")
+
+        content_hash = sha256_file(SAMPLE)
+        signed = ctx.ip_registry.sign(keys["lingang-auto-parts"], content_hash, shanghai,
+                                      work_type=int(WorkType.DESIGN))
+        receipt = ctx.ip_registry.register(senders["shanghai-node"], signed)
+        log.info("registered %s (block %d, tx %s)", SAMPLE.name, receipt.block_number,
+                 receipt.tx_hash)
+
+        env = {**os.environ, "FTZ_PROJECT_ROOT": str(ROOT), "FTZ_STATE_DIR": str(STATE),
+               "FTZ_RPC_URL": node.url, "FTZ_DATABASE_URL": settings.database_url,
+               "FTZ_CHAIN_ID": str(node.chain_id), "FTZ_POLL_INTERVAL": "0.5"}
+        ftz = str(Path(sys.executable).with_name("ftz"))
+        subprocess.run([ftz, "index"], env=env, check=True)
+        if args.no_serve:
+            return 0
+        children.append(subprocess.Popen([ftz, "index", "--follow"], env=env))
+        children.append(subprocess.Popen(
+            [ftz, "serve", "--port", str(api_port)], env=env,
+            stdout=(STATE / "api.log").open("ab"), stderr=subprocess.STDOUT))
+        base = f"http://127.0.0.1:{api_port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or children[-1].poll() is not None:
+                log.error("the API did not start; see %s", STATE / "api.log")
+                return 1
+            time.sleep(0.2)
+        hex_hash = "0x" + content_hash.hex()
+        print(f"\nFTZ Chain demo is running (chain {node.url}, chain id {node.chain_id}).")
+        print(f"  the sample work's registration (JSON): {base}/v1/ip/{hex_hash}")
+        print(f"  the same in the portal:                {base}/ip/{hex_hash}")
+        print(f"  verify any file in the browser:        {base}/")
+        print(f"  API docs:                              {base}/docs")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        while not stop.wait(1):
+            if any(child.poll() is not None for child in children):
+                log.error("the indexer or the API stopped; see %s", STATE)
+                return 1
+        return 0
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            try:
+                child.wait(10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        node.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
