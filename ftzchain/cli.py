@@ -146,7 +146,7 @@ def devnet_up(
     node = devnet_mod.start_node(
         "anvil", settings.project_root, port=port or settings.devnet_port,
         chain_id=settings.devnet_chain_id, block_time=block_time,
-        log_file=settings.state_dir / "anvil.log", detach=True,
+        log_file=settings.state_dir / "anvil.log",
     )
     state.write_text(json.dumps({"pid": node.process.pid, "url": node.url}))
     console.print(f"devnet up: {node.url} (chain {node.chain_id}, pid {node.process.pid})")

@@ -62,6 +62,11 @@ class ChainClient:
     def block_number(self) -> int:
         return int(self.rpc.call("eth_blockNumber"), 16)
 
+    def latest_timestamp(self) -> int:
+        """The latest block's time (a devnet's clock may run ahead of this machine's)."""
+        latest = self.rpc.call("eth_getBlockByNumber", ["latest", False])
+        return int(latest["timestamp"], 16)
+
     def get_code(self, address: str) -> bytes:
         return bytes.fromhex(str(self.rpc.call("eth_getCode", [address, "latest"]))[2:])
 

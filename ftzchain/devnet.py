@@ -31,10 +31,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _binary(kind: NodeKind, project_root: Path) -> Path:
+    """The node's executable; for anvil the native binary, not npm's node launcher."""
+    if kind == "anvil":
+        native = sorted((project_root / "node_modules" / "@foundry-rs").glob("anvil-*/bin/anvil"))
+        if native:
+            return native[0]
+    return project_root / "node_modules" / ".bin" / kind
+
+
 def node_command(
     kind: NodeKind, project_root: Path, port: int, chain_id: int, block_time: float | None = None
 ) -> list[str]:
-    binary = project_root / "node_modules" / ".bin" / kind
+    binary = _binary(kind, project_root)
     if not binary.exists():
         raise ToolchainError(f"{binary} is missing: run `make install` (npm ci) first")
     if kind == "anvil":
@@ -85,14 +94,22 @@ class LocalNode:
     process: subprocess.Popen[bytes]
 
     def stop(self, timeout: float = 10) -> None:
+        """Stop the node and anything it spawned (it runs in its own process group)."""
         if self.process.poll() is not None:
             return
-        self.process.send_signal(signal.SIGTERM)
+        _signal_group(self.process.pid, signal.SIGTERM)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            _signal_group(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+def _signal_group(pid: int, signum: int) -> None:
+    try:
+        os.killpg(pid, signum)
+    except ProcessLookupError:
+        pass
 
 
 def start_node(
@@ -103,7 +120,6 @@ def start_node(
     chain_id: int = 31337,
     block_time: float | None = None,
     log_file: Path | None = None,
-    detach: bool = False,
 ) -> LocalNode:
     """Start a node and wait until it answers JSON-RPC."""
     port = port or free_port()
@@ -111,7 +127,7 @@ def start_node(
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=detach,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -125,9 +141,9 @@ def start_node(
 
 
 def stop_pid(pid: int, timeout: float = 10) -> bool:
-    """SIGTERM a detached node (then SIGKILL); False when it was not running."""
+    """SIGTERM a node's process group (then SIGKILL); False when it was not running."""
     try:
-        os.kill(pid, signal.SIGTERM)
+        os.killpg(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
     deadline = time.monotonic() + timeout
@@ -137,7 +153,7 @@ def stop_pid(pid: int, timeout: float = 10) -> bool:
         except ProcessLookupError:
             return True
         time.sleep(0.05)
-    os.kill(pid, signal.SIGKILL)
+    _signal_group(pid, signal.SIGKILL)
     return True
 
 

@@ -77,12 +77,16 @@ class IpRegistryContract:
             zone_id=zone_id,
             owner=enterprise.address,
             nonce=self.nonce(enterprise.address) if nonce is None else nonce,
-            deadline=int(time.time()) + DEFAULT_SIGNATURE_TTL if deadline is None else deadline,
+            deadline=self._default_deadline() if deadline is None else deadline,
         )
         typed = ip_registration_typed_data(
             reg, chain_id or self.client.chain_id, to_checksum_address(self.address)
         )
         return SignedRegistration(reg, enterprise.sign_typed_data(typed))
+
+    def _default_deadline(self) -> int:
+        now = max(int(time.time()), self.client.latest_timestamp())
+        return now + DEFAULT_SIGNATURE_TTL
 
     def register(self, zone_node: TxSender, signed: SignedRegistration) -> Receipt:
         data = self.codec.encode_call(

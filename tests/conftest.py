@@ -1,0 +1,125 @@
+"""Shared fixtures: one real chain node per kind (anvil, ganache 7) for the whole session.
+
+Chain-facing tests take ``world`` (fresh contracts with zones, roles and an enterprise
+already set up by the committee) and run once on each node kind.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from ftzchain.client import TxSender
+from ftzchain.compile import Build, compile_contracts
+from ftzchain.context import FtzContext
+from ftzchain.deploy import Deployment, deploy
+from ftzchain.devnet import LocalNode, dev_private_key, start_node
+from ftzchain.domain import role_id, zone_id
+from ftzchain.governance import Action
+from ftzchain.settings import FtzSettings
+from ftzchain.signing import LocalSigner
+
+ROOT = Path(__file__).resolve().parent.parent
+NODE_KINDS = os.environ.get("FTZ_TEST_NODES", "anvil,ganache").split(",")
+
+SH = zone_id("CN-SH")
+AH = zone_id("CN-AH")
+
+
+@pytest.fixture(scope="session")
+def build() -> Build:
+    return compile_contracts(ROOT, ROOT / "build")
+
+
+@pytest.fixture(scope="session", params=NODE_KINDS)
+def node(request: pytest.FixtureRequest) -> Iterator[LocalNode]:
+    started = start_node(request.param, ROOT)
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def anvil() -> Iterator[LocalNode]:
+    """An anvil node for tests that need anvil-only behaviour or do not depend on the kind."""
+    started = start_node("anvil", ROOT)
+    yield started
+    started.stop()
+
+
+@dataclass
+class World:
+    """Fresh contracts on one node, set up as the committee would."""
+
+    node: LocalNode
+    ctx: FtzContext
+    deployment: Deployment
+    committee: list[TxSender]  # threshold 2 of 3
+    deployer: TxSender
+    sh_node: TxSender  # zone node of CN-SH
+    ah_node: TxSender  # zone node of CN-AH
+    customs: TxSender  # CUSTOMS role in CN-SH, not a zone node
+    outsider: TxSender  # funded, no role
+    sh_enterprise: LocalSigner  # bound to CN-SH
+    ah_enterprise: LocalSigner  # bound to CN-AH
+
+    def sender(self, index: int) -> TxSender:
+        return self.ctx.sender(LocalSigner.from_key(dev_private_key(index)))
+
+
+def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
+    settings = FtzSettings(
+        project_root=ROOT, state_dir=state_dir, rpc_url=node.url, chain_id=node.chain_id,
+        database_url=f"sqlite:///{state_dir / 'ftz.db'}",
+    )
+    ctx = FtzContext(settings)
+    ctx.__dict__["build"] = build  # compiled once per session
+    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(8)]
+    deployer, committee = senders[0], senders[1:4]
+    deployment, _ = deploy(
+        ctx.client, deployer, build, settings.deployments_dir,
+        [s.address for s in committee], threshold=2, force=True,
+    )
+    sh_enterprise, ah_enterprise = LocalSigner.generate(), LocalSigner.generate()
+    gov = ctx.governance
+    voters = committee[:2]
+    gov.decide(voters, Action.ADMIT_ZONE, zone_id=SH)
+    gov.decide(voters, Action.ADMIT_ZONE, zone_id=AH)
+    zone_node = role_id("ZONE_NODE")
+    gov.decide(voters, Action.GRANT_ROLE, role=zone_node, account=senders[4].address, zone_id=SH)
+    gov.decide(voters, Action.GRANT_ROLE, role=zone_node, account=senders[5].address, zone_id=AH)
+    gov.decide(voters, Action.GRANT_ROLE, role=role_id("CUSTOMS"), account=senders[6].address,
+               zone_id=SH)
+    gov.decide(voters, Action.BIND_ENTERPRISE, account=sh_enterprise.address, zone_id=SH)
+    gov.decide(voters, Action.BIND_ENTERPRISE, account=ah_enterprise.address, zone_id=AH)
+    return World(
+        node=node, ctx=ctx, deployment=deployment, committee=committee, deployer=deployer,
+        sh_node=senders[4], ah_node=senders[5], customs=senders[6], outsider=senders[7],
+        sh_enterprise=sh_enterprise, ah_enterprise=ah_enterprise,
+    )
+
+
+@pytest.fixture
+def world(node: LocalNode, tmp_path: Path, build: Build) -> Iterator[World]:
+    w = make_world(node, tmp_path, build)
+    yield w
+    w.ctx.close()
+
+
+@pytest.fixture
+def anvil_world(anvil: LocalNode, tmp_path: Path, build: Build) -> Iterator[World]:
+    w = make_world(anvil, tmp_path, build)
+    yield w
+    w.ctx.close()
+
+
+def increase_time(node_url: str, seconds: int) -> None:
+    """Move the node's clock forward and mine a block (anvil and ganache both support it)."""
+    from ftzchain.rpc import JsonRpc
+
+    with JsonRpc(node_url) as rpc:
+        rpc.call("evm_increaseTime", [seconds])
+        rpc.call("evm_mine", [])
