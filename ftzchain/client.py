@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 
 _GAS_HEADROOM = 1.2
 _DEFAULT_TIP = 1_000_000_000  # 1 gwei, when the node has no eth_maxPriorityFeePerGas
+# How geth/anvil/Besu ("nonce too low/high") and ganache ("correct nonce") refuse a stale nonce.
+_NONCE_ERRORS = ("nonce too low", "nonce too high", "correct nonce", "invalid nonce")
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ class TxSender:
                 return str(self.client.rpc.call("eth_sendRawTransaction", ["0x" + raw.hex()]))
             except RpcError as exc:
                 message = exc.rpc_message.lower()
-                if attempt == 0 and ("nonce too low" in message or "nonce too high" in message):
+                if attempt == 0 and any(m in message for m in _NONCE_ERRORS):
                     log.warning("nonce %d refused (%s); resyncing from the node", nonce, message)
                     self.resync_nonce()
                     continue

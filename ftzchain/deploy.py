@@ -98,6 +98,12 @@ def current_deployment(client: ChainClient, deployments_dir: Path) -> Deployment
             f"the deployment manifest for chain {client.chain_id} belongs to another chain "
             "(different genesis; was the devnet restarted?): run `ftz deploy`"
         )
+    for name, contract in deployment.contracts.items():
+        if not client.get_code(contract.address):
+            raise NotDeployed(
+                f"no code at {contract.address} where the manifest puts {name} on chain "
+                f"{client.chain_id} (was the devnet restarted?): run `ftz deploy`"
+            )
     return deployment
 
 

@@ -1,0 +1,78 @@
+"""The transaction client and deployment against a real node."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ftzchain.client import ChainClient, TxSender
+from ftzchain.compile import Build
+from ftzchain.deploy import deploy, load_deployment
+from ftzchain.devnet import LocalNode, dev_private_key, start_node
+from ftzchain.errors import ChainIdMismatch, NodeUnavailable, NotDeployed
+from ftzchain.reverts import RevertDecoder
+from ftzchain.signing import LocalSigner
+from tests.conftest import ROOT
+
+
+def _client(node: LocalNode, build: Build, expected: int | None = None) -> ChainClient:
+    return ChainClient(node.url, RevertDecoder(build.all_abi_entries()), expected)
+
+
+def test_client_refuses_a_node_of_another_chain(node: LocalNode, build: Build) -> None:
+    with pytest.raises(ChainIdMismatch):
+        _client(node, build, expected=node.chain_id + 1)
+
+
+def test_client_reports_a_missing_node_clearly(build: Build) -> None:
+    from ftzchain.devnet import free_port
+
+    with pytest.raises(NodeUnavailable, match="ftz devnet up"):
+        ChainClient(f"http://127.0.0.1:{free_port()}", RevertDecoder([]))
+
+
+def test_local_nonces_stay_in_order_and_resync(node: LocalNode, build: Build) -> None:
+    client = _client(node, build)
+    sender = TxSender(client, LocalSigner.from_key(dev_private_key(9)))
+    target = LocalSigner.generate().address
+    hashes = [sender.send(target, b"", gas=21_000, value=1) for _ in range(5)]
+    receipts = [client.wait_for_receipt(h) for h in hashes]
+    assert all(r.status == 1 for r in receipts)
+    # another client using the same key moves the nonce behind our back
+    other = TxSender(client, LocalSigner.from_key(dev_private_key(9)))
+    client.wait_for_receipt(other.send(target, b"", gas=21_000, value=1))
+    # our stale counter is refused with "nonce too low"; the sender resyncs and succeeds
+    client.wait_for_receipt(sender.send(target, b"", gas=21_000, value=1))
+    balance = int(client.rpc.call("eth_getBalance", [target, "latest"]), 16)
+    assert balance == 7
+
+
+def test_deploy_is_idempotent_and_redeploys_on_a_new_chain(build: Build, tmp_path: Path) -> None:
+    deployments = tmp_path / "deployments"
+    first_node = start_node("anvil", ROOT)
+    try:
+        client = _client(first_node, build)
+        sender = TxSender(client, LocalSigner.from_key(dev_private_key(0)))
+        members = [sender.address]
+        first, deployed = deploy(client, sender, build, deployments, members, 1)
+        assert deployed
+        again, deployed_again = deploy(client, sender, build, deployments, members, 1)
+        assert not deployed_again and again == first
+        assert load_deployment(deployments, client.chain_id) == first
+    finally:
+        first_node.stop()
+    # same chain id, new genesis (a restarted devnet): the manifest is stale, so deploy again
+    second_node = start_node("anvil", ROOT)
+    try:
+        client = _client(second_node, build)
+        sender = TxSender(client, LocalSigner.from_key(dev_private_key(0)))
+        from ftzchain.deploy import current_deployment
+
+        with pytest.raises(NotDeployed, match="devnet restarted"):
+            current_deployment(client, deployments)
+        second, deployed = deploy(client, sender, build, deployments, [sender.address], 1)
+        assert deployed
+        assert current_deployment(client, deployments) == second
+    finally:
+        second_node.stop()
