@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from eth_utils import is_address, to_checksum_address
+from eth_utils.address import is_address, to_checksum_address
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
 from ftzchain import devnet as devnet_mod
 from ftzchain.context import FtzContext
-from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME, deploy as deploy_contracts
+from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME
+from ftzchain.deploy import deploy as deploy_contracts
 from ftzchain.domain import WorkType, parse_hash32, role_id, sha256_file, zone_code, zone_id
 from ftzchain.errors import ConfigError, FtzError, InvalidInput
 from ftzchain.governance import Action
 from ftzchain.settings import FtzSettings, get_settings
-from ftzchain.signing import LocalSigner
 
 console = Console()
 err_console = Console(stderr=True)
@@ -35,9 +35,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-keys_app = typer.Typer(help="Encrypted keystores (Web3 Secret Storage, scrypt).", no_args_is_help=True)
-devnet_app = typer.Typer(help="A local anvil chain (London rules) for development.", no_args_is_help=True)
-gov_app = typer.Typer(help="Steering-committee proposals: propose, approve, execute, list.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Encrypted keystores (Web3 Secret Storage, scrypt).", no_args_is_help=True
+)
+devnet_app = typer.Typer(
+    help="A local anvil chain (London rules) for development.", no_args_is_help=True
+)
+gov_app = typer.Typer(
+    help="Steering-committee proposals: propose, approve, execute, list.", no_args_is_help=True
+)
 ip_app = typer.Typer(help="IP proof-of-existence records.", no_args_is_help=True)
 index_app = typer.Typer(help="Mirror chain events into SQL.")
 app.add_typer(keys_app, name="keys")
@@ -81,8 +87,11 @@ def _sender_name(settings: FtzSettings, given: str | None) -> str:
 
 SenderOpt = Annotated[
     str | None,
-    typer.Option("--sender", "-s", help="Keystore name of the key that signs the transaction "
-                 "(default: FTZ_SENDER)."),
+    typer.Option(
+        "--sender",
+        "-s",
+        help="Keystore name of the key that signs the transaction (default: FTZ_SENDER).",
+    ),
 ]
 
 
@@ -111,7 +120,9 @@ def keys_list() -> None:
     settings = _settings()
     entries = FtzContext(settings).keystore.list()
     if not entries:
-        err_console.print(f"no keys in {settings.keystore_dir}: create one with `ftz keys new NAME`")
+        err_console.print(
+            f"no keys in {settings.keystore_dir}: create one with `ftz keys new NAME`"
+        )
         return
     for entry in entries:
         console.print(f"{entry.name}\t{entry.address}")
@@ -144,8 +155,11 @@ def devnet_up(
             state.unlink()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     node = devnet_mod.start_node(
-        "anvil", settings.project_root, port=port or settings.devnet_port,
-        chain_id=settings.devnet_chain_id, block_time=block_time,
+        "anvil",
+        settings.project_root,
+        port=port or settings.devnet_port,
+        chain_id=settings.devnet_chain_id,
+        block_time=block_time,
         log_file=settings.state_dir / "anvil.log",
     )
     state.write_text(json.dumps({"pid": node.process.pid, "url": node.url}))
@@ -209,8 +223,14 @@ def deploy(
     signer = ctx.signer(_sender_name(settings, sender), _password(settings))
     members = [_address(m) for m in member] if member else [signer.address]
     deployment, deployed = deploy_contracts(
-        ctx.client, ctx.sender(signer), ctx.build, settings.deployments_dir,
-        members, threshold, lifetime, force=force,
+        ctx.client,
+        ctx.sender(signer),
+        ctx.build,
+        settings.deployments_dir,
+        members,
+        threshold,
+        lifetime,
+        force=force,
     )
     verb = "deployed" if deployed else "already deployed (same build, same chain)"
     console.print(f"chain {deployment.chain_id}: {verb}")
@@ -227,8 +247,12 @@ ACTION_NAMES = {a.name.lower().replace("_", "-"): a for a in Action}
 def gov_propose(
     action: Annotated[str, typer.Argument(help="One of: " + ", ".join(ACTION_NAMES))],
     zone: Annotated[str | None, typer.Option(help="Zone code, e.g. CN-SH.")] = None,
-    account: Annotated[str | None, typer.Option(help="Enterprise, role holder or member address.")] = None,
-    role: Annotated[str | None, typer.Option(help="zone_node, customs, court, financier, auditor.")] = None,
+    account: Annotated[
+        str | None, typer.Option(help="Enterprise, role holder or member address.")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(help="zone_node, customs, court, financier, auditor.")
+    ] = None,
     value: Annotated[int, typer.Option(help="New threshold (set-threshold).")] = 0,
     sender: SenderOpt = None,
 ) -> None:
@@ -236,17 +260,17 @@ def gov_propose(
     kind = ACTION_NAMES.get(action.lower())
     if kind is None:
         raise InvalidInput(f"unknown action {action!r}: one of {', '.join(ACTION_NAMES)}")
-    fields: dict[str, object] = {"value": value}
-    if zone:
-        fields["zone_id"] = zone_id(zone)
-    if account:
-        fields["account"] = _address(account)
-    if role:
-        fields["role"] = role_id(role)
     settings = _settings()
     ctx = FtzContext(settings)
     signer = ctx.signer(_sender_name(settings, sender), _password(settings))
-    proposal_id = ctx.governance.propose(ctx.sender(signer), kind, **fields)  # type: ignore[arg-type]
+    proposal_id = ctx.governance.propose(
+        ctx.sender(signer),
+        kind,
+        role=role_id(role) if role else b"\0" * 32,
+        account=_address(account) if account else "0x" + "00" * 20,
+        zone_id=zone_id(zone) if zone else b"\0" * 32,
+        value=value,
+    )
     console.print(f"proposal {proposal_id}: {ctx.governance.proposal(proposal_id).describe()}")
 
 
@@ -268,7 +292,9 @@ def gov_execute(proposal_id: int, sender: SenderOpt = None) -> None:
     ctx = FtzContext(settings)
     signer = ctx.signer(_sender_name(settings, sender), _password(settings))
     ctx.governance.execute(ctx.sender(signer), proposal_id)
-    console.print(f"proposal {proposal_id} executed: {ctx.governance.proposal(proposal_id).describe()}")
+    console.print(
+        f"proposal {proposal_id} executed: {ctx.governance.proposal(proposal_id).describe()}"
+    )
 
 
 @gov_app.command("list")
@@ -282,7 +308,9 @@ def gov_list() -> None:
     for p in gov.proposals():
         state = "executed" if p.executed else ("expired" if now > p.expires_at else "open")
         expires = time.strftime("%Y-%m-%d %H:%M", time.gmtime(p.expires_at))
-        table.add_row(str(p.proposal_id), p.describe(), f"{p.approvals}/{threshold}", state, expires)
+        table.add_row(
+            str(p.proposal_id), p.describe(), f"{p.approvals}/{threshold}", state, expires
+        )
     console.print(table)
 
 
@@ -296,9 +324,12 @@ def ip_register(
     zone: Annotated[
         str | None, typer.Option(help="Zone code (default: the enterprise's bound zone).")
     ] = None,
-    work_type: Annotated[str, typer.Option(help="patent, trademark, copyright, design, "
-                                           "trade_secret or unspecified.")] = "unspecified",
-    title: Annotated[str | None, typer.Option(help="Title; only its SHA-256 goes on chain.")] = None,
+    work_type: Annotated[
+        str, typer.Option(help="patent, trademark, copyright, design, trade_secret or unspecified.")
+    ] = "unspecified",
+    title: Annotated[
+        str | None, typer.Option(help="Title; only its SHA-256 goes on chain.")
+    ] = None,
     sender: SenderOpt = None,
 ) -> None:
     """Sign a registration as the enterprise (EIP-712) and submit it as the zone node."""
@@ -318,7 +349,9 @@ def ip_register(
     import hashlib
 
     title_hash = hashlib.sha256(title.encode()).digest() if title else b"\0" * 32
-    signed = ctx.ip_registry.sign(owner, content_hash, zid, work_type=int(kind), title_hash=title_hash)
+    signed = ctx.ip_registry.sign(
+        owner, content_hash, zid, work_type=int(kind), title_hash=title_hash
+    )
     receipt = ctx.ip_registry.register(ctx.sender(zone_node), signed)
     console.print(
         f"registered 0x{content_hash.hex()} for {owner.address} in {zone_code(zid)}: "
@@ -345,17 +378,26 @@ def ip_verify(
 
 
 @ip_app.command("show")
-def ip_show(sha256: Annotated[str, typer.Argument(help="SHA-256 of the work (64 hex digits).")]) -> None:
+def ip_show(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the work (64 hex digits).")],
+) -> None:
     """Show the on-chain record of a content hash."""
     content_hash = parse_hash32(sha256)
     record = FtzContext(_settings()).ip_registry.record(content_hash)
     if record is None:
         console.print(f"0x{content_hash.hex()}: NOT registered")
         raise typer.Exit(1)
-    console.print(json.dumps({
-        "content_hash": "0x" + content_hash.hex(), "owner": record.owner,
-        "registered_at": record.registered_at, "work_type": WorkType(record.work_type).name.lower(),
-    }, indent=2))
+    console.print(
+        json.dumps(
+            {
+                "content_hash": "0x" + content_hash.hex(),
+                "owner": record.owner,
+                "registered_at": record.registered_at,
+                "work_type": WorkType(record.work_type).name.lower(),
+            },
+            indent=2,
+        )
+    )
 
 
 # --- index & serve --------------------------------------------------------------------
@@ -364,9 +406,13 @@ def ip_show(sha256: Annotated[str, typer.Argument(help="SHA-256 of the work (64 
 @index_app.callback(invoke_without_command=True)
 def index(
     typer_ctx: typer.Context,
-    from_block: Annotated[int | None, typer.Option(help="Start here (default: deployment block or cursor).")] = None,
+    from_block: Annotated[
+        int | None, typer.Option(help="Start here (default: deployment block or cursor).")
+    ] = None,
     to_block: Annotated[int | None, typer.Option(help="Stop after this block.")] = None,
-    follow: Annotated[bool, typer.Option(help="Keep following the head after catching up.")] = False,
+    follow: Annotated[
+        bool, typer.Option(help="Keep following the head after catching up.")
+    ] = False,
 ) -> None:
     """Index chain events into SQL up to the head (and keep following with --follow)."""
     if typer_ctx.invoked_subcommand is not None:
@@ -385,16 +431,25 @@ def index(
     target = indexer.target() if to_block is None else to_block
     started = time.monotonic()
     with Progress(
-        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(), console=err_console, transient=True,
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
         task = bar.add_task("blocks", total=max(target - cursor.block_number, 0), rate="")
         base = cursor.block_number
 
         def show(p: IndexProgress) -> None:
             rate = p.events / max(time.monotonic() - started, 1e-6)
-            bar.update(task, completed=p.block - base, total=max(p.target - base, 1),
-                       rate=f"{p.events} events, {rate:,.0f}/s")
+            bar.update(
+                task,
+                completed=p.block - base,
+                total=max(p.target - base, 1),
+                rate=f"{p.events} events, {rate:,.0f}/s",
+            )
 
         cursor = indexer.sync(to_block=to_block, on_progress=show)
     console.print(f"indexed chain {cursor.chain_id} up to block {cursor.block_number}")
@@ -435,8 +490,12 @@ def serve(
 
     settings = _settings()
     migrate(settings.database_url)
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
-                log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+    )
 
 
 def main() -> None:

@@ -106,8 +106,7 @@ def _solc_command(project_root: Path, build_dir: Path) -> Path:
     build_dir.mkdir(parents=True, exist_ok=True)
     script = build_dir / "solc"
     script.write_text(
-        "#!/bin/sh\n"
-        f'exec "{node}" "{_WRAPPER_JS}" "{solc_dir}" "{project_root.resolve()}" "$@"\n'
+        f'#!/bin/sh\nexec "{node}" "{_WRAPPER_JS}" "{solc_dir}" "{project_root.resolve()}" "$@"\n'
     )
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     return script

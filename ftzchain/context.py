@@ -56,7 +56,7 @@ class FtzContext:
 
     @cached_property
     def keystore(self) -> Keystore:
-        return Keystore(self.settings.keystore_dir)
+        return Keystore(self.settings.keystore_dir, self.settings.keystore_scrypt_n)
 
     def signer(self, name: str, password: str) -> LocalSigner:
         return self.keystore.load(name, password)

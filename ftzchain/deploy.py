@@ -8,7 +8,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, TxSender
@@ -107,9 +108,7 @@ def current_deployment(client: ChainClient, deployments_dir: Path) -> Deployment
     return deployment
 
 
-def _deploy_one(
-    sender: TxSender, build: Build, name: str, *ctor_args: object
-) -> DeployedContract:
+def _deploy_one(sender: TxSender, build: Build, name: str, *ctor_args: object) -> DeployedContract:
     artifact = build.get(name)
     data = bytes.fromhex(artifact.bytecode) + AbiCodec(artifact.abi).encode_constructor(*ctor_args)
     receipt = sender.transact(None, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -48,20 +49,45 @@ def node_command(
         raise ToolchainError(f"{binary} is missing: run `make install` (npm ci) first")
     if kind == "anvil":
         cmd = [
-            str(binary), "--host", "127.0.0.1", "--port", str(port),
-            "--chain-id", str(chain_id), "--hardfork", "london",
-            "--mnemonic", DEV_MNEMONIC, "--balance", str(DEV_BALANCE_ETH),
-            "--accounts", "10", "--silent",
+            str(binary),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--chain-id",
+            str(chain_id),
+            "--hardfork",
+            "london",
+            "--mnemonic",
+            DEV_MNEMONIC,
+            "--balance",
+            str(DEV_BALANCE_ETH),
+            "--accounts",
+            "10",
+            "--silent",
         ]
         if block_time:
             cmd += ["--block-time", str(block_time)]
         return cmd
     cmd = [
-        str(binary), "--server.host", "127.0.0.1", "--server.port", str(port),
-        "--chain.chainId", str(chain_id), "--chain.hardfork", "london",
-        "--wallet.mnemonic", DEV_MNEMONIC,
-        "--wallet.defaultBalance", str(DEV_BALANCE_ETH), "--wallet.totalAccounts", "10",
-        "--logging.quiet", "--miner.instamine", "eager",
+        str(binary),
+        "--server.host",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--chain.chainId",
+        str(chain_id),
+        "--chain.hardfork",
+        "london",
+        "--wallet.mnemonic",
+        DEV_MNEMONIC,
+        "--wallet.defaultBalance",
+        str(DEV_BALANCE_ETH),
+        "--wallet.totalAccounts",
+        "10",
+        "--logging.quiet",
+        "--miner.instamine",
+        "eager",
     ]
     if block_time:
         cmd += ["--miner.blockTime", str(block_time)]
@@ -106,10 +132,8 @@ class LocalNode:
 
 
 def _signal_group(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signum)
-    except ProcessLookupError:
-        pass
 
 
 def start_node(
@@ -126,7 +150,10 @@ def start_node(
     cmd = node_command(kind, project_root, port, chain_id, block_time)
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
-        cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        cmd,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"

@@ -7,7 +7,7 @@ import re
 from enum import IntEnum
 from pathlib import Path
 
-from eth_utils import keccak
+from eth_utils.crypto import keccak
 
 from ftzchain.errors import InvalidInput
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
@@ -82,7 +84,7 @@ class GovernanceContract:
         self.address = address
         self.codec = codec
 
-    def _view(self, fn: str, *args: object) -> tuple[object, ...]:
+    def _view(self, fn: str, *args: object) -> tuple[Any, ...]:
         data = self.client.call(self.address, self.codec.encode_call(fn, *args))
         return self.codec.decode_output(fn, data)
 
@@ -111,9 +113,20 @@ class GovernanceContract:
     def execute(self, sender: TxSender, proposal_id: int) -> Receipt:
         return sender.transact(self.address, self.codec.encode_call("execute", proposal_id))
 
-    def decide(self, voters: list[TxSender], action: Action, **fields: object) -> int:
+    def decide(
+        self,
+        voters: list[TxSender],
+        action: Action,
+        *,
+        role: bytes = _ZERO32,
+        account: str = _ZERO_ADDRESS,
+        zone_id: bytes = _ZERO32,
+        value: int = 0,
+    ) -> int:
         """Propose with the first voter, approve with the rest, execute: one committee decision."""
-        proposal_id = self.propose(voters[0], action, **fields)  # type: ignore[arg-type]
+        proposal_id = self.propose(
+            voters[0], action, role=role, account=account, zone_id=zone_id, value=value
+        )
         for voter in voters[1:]:
             self.approve(voter, proposal_id)
         self.execute(voters[0], proposal_id)
@@ -123,7 +136,7 @@ class GovernanceContract:
 
     def proposal(self, proposal_id: int) -> ProposalView:
         (raw,) = self._view("proposal", proposal_id)
-        action, role, account, zone, value, proposer, created, expires, executed = raw  # type: ignore[misc]
+        action, role, account, zone, value, proposer, created, expires, executed = raw
         (approvals,) = self._view("approvals", proposal_id)
         return ProposalView(
             proposal_id=proposal_id,
@@ -136,20 +149,20 @@ class GovernanceContract:
             created_at=int(created),
             expires_at=int(expires),
             executed=bool(executed),
-            approvals=int(approvals),  # type: ignore[call-overload]
+            approvals=int(approvals),
         )
 
     def proposals(self) -> list[ProposalView]:
         (count,) = self._view("proposalCount")
-        return [self.proposal(i) for i in range(1, int(count) + 1)]  # type: ignore[call-overload]
+        return [self.proposal(i) for i in range(1, int(count) + 1)]
 
     def members(self) -> list[str]:
         (members,) = self._view("members")
-        return [to_checksum_address(m) for m in members]  # type: ignore[attr-defined]
+        return [to_checksum_address(m) for m in members]
 
     def threshold(self) -> int:
         (value,) = self._view("threshold")
-        return int(value)  # type: ignore[call-overload]
+        return int(value)
 
     def zone_status(self, zone_id: bytes) -> ZoneStatus:
         (value,) = self._view("zoneStatus", zone_id)
@@ -157,11 +170,11 @@ class GovernanceContract:
 
     def enterprise_zone(self, enterprise: str) -> bytes:
         (value,) = self._view("enterpriseZone", to_checksum_address(enterprise))
-        return bytes(value)  # type: ignore[call-overload]
+        return bytes(value)
 
     def role_zone(self, role: bytes, account: str) -> bytes:
         (value,) = self._view("roleZone", role, to_checksum_address(account))
-        return bytes(value)  # type: ignore[call-overload]
+        return bytes(value)
 
 
 def _proposal_id(receipt: Receipt, address: str) -> int:

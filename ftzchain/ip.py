@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
@@ -89,9 +89,7 @@ class IpRegistryContract:
         return now + DEFAULT_SIGNATURE_TTL
 
     def register(self, zone_node: TxSender, signed: SignedRegistration) -> Receipt:
-        data = self.codec.encode_call(
-            "register", signed.registration.as_tuple(), signed.signature
-        )
+        data = self.codec.encode_call("register", signed.registration.as_tuple(), signed.signature)
         return zone_node.transact(self.address, data)
 
     def register_batch(self, zone_node: TxSender, batch: list[SignedRegistration]) -> Receipt:

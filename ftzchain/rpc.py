@@ -84,7 +84,9 @@ class JsonRpc:
 def _result(method: str, reply: dict[str, Any]) -> Any:
     if "error" in reply:
         err = reply["error"]
-        raise RpcError(method, int(err.get("code", 0)), str(err.get("message", "")), err.get("data"))
+        raise RpcError(
+            method, int(err.get("code", 0)), str(err.get("message", "")), err.get("data")
+        )
     if "result" not in reply:
         raise RpcError(method, 0, "no result in the node's answer")
     return reply["result"]

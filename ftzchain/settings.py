@@ -28,6 +28,9 @@ class FtzSettings(BaseSettings):
     keystore_password: SecretStr | None = Field(
         default=None, description="Password of the keystores (prompted for when unset)"
     )
+    keystore_scrypt_n: int = Field(
+        default=2**18, ge=2**10, description="scrypt cost of new keystores (lower only for tests)"
+    )
     sender: str | None = Field(
         default=None, description="Keystore name of the zone-node key that submits transactions"
     )

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 
 from ftzchain.errors import KeyExists, KeyNotFound, KeystoreError, WrongPassword
 
@@ -73,8 +74,9 @@ class KeystoreEntry:
 class Keystore:
     """Encrypted (Web3 Secret Storage v3, scrypt) key files in one folder, one per name."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, scrypt_n: int = 2**18) -> None:
         self.directory = directory
+        self.scrypt_n = scrypt_n
 
     def _path(self, name: str) -> Path:
         if not _NAME.match(name):
@@ -90,7 +92,7 @@ class Keystore:
         if not password:
             raise KeystoreError("an empty password is refused: set FTZ_KEYSTORE_PASSWORD")
         account = Account.from_key(private_key) if private_key else Account.create()
-        keyfile = Account.encrypt(account.key, password)
+        keyfile = Account.encrypt(account.key, password, kdf="scrypt", iterations=self.scrypt_n)
         self.directory.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -108,9 +110,7 @@ class Keystore:
                 address = "0x" + json.loads(path.read_text())["address"]
             except (ValueError, KeyError):
                 continue
-            entries.append(
-                KeystoreEntry(name=path.stem, address=_checksum(address), path=path)
-            )
+            entries.append(KeystoreEntry(name=path.stem, address=_checksum(address), path=path))
         return entries
 
     def load(self, name: str, password: str) -> LocalSigner:
@@ -129,6 +129,4 @@ class Keystore:
 
 
 def _checksum(address: str) -> str:
-    from eth_utils import to_checksum_address
-
     return str(to_checksum_address(address))

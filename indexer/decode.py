@@ -6,14 +6,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eth_abi import decode as abi_decode
-from eth_utils import keccak
+from eth_abi.abi import decode as abi_decode
+from eth_utils.crypto import keccak
 
 from ftzchain.domain import role_name, zone_code
 
 GOVERNANCE_ACTIONS = (
-    "admit_zone", "suspend_zone", "reinstate_zone", "bind_enterprise", "unbind_enterprise",
-    "grant_role", "revoke_role", "add_member", "remove_member", "set_threshold",
+    "admit_zone",
+    "suspend_zone",
+    "reinstate_zone",
+    "bind_enterprise",
+    "unbind_enterprise",
+    "grant_role",
+    "revoke_role",
+    "add_member",
+    "remove_member",
+    "set_threshold",
 )
 
 
@@ -48,7 +56,8 @@ class GovernanceEvent:
     event: str
     proposal_id: int | None = None
     action: str | None = None
-    account: str | None = None
+    actor: str | None = None  # who proposed, approved or executed
+    account: str | None = None  # the enterprise, role holder or member the event is about
     zone: str | None = None
     role: str | None = None
     value: int | None = None
@@ -132,7 +141,8 @@ def _proposal_created(log: RawLog, pos: LogPosition) -> Record:
         event="ProposalCreated",
         proposal_id=int(t[1], 16),
         action=GOVERNANCE_ACTIONS[action] if action < len(GOVERNANCE_ACTIONS) else str(action),
-        account=_addr_topic(t[2]),  # the proposer
+        actor=_addr_topic(t[2]),
+        account=account.lower() if int(account, 16) else None,
         zone=zone_code(zone) if any(zone) else None,
         role=role_name(role) if any(role) else None,
         value=value,
@@ -144,7 +154,7 @@ def _proposal_vote(name: str) -> Callable[[RawLog, LogPosition], Record]:
     def decode(log: RawLog, pos: LogPosition) -> Record:
         t = _topics(log)
         return GovernanceEvent(
-            pos=pos, event=name, proposal_id=int(t[1], 16), account=_addr_topic(t[2])
+            pos=pos, event=name, proposal_id=int(t[1], 16), actor=_addr_topic(t[2])
         )
 
     return decode

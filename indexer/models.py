@@ -70,6 +70,7 @@ class GovernanceEventRow(EventRowBase, table=True):
     event: str = Field(max_length=40, index=True)
     proposal_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
     action: str | None = Field(default=None, max_length=40)
+    actor: str | None = Field(default=None, max_length=42)
     account: str | None = Field(default=None, max_length=42)
     zone: str | None = Field(default=None, max_length=66)
     role: str | None = Field(default=None, max_length=66)

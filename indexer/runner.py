@@ -64,7 +64,10 @@ class Indexer:
             if cursor is not None:
                 log.warning(
                     "chain %d has a new genesis %s (was %s): resyncing from block %d",
-                    self.chain_id, self.genesis_hash, cursor.genesis_hash, self.start_block,
+                    self.chain_id,
+                    self.genesis_hash,
+                    cursor.genesis_hash,
+                    self.start_block,
                 )
             cursor = self.sink.reset_chain(self.chain_id, self.genesis_hash, self.start_block)
         return cursor
@@ -92,8 +95,12 @@ class Indexer:
             except RpcError as exc:
                 if self._range > 1 and any(w in exc.rpc_message.lower() for w in _RANGE_ERRORS):
                     self._range = max(1, self._range // 2)
-                    log.info("eth_getLogs refused %d blocks (%s); trying %d",
-                             end - first + 1, exc.rpc_message, self._range)
+                    log.info(
+                        "eth_getLogs refused %d blocks (%s); trying %d",
+                        end - first + 1,
+                        exc.rpc_message,
+                        self._range,
+                    )
                     continue
                 raise
             self._range = min(self.max_range, self._range * 2)

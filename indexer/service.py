@@ -18,9 +18,7 @@ def build_indexer(ctx: FtzContext, engine: Engine | None = None) -> Indexer:
         migrate(settings.database_url)
         engine = make_engine(settings.database_url)
     deployment = ctx.deployment
-    source = RpcSource(
-        ctx.client.rpc, [c.address for c in deployment.contracts.values()], TOPICS
-    )
+    source = RpcSource(ctx.client.rpc, [c.address for c in deployment.contracts.values()], TOPICS)
     return Indexer(
         source,
         SqlSink(engine),

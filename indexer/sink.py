@@ -73,6 +73,7 @@ def rows_by_table(
                 event=record.event,
                 proposal_id=record.proposal_id,
                 action=record.action,
+                actor=record.actor,
                 account=record.account,
                 zone=record.zone,
                 role=record.role,

@@ -22,8 +22,8 @@ import httpx
 from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
 from ftzchain.devnet import dev_private_key, free_port, start_node
-from ftzchain.domain import WorkType, role_id, sha256_file, zone_id
-from ftzchain.governance import Action
+from ftzchain.domain import WorkType, sha256_file, zone_id
+from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
 
@@ -59,15 +59,24 @@ def main() -> int:
     children: list[subprocess.Popen[bytes]] = []
     try:
         settings = FtzSettings(
-            project_root=ROOT, state_dir=STATE, rpc_url=node.url,
-            database_url=f"sqlite:///{STATE / 'ftz.db'}", chain_id=node.chain_id,
+            project_root=ROOT,
+            state_dir=STATE,
+            rpc_url=node.url,
+            database_url=f"sqlite:///{STATE / 'ftz.db'}",
+            chain_id=node.chain_id,
             api_port=api_port,
         )
         ctx = FtzContext(settings)
         faucet = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
 
-        names = ["committee-1", "committee-2", "committee-3", "shanghai-node", "anhui-node",
-                 "lingang-auto-parts"]
+        names = [
+            "committee-1",
+            "committee-2",
+            "committee-3",
+            "shanghai-node",
+            "anhui-node",
+            "lingang-auto-parts",
+        ]
         log.info("creating encrypted keystores in %s", settings.keystore_dir)
         keys = {}
         for name in names:
@@ -78,43 +87,69 @@ def main() -> int:
         senders = {name: ctx.sender(keys[name]) for name in names[:5]}
 
         committee = [senders[n] for n in names[:3]]
-        deployment, _ = deploy(ctx.client, committee[0], ctx.build, settings.deployments_dir,
-                               [s.address for s in committee], threshold=2)
-        log.info("deployed Governance %s and IpRegistry %s",
-                 deployment.address("Governance"), deployment.address("IpRegistry"))
+        deployment, _ = deploy(
+            ctx.client,
+            committee[0],
+            ctx.build,
+            settings.deployments_dir,
+            [s.address for s in committee],
+            threshold=2,
+        )
+        log.info(
+            "deployed Governance %s and IpRegistry %s",
+            deployment.address("Governance"),
+            deployment.address("IpRegistry"),
+        )
 
-        gov = ctx.governance
-        voters = committee[:2]  # 2 of 3
-        shanghai, anhui = zone_id("CN-SH"), zone_id("CN-AH")
-        for zone in (shanghai, anhui):
-            gov.decide(voters, Action.ADMIT_ZONE, zone_id=zone)
-        gov.decide(voters, Action.GRANT_ROLE, role=role_id("ZONE_NODE"),
-                   account=keys["shanghai-node"].address, zone_id=shanghai)
-        gov.decide(voters, Action.GRANT_ROLE, role=role_id("ZONE_NODE"),
-                   account=keys["anhui-node"].address, zone_id=anhui)
-        gov.decide(voters, Action.BIND_ENTERPRISE,
-                   account=keys["lingang-auto-parts"].address, zone_id=shanghai)
-        log.info("committee (2 of 3) admitted CN-SH and CN-AH, granted zone-node roles, "
-                 "bound the enterprise to CN-SH")
+        apply_plan(  # 2 of the 3 members vote on each decision
+            ctx.governance,
+            committee[:2],
+            NetworkPlan(
+                zones=["CN-SH", "CN-AH"],
+                roles=[
+                    ("ZONE_NODE", keys["shanghai-node"].address, "CN-SH"),
+                    ("ZONE_NODE", keys["anhui-node"].address, "CN-AH"),
+                ],
+                enterprises=[(keys["lingang-auto-parts"].address, "CN-SH")],
+            ),
+        )
+        shanghai = zone_id("CN-SH")
+        log.info(
+            "committee (2 of 3) admitted CN-SH and CN-AH, granted zone-node roles, "
+            "bound the enterprise to CN-SH"
+        )
 
         content_hash = sha256_file(SAMPLE)
-        signed = ctx.ip_registry.sign(keys["lingang-auto-parts"], content_hash, shanghai,
-                                      work_type=int(WorkType.DESIGN))
+        signed = ctx.ip_registry.sign(
+            keys["lingang-auto-parts"], content_hash, shanghai, work_type=int(WorkType.DESIGN)
+        )
         receipt = ctx.ip_registry.register(senders["shanghai-node"], signed)
-        log.info("registered %s (block %d, tx %s)", SAMPLE.name, receipt.block_number,
-                 receipt.tx_hash)
+        log.info(
+            "registered %s (block %d, tx %s)", SAMPLE.name, receipt.block_number, receipt.tx_hash
+        )
 
-        env = {**os.environ, "FTZ_PROJECT_ROOT": str(ROOT), "FTZ_STATE_DIR": str(STATE),
-               "FTZ_RPC_URL": node.url, "FTZ_DATABASE_URL": settings.database_url,
-               "FTZ_CHAIN_ID": str(node.chain_id), "FTZ_POLL_INTERVAL": "0.5"}
+        env = {
+            **os.environ,
+            "FTZ_PROJECT_ROOT": str(ROOT),
+            "FTZ_STATE_DIR": str(STATE),
+            "FTZ_RPC_URL": node.url,
+            "FTZ_DATABASE_URL": settings.database_url,
+            "FTZ_CHAIN_ID": str(node.chain_id),
+            "FTZ_POLL_INTERVAL": "0.5",
+        }
         ftz = str(Path(sys.executable).with_name("ftz"))
         subprocess.run([ftz, "index"], env=env, check=True)
         if args.no_serve:
             return 0
         children.append(subprocess.Popen([ftz, "index", "--follow"], env=env))
-        children.append(subprocess.Popen(
-            [ftz, "serve", "--port", str(api_port)], env=env,
-            stdout=(STATE / "api.log").open("ab"), stderr=subprocess.STDOUT))
+        children.append(
+            subprocess.Popen(
+                [ftz, "serve", "--port", str(api_port)],
+                env=env,
+                stdout=(STATE / "api.log").open("ab"),
+                stderr=subprocess.STDOUT,
+            )
+        )
         base = f"http://127.0.0.1:{api_port}"
         deadline = time.monotonic() + 30
         while True:

@@ -18,8 +18,8 @@ from ftzchain.compile import Build, compile_contracts
 from ftzchain.context import FtzContext
 from ftzchain.deploy import Deployment, deploy
 from ftzchain.devnet import LocalNode, dev_private_key, start_node
-from ftzchain.domain import role_id, zone_id
-from ftzchain.governance import Action
+from ftzchain.domain import zone_id
+from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
 
@@ -72,7 +72,10 @@ class World:
 
 def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
     settings = FtzSettings(
-        project_root=ROOT, state_dir=state_dir, rpc_url=node.url, chain_id=node.chain_id,
+        project_root=ROOT,
+        state_dir=state_dir,
+        rpc_url=node.url,
+        chain_id=node.chain_id,
         database_url=f"sqlite:///{state_dir / 'ftz.db'}",
     )
     ctx = FtzContext(settings)
@@ -80,25 +83,40 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
     senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(8)]
     deployer, committee = senders[0], senders[1:4]
     deployment, _ = deploy(
-        ctx.client, deployer, build, settings.deployments_dir,
-        [s.address for s in committee], threshold=2, force=True,
+        ctx.client,
+        deployer,
+        build,
+        settings.deployments_dir,
+        [s.address for s in committee],
+        threshold=2,
+        force=True,
     )
     sh_enterprise, ah_enterprise = LocalSigner.generate(), LocalSigner.generate()
-    gov = ctx.governance
-    voters = committee[:2]
-    gov.decide(voters, Action.ADMIT_ZONE, zone_id=SH)
-    gov.decide(voters, Action.ADMIT_ZONE, zone_id=AH)
-    zone_node = role_id("ZONE_NODE")
-    gov.decide(voters, Action.GRANT_ROLE, role=zone_node, account=senders[4].address, zone_id=SH)
-    gov.decide(voters, Action.GRANT_ROLE, role=zone_node, account=senders[5].address, zone_id=AH)
-    gov.decide(voters, Action.GRANT_ROLE, role=role_id("CUSTOMS"), account=senders[6].address,
-               zone_id=SH)
-    gov.decide(voters, Action.BIND_ENTERPRISE, account=sh_enterprise.address, zone_id=SH)
-    gov.decide(voters, Action.BIND_ENTERPRISE, account=ah_enterprise.address, zone_id=AH)
+    apply_plan(
+        ctx.governance,
+        committee[:2],
+        NetworkPlan(
+            zones=["CN-SH", "CN-AH"],
+            roles=[
+                ("ZONE_NODE", senders[4].address, "CN-SH"),
+                ("ZONE_NODE", senders[5].address, "CN-AH"),
+                ("CUSTOMS", senders[6].address, "CN-SH"),
+            ],
+            enterprises=[(sh_enterprise.address, "CN-SH"), (ah_enterprise.address, "CN-AH")],
+        ),
+    )
     return World(
-        node=node, ctx=ctx, deployment=deployment, committee=committee, deployer=deployer,
-        sh_node=senders[4], ah_node=senders[5], customs=senders[6], outsider=senders[7],
-        sh_enterprise=sh_enterprise, ah_enterprise=ah_enterprise,
+        node=node,
+        ctx=ctx,
+        deployment=deployment,
+        committee=committee,
+        deployer=deployer,
+        sh_node=senders[4],
+        ah_node=senders[5],
+        customs=senders[6],
+        outsider=senders[7],
+        sh_enterprise=sh_enterprise,
+        ah_enterprise=ah_enterprise,
     )
 
 

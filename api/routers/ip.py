@@ -67,7 +67,9 @@ def find_registration(
     response_model=IpRegistrationOut,
     responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
 )
-def get_registration(sha256: Sha256Path, session: SessionDep, settings: SettingsDep) -> IpRegistrationOut:
+def get_registration(
+    sha256: Sha256Path, session: SessionDep, settings: SettingsDep
+) -> IpRegistrationOut:
     """The registration of a work by its SHA-256; 404 when no zone registered it."""
     content_hash = _normalise(sha256)
     found = find_registration(session, content_hash, settings.chain_id)
@@ -97,4 +99,6 @@ async def verify_upload(
         digest.update(chunk)
     content_hash = "0x" + digest.hexdigest()
     record = find_registration(session, content_hash, settings.chain_id)
-    return IpVerificationOut(content_hash=content_hash, registered=record is not None, record=record)
+    return IpVerificationOut(
+        content_hash=content_hash, registered=record is not None, record=record
+    )

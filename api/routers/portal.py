@@ -71,7 +71,10 @@ def ip_page(sha256: Sha256Path, session: SessionDep, settings: SettingsDep) -> H
     rows = [
         ("Content SHA-256", f"<code>{escape(record.content_hash)}</code>"),
         ("Registered at", escape(record.registered_at.isoformat()) + " (block time, UTC)"),
-        ("Zone", escape(record.zone) + (f" — {escape(record.zone_name)}" if record.zone_name else "")),
+        (
+            "Zone",
+            escape(record.zone) + (f" — {escape(record.zone_name)}" if record.zone_name else ""),
+        ),
         ("Owner (enterprise)", f"<code>{escape(record.owner)}</code>"),
         ("Work type", escape(record.work_type)),
         ("Block", str(record.block_number)),

@@ -1,4 +1,4 @@
-"""Every write function of every contract × every kind of caller: who is refused, and how."""
+"""Every write function of every contract, times every kind of caller: who is refused, and how."""
 
 from __future__ import annotations
 
@@ -45,15 +45,23 @@ def _register(world: World, batch: bool) -> Call:
 
 
 def _open_proposal(world: World) -> int:
-    return world.ctx.governance.propose(world.committee[1], Action.ADMIT_ZONE,
-                                        zone_id=b"CN-ZJ".ljust(32, b"\0"))
+    return world.ctx.governance.propose(
+        world.committee[1], Action.ADMIT_ZONE, zone_id=b"CN-ZJ".ljust(32, b"\0")
+    )
 
 
 # function → (how to build the call, the callers allowed, the error everyone else gets)
 FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
     "Governance.propose": (
-        lambda w: _gov(w, "propose", int(Action.ADMIT_ZONE), b"\0" * 32,
-                       "0x" + "00" * 20, b"CN-FJ".ljust(32, b"\0"), 0),
+        lambda w: _gov(
+            w,
+            "propose",
+            int(Action.ADMIT_ZONE),
+            b"\0" * 32,
+            "0x" + "00" * 20,
+            b"CN-FJ".ljust(32, b"\0"),
+            0,
+        ),
         {"committee_member"},
         "GovernanceNotMember",
     ),

@@ -31,7 +31,11 @@ def test_hardhat_bytecode_equals_python_build(build: Build) -> None:
     env = {**os.environ, "HARDHAT_DISABLE_TELEMETRY_PROMPT": "true", "CI": "true"}
     proc = subprocess.run(
         [str(ROOT / "node_modules" / ".bin" / "hardhat"), "compile", "--force", "--quiet"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
     deployable = [c for c in build.contracts.values() if c.deployable]

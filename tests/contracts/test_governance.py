@@ -108,8 +108,13 @@ def test_threshold_change_and_invalid_threshold(world: World) -> None:
 def test_grant_and_revoke_role(world: World) -> None:
     gov = world.ctx.governance
     court = role_id("COURT")
-    gov.decide(world.committee[:2], Action.GRANT_ROLE, role=court, account=world.outsider.address,
-               zone_id=SH)
+    gov.decide(
+        world.committee[:2],
+        Action.GRANT_ROLE,
+        role=court,
+        account=world.outsider.address,
+        zone_id=SH,
+    )
     assert gov.role_zone(court, world.outsider.address) == SH
     gov.decide(world.committee[:2], Action.REVOKE_ROLE, role=court, account=world.outsider.address)
     assert gov.role_zone(court, world.outsider.address) == b"\0" * 32
@@ -117,8 +122,13 @@ def test_grant_and_revoke_role(world: World) -> None:
 
 def test_grant_unknown_role_fails_at_execution(world: World) -> None:
     gov = world.ctx.governance
-    pid = gov.propose(world.committee[0], Action.GRANT_ROLE, role=b"\x01" * 32,
-                      account=world.outsider.address, zone_id=SH)
+    pid = gov.propose(
+        world.committee[0],
+        Action.GRANT_ROLE,
+        role=b"\x01" * 32,
+        account=world.outsider.address,
+        zone_id=SH,
+    )
     gov.approve(world.committee[1], pid)
     with pytest.raises(NotFound) as err:
         gov.execute(world.committee[0], pid)
@@ -127,8 +137,9 @@ def test_grant_unknown_role_fails_at_execution(world: World) -> None:
 
 def test_bind_enterprise_to_unknown_zone_is_refused(world: World) -> None:
     gov = world.ctx.governance
-    pid = gov.propose(world.committee[0], Action.BIND_ENTERPRISE, account=world.outsider.address,
-                      zone_id=JS)
+    pid = gov.propose(
+        world.committee[0], Action.BIND_ENTERPRISE, account=world.outsider.address, zone_id=JS
+    )
     gov.approve(world.committee[1], pid)
     with pytest.raises(NotFound) as err:
         gov.execute(world.committee[0], pid)

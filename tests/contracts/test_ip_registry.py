@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+
 import pytest
 
 from ftzchain.domain import WorkType
@@ -65,8 +66,9 @@ def test_expired_signature_is_rejected(world: World) -> None:
 
 def test_signature_for_another_chain_is_rejected(world: World) -> None:
     reg = world.ctx.ip_registry
-    signed = reg.sign(world.sh_enterprise, _hash("other chain"), SH,
-                      chain_id=world.ctx.client.chain_id + 1)
+    signed = reg.sign(
+        world.sh_enterprise, _hash("other chain"), SH, chain_id=world.ctx.client.chain_id + 1
+    )
     with pytest.raises(InvalidSignature) as err:
         reg.register(world.sh_node, signed)
     assert err.value.error_name == "IpRegistryInvalidSigner"
@@ -125,8 +127,10 @@ def test_batch_is_all_or_nothing(world: World) -> None:
     owner = world.sh_enterprise
     reg.register(world.sh_node, reg.sign(owner, _hash("taken"), SH))
     start = reg.nonce(owner.address)
-    batch = [reg.sign(owner, _hash(label), SH, nonce=start + i)
-             for i, label in enumerate(["fresh", "taken"])]
+    batch = [
+        reg.sign(owner, _hash(label), SH, nonce=start + i)
+        for i, label in enumerate(["fresh", "taken"])
+    ]
     with pytest.raises(AlreadyExists):
         reg.register_batch(world.sh_node, batch)
     assert reg.record(_hash("fresh")) is None

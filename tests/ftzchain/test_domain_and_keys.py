@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from eth_abi import encode
-from eth_utils import keccak
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
 from ftzchain.compile import Build
 from ftzchain.domain import parse_hash32, role_id, role_name, zone_code, zone_id
@@ -67,8 +67,11 @@ def test_decoder_names_custom_error_and_keeps_raw_data(build: Build) -> None:
     data = selector + encode(["bytes32", "address", "uint64"], [b"\x11" * 32, "0x" + "22" * 20, 7])
     err = decoder.decode(data, tx_hash="0xabc")
     assert isinstance(err, AlreadyExists)
-    assert err.error_args == {"contentHash": b"\x11" * 32, "owner": "0x" + "22" * 20,
-                              "registeredAt": 7}
+    assert err.error_args == {
+        "contentHash": b"\x11" * 32,
+        "owner": "0x" + "22" * 20,
+        "registeredAt": 7,
+    }
     assert err.data == data and err.tx_hash == "0xabc"
     unknown = decoder.decode(b"\xde\xad\xbe\xef")
     assert type(unknown) is ContractRevert and unknown.error_name is None
@@ -76,8 +79,12 @@ def test_decoder_names_custom_error_and_keeps_raw_data(build: Build) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    ["0x1234", {"data": "0x1234"}, {"result": "0x1234", "reason": None},
-     {"0xfeed": {"error": "revert", "return": "0x1234"}}],
+    [
+        "0x1234",
+        {"data": "0x1234"},
+        {"result": "0x1234", "reason": None},
+        {"0xfeed": {"error": "revert", "return": "0x1234"}},
+    ],
 )
 def test_revert_data_is_found_in_each_node_error_shape(payload: object) -> None:
     assert revert_data_from_rpc(payload) == b"\x12\x34"

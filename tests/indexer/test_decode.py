@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ftzchain.compile import Build
 from ftzchain.reverts import _abi_type
 from indexer.decode import EVENT_SIGNATURES, UnknownEvent, decode_log
-
-import pytest
 
 
 def test_every_contract_event_has_a_decoder(build: Build) -> None:
@@ -20,8 +20,14 @@ def test_every_contract_event_has_a_decoder(build: Build) -> None:
 
 
 def test_unknown_topic_is_refused() -> None:
-    log = {"topics": ["0x" + "00" * 32], "data": "0x", "blockNumber": "0x1",
-           "blockHash": "0x" + "11" * 32, "transactionHash": "0x" + "22" * 32,
-           "logIndex": "0x0", "address": "0x" + "33" * 20}
+    log = {
+        "topics": ["0x" + "00" * 32],
+        "data": "0x",
+        "blockNumber": "0x1",
+        "blockHash": "0x" + "11" * 32,
+        "transactionHash": "0x" + "22" * 32,
+        "logIndex": "0x0",
+        "address": "0x" + "33" * 20,
+    }
     with pytest.raises(UnknownEvent):
         decode_log(log, 1)

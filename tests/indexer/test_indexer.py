@@ -32,9 +32,16 @@ def test_index_mirrors_registrations_and_governance(world: World, tmp_path: Path
     assert rows[0]["submitter"] == world.sh_node.address.lower()
     assert int(rows[0]["registered_at"].timestamp()) == chain_record.registered_at
 
-    gov_logs = world.ctx.client.rpc.call("eth_getLogs", [{
-        "fromBlock": "0x0", "toBlock": "latest", "address": world.deployment.address("Governance"),
-    }])
+    gov_logs = world.ctx.client.rpc.call(
+        "eth_getLogs",
+        [
+            {
+                "fromBlock": "0x0",
+                "toBlock": "latest",
+                "address": world.deployment.address("Governance"),
+            }
+        ],
+    )
     events = table_rows(engine, "governance_event")
     assert len(events) == len(gov_logs)
     assert {"ZoneAdmitted", "RoleGranted", "EnterpriseBound", "ProposalExecuted"} <= {
@@ -52,8 +59,9 @@ def test_reindexing_a_range_inserts_nothing_twice(world: World, tmp_path: Path) 
     sink = SqlSink(engine)
     from dataclasses import replace
 
-    sink.write([], {}, replace(final, block_number=world.deployment.start_block - 1,
-                                block_hash="0x"))
+    sink.write(
+        [], {}, replace(final, block_number=world.deployment.start_block - 1, block_hash="0x")
+    )
     indexer.sync()
     assert {t: table_rows(engine, t) for t in TABLES} == before
 
@@ -88,8 +96,12 @@ def test_killed_indexer_leaves_same_rows_as_uninterrupted_run(
     kill_points = sorted(rng.sample(range(start + 5, head - 5), 4))
     kills = 0
     for point in kill_points:
-        proc = subprocess.Popen([ftz, "index"], env={**env, "FTZ_DATABASE_URL": killed_url},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [ftz, "index"],
+            env={**env, "FTZ_DATABASE_URL": killed_url},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 120
         while _cursor_block(killed, world.node.chain_id) < point and proc.poll() is None:
             assert time.monotonic() < deadline, "indexer made no progress"
@@ -98,8 +110,13 @@ def test_killed_indexer_leaves_same_rows_as_uninterrupted_run(
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait()
-    subprocess.run([ftz, "index"], env={**env, "FTZ_DATABASE_URL": killed_url}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [ftz, "index"],
+        env={**env, "FTZ_DATABASE_URL": killed_url},
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assert kills >= 1
 
     clean = fresh_db(f"sqlite:///{tmp_path / 'clean.db'}")

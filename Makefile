@@ -1,0 +1,53 @@
+# FTZ Chain: `make demo` runs the whole system locally; `make test` installs and tests everything.
+# Both install what they need into .venv, .venv-tools and node_modules (nothing global).
+
+PYTHON ?= python3
+VENV := .venv
+TOOLS := .venv-tools
+PY := $(VENV)/bin/python
+export HARDHAT_DISABLE_TELEMETRY_PROMPT := true
+
+.PHONY: help install demo test lint pytest bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+install: $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed  ## install Python, npm and lint tools locally
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (found %s)" % sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+# slither pins web3 < 8, so it lives in its own venv.
+$(TOOLS)/.installed: constraints-tools.txt
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --upgrade pip
+	$(TOOLS)/bin/pip install --quiet -c constraints-tools.txt slither-analyzer
+	@touch $@
+
+demo: install  ## local anvil chain, contracts, governance, a sample IP record, indexer and API
+	$(PY) scripts/demo.py
+
+lint: install  ## ruff, ruff format, mypy, slither (high/medium findings fail)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(TOOLS)/bin/slither . --fail-medium
+
+pytest: install  ## the test suite alone (real anvil and ganache nodes)
+	$(VENV)/bin/pytest
+
+test: lint pytest  ## everything CI runs
+
+bench: install  ## every benchmark (see scripts/bench --help)
+	scripts/bench all
+
+clean:  ## remove build output and local state (keeps installs)
+	rm -rf build crytic-export .ftz .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""The verification API served by uvicorn, called over HTTP, on a real indexed chain."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ftzchain.compile import Build
+from ftzchain.devnet import LocalNode, free_port
+from tests.conftest import make_world
+from tests.indexer.helpers import fresh_db, indexer_for, register_many
+
+
+@dataclass
+class Served:
+    base: str
+    registered: bytes
+    zone_node: str
+    owner: str
+
+
+@pytest.fixture(scope="module")
+def served(
+    anvil: LocalNode, build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    state = tmp_path_factory.mktemp("api")
+    world = make_world(anvil, state, build)
+    (registered,) = register_many(world, 1, label="api")
+    url = f"sqlite:///{state / 'api.db'}"
+    indexer_for(world, fresh_db(url)).sync()
+    port = free_port()
+    env = {**os.environ, "FTZ_DATABASE_URL": url, "FTZ_CHAIN_ID": str(anvil.chain_id)}
+    ftz = str(Path(sys.executable).with_name("ftz"))
+    proc = subprocess.Popen(
+        [ftz, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, "ftz serve exited at start"
+        assert time.monotonic() < deadline, "ftz serve did not answer within 60s"
+        time.sleep(0.1)
+    try:
+        yield Served(base, registered, world.sh_node.address, world.sh_enterprise.address)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        world.ctx.close()
+
+
+def test_registered_hash_answers_when_where_and_who(served: Served) -> None:
+    r = httpx.get(f"{served.base}/v1/ip/0x{served.registered.hex()}")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["registered"] is True
+    assert body["zone"] == "CN-SH" and body["zone_name"] == "Shanghai"
+    assert body["owner"] == served.owner.lower()
+    assert body["block_number"] > 0 and body["tx_hash"].startswith("0x")
+    assert body["registered_at"].endswith("Z") or "+00:00" in body["registered_at"]
+
+
+def test_hash_without_prefix_and_in_capitals_is_accepted(served: Served) -> None:
+    r = httpx.get(f"{served.base}/v1/ip/{served.registered.hex().upper()}")
+    assert r.status_code == 200
+
+
+def test_unknown_hash_is_404_with_error_shape(served: Served) -> None:
+    unknown = "0x" + hashlib.sha256(b"never registered").hexdigest()
+    r = httpx.get(f"{served.base}/v1/ip/{unknown}")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "ip_not_registered"
+    assert r.json()["error"]["detail"] == {"content_hash": unknown}
+
+
+@pytest.mark.parametrize("bad", ["1234", "0x" + "zz" * 32, "0x" + "ab" * 33])
+def test_malformed_hash_is_422_with_error_shape(served: Served, bad: str) -> None:
+    r = httpx.get(f"{served.base}/v1/ip/{bad}")
+    assert r.status_code == 422
+    assert r.json()["error"]["code"] == "invalid_request"
+
+
+def test_uploaded_file_is_hashed_and_verified(served: Served) -> None:
+    r = httpx.post(f"{served.base}/v1/ip/verify", files={"file": ("work.txt", b"api 0")})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["content_hash"] == "0x" + served.registered.hex()
+    assert body["registered"] is True and body["record"]["zone"] == "CN-SH"
+    other = httpx.post(f"{served.base}/v1/ip/verify", files={"file": ("x.txt", b"other")})
+    assert other.json() == {
+        "content_hash": "0x" + hashlib.sha256(b"other").hexdigest(),
+        "registered": False,
+        "record": None,
+    }
+
+
+def test_upload_without_file_is_422(served: Served) -> None:
+    r = httpx.post(f"{served.base}/v1/ip/verify")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+
+
+def test_health_reports_indexed_block(served: Served) -> None:
+    body = httpx.get(f"{served.base}/healthz").json()
+    assert body["status"] == "ok"
+    assert body["chains"][0]["indexed_block"] > 0
+
+
+def test_openapi_docs_are_served(served: Served) -> None:
+    assert httpx.get(f"{served.base}/docs").status_code == 200
+    spec = httpx.get(f"{served.base}/openapi.json").json()
+    assert "/v1/ip/{sha256}" in spec["paths"] and "/v1/ip/verify" in spec["paths"]
+
+
+def test_portal_page_shows_the_registration(served: Served) -> None:
+    page = httpx.get(f"{served.base}/ip/{served.registered.hex()}")
+    assert page.status_code == 200
+    assert "Registered." in page.text and "CN-SH" in page.text
+    missing = httpx.get(f"{served.base}/ip/{'ab' * 32}")
+    assert "Not registered." in missing.text

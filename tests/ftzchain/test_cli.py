@@ -1,0 +1,166 @@
+"""The `ftz` command as a user runs it: help, one-line errors, and a whole governance flow."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ftzchain.devnet import LocalNode, dev_private_key, free_port
+from tests.conftest import ROOT
+
+FTZ = str(Path(sys.executable).with_name("ftz"))
+
+
+def run(
+    args: list[str], env: dict[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(
+        [FTZ, *args], env=env, capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"ftz {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FTZ_PROJECT_ROOT": str(ROOT),
+        "FTZ_STATE_DIR": str(tmp_path / "state"),
+        "FTZ_DATABASE_URL": f"sqlite:///{tmp_path / 'ftz.db'}",
+        "FTZ_KEYSTORE_PASSWORD": "cli-test-password",
+        "FTZ_KEYSTORE_SCRYPT_N": "16384",
+        "COLUMNS": "200",
+    }
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["keys"],
+        ["devnet"],
+        ["gov"],
+        ["ip"],
+        ["index"],
+        ["deploy"],
+        ["serve"],
+        ["ip", "register"],
+        ["gov", "propose"],
+        ["index", "status"],
+    ],
+)
+def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
+    proc = run([*command, "--help"], env)
+    assert "Usage:" in proc.stdout
+
+
+def _assert_one_line_error(proc: subprocess.CompletedProcess[str], fragment: str) -> None:
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, proc.stderr
+    assert fragment in lines[0]
+
+
+def test_missing_node_is_one_line_saying_what_to_do(env: dict[str, str], tmp_path: Path) -> None:
+    work = tmp_path / "w.txt"
+    work.write_text("x")
+    proc = run(
+        ["ip", "verify", str(work)],
+        {**env, "FTZ_RPC_URL": f"http://127.0.0.1:{free_port()}"},
+        check=False,
+    )
+    _assert_one_line_error(proc, "ftz devnet up")
+
+
+def test_malformed_hash_is_one_line(env: dict[str, str]) -> None:
+    _assert_one_line_error(run(["ip", "show", "zz"], env, check=False), "64 hex digits")
+
+
+def test_missing_file_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
+    proc = run(["ip", "verify", str(tmp_path / "nope.pdf")], env, check=False)
+    _assert_one_line_error(proc, "cannot read")
+
+
+def test_missing_password_without_terminal_is_one_line(env: dict[str, str]) -> None:
+    del env["FTZ_KEYSTORE_PASSWORD"]
+    proc = subprocess.run(
+        [FTZ, "keys", "new", "x"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    _assert_one_line_error(proc, "FTZ_KEYSTORE_PASSWORD")
+
+
+def test_governance_and_ip_flow_through_the_cli(
+    anvil: LocalNode, env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "FTZ_RPC_URL": anvil.url}
+    # committee members and the zone node are funded dev accounts; the enterprise is new
+    for name, index in [("c1", 1), ("c2", 2), ("c3", 3), ("sh-node", 4)]:
+        run(["keys", "new", name, "--import-key", dev_private_key(index).hex()], env)
+    run(["keys", "new", "acme"], env)
+    listed = run(["keys", "list"], env).stdout
+    addresses = {line.split()[0]: line.split()[1] for line in listed.splitlines()}
+    assert set(addresses) == {"c1", "c2", "c3", "sh-node", "acme"}
+
+    members = [arg for n in ("c1", "c2", "c3") for arg in ("--member", addresses[n])]
+    out = run(["deploy", "--sender", "c1", *members, "--threshold", "2", "--force"], env).stdout
+    assert "deployed" in out
+    again = run(["deploy", "--sender", "c1", *members, "--threshold", "2"], env).stdout
+    assert "already deployed" in again
+
+    def decide(*proposal: str) -> None:
+        created = run(["gov", "propose", *proposal, "--sender", "c1"], env).stdout
+        pid = created.split()[1].rstrip(":")
+        refused = run(["gov", "execute", pid, "--sender", "c1"], env, check=False)
+        _assert_one_line_error(refused, "GovernanceThresholdNotMet")
+        run(["gov", "approve", pid, "--sender", "c2"], env)
+        run(["gov", "execute", pid, "--sender", "c3"], env)
+
+    decide("admit-zone", "--zone", "CN-SH")
+    decide(
+        "grant-role", "--role", "zone_node", "--account", addresses["sh-node"], "--zone", "CN-SH"
+    )
+    decide("bind-enterprise", "--account", addresses["acme"], "--zone", "CN-SH")
+    listing = run(["gov", "list"], env).stdout
+    assert listing.count("executed") == 3 and "admit_zone CN-SH" in listing
+
+    work = tmp_path / "design.pdf"
+    work.write_bytes(b"%PDF-1.7 a design")
+    assert run(["ip", "verify", str(work)], env, check=False).returncode == 1
+    registered = run(
+        [
+            "ip",
+            "register",
+            str(work),
+            "--enterprise",
+            "acme",
+            "--sender",
+            "sh-node",
+            "--work-type",
+            "design",
+        ],
+        env,
+    ).stdout
+    assert "CN-SH" in registered
+    verified = run(["ip", "verify", str(work)], env).stdout
+    assert "registered" in verified and addresses["acme"] in verified
+    dup = run(
+        ["ip", "register", str(work), "--enterprise", "acme", "--sender", "sh-node"],
+        env,
+        check=False,
+    )
+    _assert_one_line_error(dup, "IpRegistryAlreadyRegistered")
+
+    assert "indexed chain" in run(["index"], env).stdout
+    assert "lag 0" in run(["index", "status"], env).stdout
