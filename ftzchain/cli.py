@@ -413,6 +413,12 @@ def index(
     follow: Annotated[
         bool, typer.Option(help="Keep following the head after catching up.")
     ] = False,
+    reset: Annotated[
+        bool, typer.Option(help="Forget this chain's rows and index again from the start.")
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (/metrics).")
+    ] = None,
 ) -> None:
     """Index chain events into SQL up to the head (and keep following with --follow)."""
     if typer_ctx.invoked_subcommand is not None:
@@ -427,7 +433,14 @@ def index(
     indexer = build_indexer(ctx)
     if from_block is not None:
         indexer.start_block = from_block
-    cursor = indexer.cursor()
+    cursor = indexer.reset() if reset else indexer.cursor()
+    if from_block is not None and cursor.block_number != from_block - 1:
+        raise ConfigError(
+            f"the index of chain {cursor.chain_id} already runs to block {cursor.block_number}: "
+            "add --reset to index again from --from-block"
+        )
+    if metrics_port is not None:
+        indexer.metrics.serve(metrics_port)
     target = indexer.target() if to_block is None else to_block
     started = time.monotonic()
     with Progress(

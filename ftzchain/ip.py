@@ -9,7 +9,7 @@ from eth_utils.address import to_checksum_address
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
-from ftzchain.eip712 import IpRegistration, ip_registration_typed_data
+from ftzchain.eip712 import IpRegistration, ip_registration_digest
 from ftzchain.errors import NotFound
 from ftzchain.signing import Signer
 
@@ -79,10 +79,10 @@ class IpRegistryContract:
             nonce=self.nonce(enterprise.address) if nonce is None else nonce,
             deadline=self._default_deadline() if deadline is None else deadline,
         )
-        typed = ip_registration_typed_data(
+        digest = ip_registration_digest(
             reg, chain_id or self.client.chain_id, to_checksum_address(self.address)
         )
-        return SignedRegistration(reg, enterprise.sign_typed_data(typed))
+        return SignedRegistration(reg, enterprise.sign_digest_unsafe(digest))
 
     def _default_deadline(self) -> int:
         now = max(int(time.time()), self.client.latest_timestamp())

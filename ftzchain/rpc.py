@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
+import time
 from typing import Any
 
 import httpx
 
 from ftzchain.errors import FtzError, NodeUnavailable
+
+log = logging.getLogger(__name__)
+
+_RETRY_STATUS = {429, 500, 502, 503, 504}
 
 
 class RpcError(FtzError):
@@ -23,10 +29,15 @@ class RpcError(FtzError):
 
 
 class JsonRpc:
-    """JSON-RPC 2.0 over HTTP. Thread-safe; one connection pool per instance."""
+    """JSON-RPC 2.0 over HTTP. Thread-safe; one connection pool per instance.
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    Transport failures, timeouts and HTTP 429/5xx are retried ``retries`` times with
+    exponential backoff (0.1 s doubling, capped at 5 s) before :class:`NodeUnavailable`.
+    """
+
+    def __init__(self, url: str, timeout: float = 30.0, retries: int = 0) -> None:
         self.url = url
+        self.retries = retries
         self._http = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -45,16 +56,36 @@ class JsonRpc:
             return next(self._ids)
 
     def _post(self, payload: Any) -> Any:
-        try:
-            response = self._http.post(self.url, json=payload)
-        except httpx.TransportError as exc:
-            raise NodeUnavailable(
-                f"no chain node answers at {self.url} ({exc.__class__.__name__}): "
-                "start one with `ftz devnet up` or set FTZ_RPC_URL"
-            ) from exc
-        if response.status_code >= 400 and not response.content.startswith((b"{", b"[")):
-            raise NodeUnavailable(f"{self.url} answered HTTP {response.status_code}")
-        return response.json()
+        delay = 0.1
+        for attempt in range(self.retries + 1):
+            try:
+                response = self._http.post(self.url, json=payload)
+            except httpx.TransportError as exc:
+                failure: str = exc.__class__.__name__
+                cause: Exception | None = exc
+            else:
+                if response.status_code not in _RETRY_STATUS:
+                    if response.status_code >= 400 and not response.content.startswith(
+                        (b"{", b"[")
+                    ):
+                        raise NodeUnavailable(f"{self.url} answered HTTP {response.status_code}")
+                    return response.json()
+                failure, cause = f"HTTP {response.status_code}", None
+            if attempt < self.retries:
+                log.warning(
+                    "node %s: %s; retry %d/%d in %.1fs",
+                    self.url,
+                    failure,
+                    attempt + 1,
+                    self.retries,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        raise NodeUnavailable(
+            f"no chain node answers at {self.url} ({failure}): "
+            "start one with `ftz devnet up` or set FTZ_RPC_URL"
+        ) from cause
 
     def call(self, method: str, params: list[Any] | None = None) -> Any:
         """One call; raises :class:`RpcError` on an error answer."""

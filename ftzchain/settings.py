@@ -39,6 +39,14 @@ class FtzSettings(BaseSettings):
     )
     poll_interval: float = Field(default=1.0, gt=0, description="Indexer follow-mode poll (s)")
     log_range: int = Field(default=1000, ge=1, description="Largest eth_getLogs block range")
+    max_reorg_depth: int = Field(
+        default=64, ge=1, description="Deepest reorg the indexer rolls back; deeper ones stop it"
+    )
+    prefetch: int = Field(default=3, ge=1, description="Ranges the indexer fetches ahead")
+    rpc_timeout: float = Field(default=30.0, gt=0, description="Seconds per JSON-RPC request")
+    rpc_retries: int = Field(
+        default=5, ge=0, description="Retries of a failed JSON-RPC request (backoff 0.1s→5s)"
+    )
     tx_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a receipt")
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import coincurve
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_account.signers.local import LocalAccount
@@ -33,12 +34,18 @@ class Signer(Protocol):
         """Sign EIP-712 typed data (the full JSON message); returns the 65-byte signature."""
         ...
 
+    def sign_digest_unsafe(self, digest: bytes) -> bytes:
+        """Sign a raw 32-byte digest (r ‖ s ‖ v, v = 27/28). Unsafe: the caller must have
+        built the digest from typed data (EIP-712); never sign a digest from elsewhere."""
+        ...
+
 
 class LocalSigner:
     """A key held in this process (decrypted from a keystore or given as hex)."""
 
     def __init__(self, account: LocalAccount) -> None:
         self._account = account
+        self._coincurve_key = coincurve.PrivateKey(bytes(account.key))
 
     @classmethod
     def from_key(cls, private_key: str | bytes) -> LocalSigner:
@@ -62,6 +69,12 @@ class LocalSigner:
     def sign_typed_data(self, typed_data: dict[str, Any]) -> bytes:
         signable = encode_typed_data(full_message=typed_data)
         return bytes(self._account.sign_message(signable).signature)
+
+    def sign_digest_unsafe(self, digest: bytes) -> bytes:
+        if len(digest) != 32:
+            raise ValueError("a digest is 32 bytes")
+        sig = self._coincurve_key.sign_recoverable(digest, hasher=None)
+        return sig[:64] + bytes([sig[64] + 27])
 
 
 @dataclass(frozen=True)

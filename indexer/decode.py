@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from ftzchain.domain import role_name, zone_code
@@ -72,6 +71,26 @@ class UnknownEvent(ValueError):
     """The log's first topic is not an event the indexer knows."""
 
 
+class MalformedLog(ValueError):
+    """A known topic with data or topics of the wrong shape."""
+
+
+def _words(log: RawLog, count: int) -> list[bytes]:
+    """The data's static 32-byte words (every field of our events is a static type)."""
+    data = bytes.fromhex(str(log["data"])[2:])
+    if len(data) != 32 * count:
+        raise MalformedLog(f"expected {count} data words, got {len(data)} bytes")
+    return [data[i : i + 32] for i in range(0, len(data), 32)]
+
+
+def _uint(word: bytes) -> int:
+    return int.from_bytes(word, "big")
+
+
+def _addr_word(word: bytes) -> str:
+    return "0x" + word[12:].hex()
+
+
 def _topic(signature: str) -> str:
     return "0x" + keccak(text=signature).hex()
 
@@ -103,50 +122,44 @@ def position(log: RawLog, chain_id: int) -> LogPosition:
     )
 
 
-def _data(log: RawLog) -> bytes:
-    return bytes.fromhex(str(log["data"])[2:])
-
-
 def _topics(log: RawLog) -> list[str]:
     topics = log["topics"]
-    assert isinstance(topics, list)
+    if not isinstance(topics, list):
+        raise MalformedLog("topics is not a list")
     return [str(t).lower() for t in topics]
 
 
 def _ip_registered(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
-    work_type, title_hash, submitter, nonce, registered_at = abi_decode(
-        ["uint8", "bytes32", "address", "uint256", "uint64"], _data(log)
-    )
+    work_type, title_hash, submitter, nonce, registered_at = _words(log, 5)
     return IpRegistered(
         pos=pos,
         content_hash=t[1],
         zone=zone_code(_b32_topic(t[2])),
         owner=_addr_topic(t[3]),
-        work_type=work_type,
+        work_type=_uint(work_type),
         title_hash=_h(title_hash),
-        submitter=submitter.lower(),
-        nonce=nonce,
-        registered_at=_time(registered_at),
+        submitter=_addr_word(submitter),
+        nonce=_uint(nonce),
+        registered_at=_time(_uint(registered_at)),
     )
 
 
 def _proposal_created(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
-    action, role, account, zone, value, expires_at = abi_decode(
-        ["uint8", "bytes32", "address", "bytes32", "uint256", "uint64"], _data(log)
-    )
+    action_word, role, account, zone, value, expires_at = _words(log, 6)
+    action = _uint(action_word)
     return GovernanceEvent(
         pos=pos,
         event="ProposalCreated",
         proposal_id=int(t[1], 16),
         action=GOVERNANCE_ACTIONS[action] if action < len(GOVERNANCE_ACTIONS) else str(action),
         actor=_addr_topic(t[2]),
-        account=account.lower() if int(account, 16) else None,
+        account=_addr_word(account) if any(account) else None,
         zone=zone_code(zone) if any(zone) else None,
         role=role_name(role) if any(role) else None,
-        value=value,
-        expires_at=_time(expires_at),
+        value=_uint(value),
+        expires_at=_time(_uint(expires_at)),
     )
 
 
@@ -199,8 +212,8 @@ def _member_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
 
 
 def _threshold_changed(log: RawLog, pos: LogPosition) -> Record:
-    _old, new = abi_decode(["uint256", "uint256"], _data(log))
-    return GovernanceEvent(pos=pos, event="ThresholdChanged", value=new)
+    _old, new = _words(log, 2)
+    return GovernanceEvent(pos=pos, event="ThresholdChanged", value=_uint(new))
 
 
 # Event signature → decoder. tests/indexer/test_decode.py checks these against the compiled ABI.
@@ -234,4 +247,11 @@ def decode_log(log: RawLog, chain_id: int) -> Record:
     decoder = DECODERS.get(topics[0]) if topics else None
     if decoder is None:
         raise UnknownEvent(topics[0] if topics else "anonymous log")
-    return decoder(log, position(log, chain_id))
+    try:
+        return decoder(log, position(log, chain_id))
+    except (IndexError, ValueError) as exc:
+        if isinstance(exc, MalformedLog):
+            raise
+        raise MalformedLog(
+            f"{exc} in log {log.get('transactionHash')}:{log.get('logIndex')}"
+        ) from exc

@@ -76,3 +76,14 @@ class GovernanceEventRow(EventRowBase, table=True):
     role: str | None = Field(default=None, max_length=66)
     value: int | None = Field(default=None, sa_column=Column(Numeric(78, 0), nullable=True))
     expires_at: datetime | None = None
+
+
+class IndexedBlock(SQLModel, table=True):
+    """Hashes of recently indexed blocks (the unfinalised window) for reorg detection."""
+
+    __tablename__ = "indexed_block"
+
+    chain_id: int = Field(primary_key=True, sa_type=BigInteger)
+    number: int = Field(primary_key=True, sa_type=BigInteger)
+    hash: str = Field(max_length=66)
+    parent_hash: str = Field(max_length=66)

@@ -1,30 +1,49 @@
-"""The indexing loop: backfill in adaptive ranges, then (optionally) follow the head."""
+"""The indexing loop: pipelined backfill in adaptive ranges, reorg handling, follow mode.
+
+Each range is one SQL transaction holding its event rows, the hashes of its blocks that lie in
+the unfinalised window, and the cursor. Ranges are fetched ahead concurrently and committed in
+order. Before a range is committed its first block must extend the cursor's block (parent
+hash); if it does not, the indexer walks back through the remembered window to the common
+ancestor and rolls back to it in one transaction, or stops (DB untouched) beyond the maximum
+rollback depth.
+"""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import re
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from ftzchain.errors import FtzError
+from ftzchain.errors import FtzError, NodeUnavailable
 from ftzchain.rpc import RpcError
 from indexer.decode import Record, decode_log
+from indexer.metrics import IndexerMetrics
 from indexer.sink import Cursor, SqlSink
-from indexer.source import RpcSource
+from indexer.source import BlockHeader, RpcSource
 
 log = logging.getLogger(__name__)
 
 _RANGE_ERRORS = ("too many", "range", "limit", "exceed", "timeout", "timed out", "size")
+_SUGGESTED_RANGE = re.compile(r"\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]")
+_MAX_RANGE = re.compile(r"(?:max(?:imum)?|limit)[^0-9\[]{0,40}?(\d{1,7})")
 
 
 class IndexerError(FtzError):
     """The indexer cannot go on safely."""
 
 
-class ChainMismatch(IndexerError):
-    """The node's block at the cursor has another hash than the one indexed."""
+class ReorgTooDeep(IndexerError):
+    """The chain changed deeper than the maximum rollback depth: stop, touch nothing."""
+
+
+class ChainMoved(Exception):
+    """The node's view changed while a range was being read; read it again."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,25 @@ class Progress:
     block: int
     target: int
     events: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    first: int
+    end: int
+    records: list[Record]
+    headers: dict[int, BlockHeader]
+    window: list[BlockHeader]
+
+
+def suggested_range(message: str) -> int | None:
+    """The block range a node's "too many results" error suggests, if it names one."""
+    lowered = message.lower()
+    if m := _SUGGESTED_RANGE.search(lowered):
+        return max(1, int(m.group(2), 16) - int(m.group(1), 16) + 1)
+    if m := _MAX_RANGE.search(lowered):
+        return max(1, int(m.group(1)))
+    return None
 
 
 class Indexer:
@@ -47,6 +85,9 @@ class Indexer:
         start_block: int,
         confirmations: int = 0,
         max_range: int = 1000,
+        max_reorg_depth: int = 64,
+        prefetch: int = 3,
+        metrics: IndexerMetrics | None = None,
     ) -> None:
         self.source = source
         self.sink = sink
@@ -55,7 +96,12 @@ class Indexer:
         self.start_block = start_block
         self.confirmations = confirmations
         self.max_range = max_range
+        self.max_reorg_depth = max_reorg_depth
+        self.prefetch = max(1, prefetch)
+        self.metrics = metrics or IndexerMetrics()
         self._range = max_range
+
+    # --- cursor and chain identity ------------------------------------------------------
 
     def cursor(self) -> Cursor:
         """The stored cursor; a new chain (or a different genesis) starts from scratch."""
@@ -72,56 +118,106 @@ class Indexer:
             cursor = self.sink.reset_chain(self.chain_id, self.genesis_hash, self.start_block)
         return cursor
 
+    def reset(self) -> Cursor:
+        """Forget this chain's rows and index again from the start block."""
+        return self.sink.reset_chain(self.chain_id, self.genesis_hash, self.start_block)
+
     def target(self) -> int:
+        """The newest block the indexer may index now (head minus confirmations)."""
         return self.source.head() - self.confirmations
 
-    def _check_cursor(self, cursor: Cursor) -> None:
-        if cursor.block_hash == "0x":
-            return
-        header = self.source.header(cursor.block_number)
-        if header.hash != cursor.block_hash:
-            raise ChainMismatch(
-                f"block {cursor.block_number} is now {header.hash}, indexed as "
-                f"{cursor.block_hash}: the chain reorganised below the cursor; "
-                "raise FTZ_CONFIRMATIONS and reindex with `ftz index --reset`"
-            )
+    # --- reading a range ----------------------------------------------------------------
 
-    def _fetch(self, first: int, last: int) -> tuple[int, list[dict[str, object]]]:
-        """Logs of [first, ≤last]; shrinks the range on range errors, grows it on success."""
-        while True:
-            end = min(last, first + self._range - 1)
-            try:
-                logs = self.source.logs(first, end)
-            except RpcError as exc:
-                if self._range > 1 and any(w in exc.rpc_message.lower() for w in _RANGE_ERRORS):
-                    self._range = max(1, self._range // 2)
-                    log.info(
-                        "eth_getLogs refused %d blocks (%s); trying %d",
-                        end - first + 1,
-                        exc.rpc_message,
-                        self._range,
-                    )
-                    continue
-                raise
-            self._range = min(self.max_range, self._range * 2)
-            return end, logs
-
-    def step(self, cursor: Cursor, target: int) -> tuple[Cursor, int]:
-        """Index one range after the cursor, up to ``target``; returns the new cursor and count."""
-        first = cursor.block_number + 1
-        end, logs = self._fetch(first, target)
-        numbers = sorted({int(str(e["blockNumber"]), 16) for e in logs} | {end})
-        headers = self.source.headers(numbers)
+    def _fetch(self, first: int, end: int, head: int) -> Batch:
+        """Read and decode [first, end]; runs in a worker thread."""
+        logs = self.source.logs(first, end)
+        by_block: dict[int, list[dict[str, object]]] = {}
         for entry in logs:
-            number = int(str(entry["blockNumber"]), 16)
-            if str(entry["blockHash"]).lower() != headers[number].hash:
-                raise ChainMismatch(f"block {number} changed while indexing it; retry")
-        records: list[Record] = [decode_log(entry, self.chain_id) for entry in logs]
-        new_cursor = Cursor(
-            self.chain_id, self.genesis_hash, cursor.start_block, end, headers[end].hash
+            by_block.setdefault(int(str(entry["blockNumber"]), 16), []).append(entry)
+        window_from = max(first, head - self.max_reorg_depth + 1)
+        wanted = {first, end, *by_block}
+        if window_from <= end:
+            wanted.update(range(window_from, end + 1))
+        headers = self.source.headers(sorted(wanted))
+        for number, entries in by_block.items():
+            if any(str(e["blockHash"]).lower() != headers[number].hash for e in entries):
+                raise ChainMoved(f"block {number} changed while range {first}-{end} was read")
+        for number, header in headers.items():
+            if number not in by_block and self.source.may_hold_our_logs(header):
+                # The bloom says our contracts may have logged here but the range query
+                # returned nothing: ask again by block hash before believing it.
+                again = self.source.logs_of_block(header.hash)
+                if again:
+                    log.warning(
+                        "block %d: range query missed %d logs; using the by-hash answer",
+                        number,
+                        len(again),
+                    )
+                    by_block[number] = again
+        window = [headers[n] for n in range(window_from, end + 1)] if window_from <= end else []
+        for prev, cur in itertools.pairwise(window):
+            if cur.parent_hash != prev.hash:
+                raise ChainMoved(f"block {cur.number} does not extend {prev.number}")
+        records = [
+            decode_log(entry, self.chain_id)
+            for number in sorted(by_block)
+            for entry in by_block[number]
+        ]
+        return Batch(first, end, records, headers, window)
+
+    def _shrink(self, exc: RpcError) -> bool:
+        """Shrink the range after a node refused it as too large; False if not a range error."""
+        message = exc.rpc_message.lower()
+        if not any(word in message for word in _RANGE_ERRORS):
+            return False
+        hint = suggested_range(exc.rpc_message)
+        new = min(hint, self._range - 1) if hint else self._range // 2
+        if self._range <= 1:
+            return False
+        self._range = max(1, new)
+        log.info(
+            "eth_getLogs refused the range (%s); now %d blocks", exc.rpc_message[:120], self._range
         )
-        self.sink.write(records, headers, new_cursor)
-        return new_cursor, len(records)
+        return True
+
+    # --- reorgs -------------------------------------------------------------------------
+
+    def _roll_back(self, cursor: Cursor) -> Cursor:
+        """Walk back to the newest remembered block the node still has; roll back to it."""
+        for number, stored_hash in self.sink.window(
+            self.chain_id, cursor.block_number, self.max_reorg_depth + 1
+        ):
+            if cursor.block_number - number > self.max_reorg_depth:
+                break
+            if self.source.header(number).hash == stored_hash:
+                depth = cursor.block_number - number
+                log.warning(
+                    "reorg of depth %d at block %d: rolling back to %d (%s)",
+                    depth,
+                    cursor.block_number,
+                    number,
+                    stored_hash,
+                )
+                self.metrics.reorgs.inc()
+                return self.sink.rollback(cursor, number, stored_hash)
+        raise ReorgTooDeep(
+            f"chain {self.chain_id} changed below block "
+            f"{cursor.block_number - self.max_reorg_depth} (more than {self.max_reorg_depth} "
+            "blocks deep): nothing was deleted. If the node is on the right chain, reindex "
+            "with `ftz index --reset`; else fix the node"
+        )
+
+    def _tip_still_canonical(self, cursor: Cursor) -> bool | None:
+        """True/False whether the node still has the cursor's block; None if it lags behind."""
+        if cursor.block_hash == "0x":
+            return True
+        try:
+            header = self.source.header(cursor.block_number)
+        except LookupError:
+            return None
+        return header.hash == cursor.block_hash
+
+    # --- the loop -----------------------------------------------------------------------
 
     def sync(
         self,
@@ -131,15 +227,101 @@ class Indexer:
     ) -> Cursor:
         """Index from the cursor up to ``to_block`` (default: the confirmed head)."""
         cursor = self.cursor()
-        self._check_cursor(cursor)
-        target = self.target() if to_block is None else min(to_block, self.target())
         events = 0
-        while cursor.block_number < target and not (stop and stop.is_set()):
-            cursor, count = self.step(cursor, target)
+        while not (stop and stop.is_set()):
+            canonical = self._tip_still_canonical(cursor)
+            if canonical is None:
+                log.info("the node is behind block %d; waiting", cursor.block_number)
+                break
+            if not canonical:
+                cursor = self._roll_back(cursor)
+                continue
+            head = self.source.head()
+            self.metrics.head.set(head)
+            target = head - self.confirmations
+            if to_block is not None:
+                target = min(target, to_block)
+            if cursor.block_number >= target:
+                break
+            cursor, count, done = self._run(cursor, target, head, on_progress, stop)
             events += count
-            if on_progress:
-                on_progress(Progress(cursor.block_number, target, events))
+            if done:
+                break
+        self.metrics.indexed.set(cursor.block_number)
         return cursor
+
+    def _run(
+        self,
+        cursor: Cursor,
+        target: int,
+        head: int,
+        on_progress: Callable[[Progress], None] | None,
+        stop: threading.Event | None,
+    ) -> tuple[Cursor, int, bool]:
+        """Fetch ahead, commit in order. Returns (cursor, events, reached the target)."""
+        pool = ThreadPoolExecutor(max_workers=self.prefetch, thread_name_prefix="fetch")
+        pending: deque[tuple[int, int, Future[Batch]]] = deque()
+        next_first = cursor.block_number + 1
+        events = 0
+        moved = 0
+        try:
+            while cursor.block_number < target:
+                if stop and stop.is_set():
+                    return cursor, events, True
+                while len(pending) < self.prefetch and next_first <= target:
+                    end = min(target, next_first + self._range - 1)
+                    pending.append(
+                        (next_first, end, pool.submit(self._fetch, next_first, end, head))
+                    )
+                    next_first = end + 1
+                first, end, future = pending.popleft()
+                started = time.monotonic()
+                try:
+                    batch = future.result()
+                except RpcError as exc:
+                    if not self._shrink(exc):
+                        raise
+                    return cursor, events, False  # re-plan with the smaller range
+                except ChainMoved as exc:
+                    moved += 1
+                    if moved > 5:
+                        raise IndexerError(
+                            f"the chain keeps changing under the indexer: {exc}"
+                        ) from exc
+                    log.info("%s; reading again", exc)
+                    return cursor, events, False
+                if cursor.block_hash != "0x" and batch.headers[first].parent_hash != (
+                    cursor.block_hash
+                ):
+                    return self._roll_back(cursor), events, False
+                new_cursor = Cursor(
+                    self.chain_id,
+                    self.genesis_hash,
+                    cursor.start_block,
+                    end,
+                    batch.headers[end].hash,
+                )
+                self.sink.write(
+                    batch.records,
+                    batch.headers,
+                    new_cursor,
+                    batch.window,
+                    keep_window_from=end - self.max_reorg_depth,
+                )
+                cursor = new_cursor
+                events += len(batch.records)
+                self._range = min(self.max_range, self._range * 2)
+                self.metrics.events.inc(len(batch.records))
+                self.metrics.indexed.set(end)
+                self.metrics.lag.set(max(0, head - end))
+                elapsed = time.monotonic() - started
+                if elapsed > 0:
+                    self.metrics.events_per_s.set(len(batch.records) / elapsed)
+                if on_progress:
+                    on_progress(Progress(end, target, events))
+            return cursor, events, True
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def follow(
         self,
@@ -147,9 +329,18 @@ class Indexer:
         on_progress: Callable[[Progress], None] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        """Keep indexing new blocks until ``stop`` is set."""
+        """Keep indexing new blocks until ``stop`` is set; a node outage is waited out."""
         stop = stop or threading.Event()
+        backoff = poll_interval
         while not stop.is_set():
             started = time.monotonic()
-            self.sync(on_progress=on_progress, stop=stop)
+            try:
+                self.sync(on_progress=on_progress, stop=stop)
+                backoff = poll_interval
+            except NodeUnavailable as exc:
+                self.metrics.node_errors.inc()
+                log.warning("%s; retrying in %.1fs", exc, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
             stop.wait(max(0.0, poll_interval - (time.monotonic() - started)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from ftzchain.context import FtzContext
+from ftzchain.rpc import JsonRpc
 from indexer.db import make_engine, migrate
 from indexer.decode import TOPICS
 from indexer.runner import Indexer
@@ -18,7 +19,8 @@ def build_indexer(ctx: FtzContext, engine: Engine | None = None) -> Indexer:
         migrate(settings.database_url)
         engine = make_engine(settings.database_url)
     deployment = ctx.deployment
-    source = RpcSource(ctx.client.rpc, [c.address for c in deployment.contracts.values()], TOPICS)
+    rpc = JsonRpc(settings.rpc_url, timeout=settings.rpc_timeout, retries=settings.rpc_retries)
+    source = RpcSource(rpc, [c.address for c in deployment.contracts.values()], TOPICS)
     return Indexer(
         source,
         SqlSink(engine),
@@ -27,4 +29,6 @@ def build_indexer(ctx: FtzContext, engine: Engine | None = None) -> Indexer:
         start_block=deployment.start_block,
         confirmations=settings.confirmations,
         max_range=settings.log_range,
+        max_reorg_depth=settings.max_reorg_depth,
+        prefetch=settings.prefetch,
     )

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from indexer.decode import GovernanceEvent, IpRegistered, LogPosition, Record
-from indexer.models import ChainCursor, GovernanceEventRow, IpRegistrationRow
+from indexer.models import ChainCursor, GovernanceEventRow, IndexedBlock, IpRegistrationRow
 from indexer.source import BlockHeader
 
 _EVENT_TABLES: tuple[Table, ...] = (
@@ -21,6 +21,7 @@ _EVENT_TABLES: tuple[Table, ...] = (
     GovernanceEventRow.__table__,  # type: ignore[attr-defined]
 )
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
+_WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
 _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
 
 
@@ -108,16 +109,22 @@ class SqlSink:
         """Forget everything of ``chain_id`` and start again before ``start_block``."""
         cursor = Cursor(chain_id, genesis_hash, start_block, start_block - 1, "0x")
         with self.engine.begin() as conn:
-            for table in _EVENT_TABLES:
+            for table in (*_EVENT_TABLES, _WINDOW):
                 conn.execute(delete(table).where(table.c.chain_id == chain_id))
             conn.execute(delete(_CURSOR).where(_CURSOR.c.chain_id == chain_id))
             self._write_cursor(conn, cursor)
         return cursor
 
     def write(
-        self, records: Sequence[Record], blocks: dict[int, BlockHeader], cursor: Cursor
+        self,
+        records: Sequence[Record],
+        blocks: dict[int, BlockHeader],
+        cursor: Cursor,
+        window: Sequence[BlockHeader] = (),
+        keep_window_from: int | None = None,
     ) -> int:
-        """Insert the records (skipping ones already present) and move the cursor, atomically.
+        """Insert the records (skipping ones already present), remember ``window`` block
+        hashes (forgetting those below ``keep_window_from``) and move the cursor, atomically.
 
         Returns how many rows were new.
         """
@@ -129,8 +136,57 @@ class SqlSink:
                 stmt = self._insert(table).on_conflict_do_nothing(index_elements=_NATURAL_KEY)
                 result = conn.execute(stmt, rows)
                 inserted += max(result.rowcount or 0, 0)
+            if window:
+                stmt = self._insert(_WINDOW)
+                stmt = stmt.on_conflict_do_update(
+                    index_elements=["chain_id", "number"],
+                    set_={"hash": stmt.excluded.hash, "parent_hash": stmt.excluded.parent_hash},
+                )
+                conn.execute(
+                    stmt,
+                    [
+                        {
+                            "chain_id": cursor.chain_id,
+                            "number": h.number,
+                            "hash": h.hash,
+                            "parent_hash": h.parent_hash,
+                        }
+                        for h in window
+                    ],
+                )
+            if keep_window_from is not None:
+                conn.execute(
+                    delete(_WINDOW).where(
+                        _WINDOW.c.chain_id == cursor.chain_id, _WINDOW.c.number < keep_window_from
+                    )
+                )
             self._write_cursor(conn, cursor)
         return inserted
+
+    def window(self, chain_id: int, at_or_below: int, limit: int) -> list[tuple[int, str]]:
+        """Remembered (number, hash) pairs, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(_WINDOW.c.number, _WINDOW.c.hash)
+                .where(_WINDOW.c.chain_id == chain_id, _WINDOW.c.number <= at_or_below)
+                .order_by(_WINDOW.c.number.desc())
+                .limit(limit)
+            )
+            return [(int(r.number), str(r.hash)) for r in rows]
+
+    def rollback(self, cursor: Cursor, ancestor: int, ancestor_hash: str) -> Cursor:
+        """Forget everything above ``ancestor`` and move the cursor there, in one transaction."""
+        new = Cursor(
+            cursor.chain_id, cursor.genesis_hash, cursor.start_block, ancestor, ancestor_hash
+        )
+        with self.engine.begin() as conn:
+            for table in (*_EVENT_TABLES, _WINDOW):
+                number = table.c.number if table is _WINDOW else table.c.block_number
+                conn.execute(
+                    delete(table).where(table.c.chain_id == cursor.chain_id, number > ancestor)
+                )
+            self._write_cursor(conn, new)
+        return new
 
     def _write_cursor(self, conn: Connection, cursor: Cursor) -> None:
         values = {

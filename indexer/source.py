@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils.crypto import keccak
+
 from ftzchain.rpc import JsonRpc
 
 
@@ -14,15 +16,30 @@ class BlockHeader:
     hash: str
     parent_hash: str
     timestamp: int
+    logs_bloom: bytes = b""
 
 
 def _header(raw: dict[str, Any]) -> BlockHeader:
+    bloom = str(raw.get("logsBloom") or "0x")
     return BlockHeader(
         number=int(raw["number"], 16),
         hash=str(raw["hash"]).lower(),
         parent_hash=str(raw["parentHash"]).lower(),
         timestamp=int(raw["timestamp"], 16),
+        logs_bloom=bytes.fromhex(bloom[2:]),
     )
+
+
+def bloom_bits(value: bytes) -> list[int]:
+    """The three 2048-bit bloom positions of ``value`` (yellow paper, M3:2048)."""
+    digest = keccak(value)
+    return [((digest[i] << 8) | digest[i + 1]) & 2047 for i in (0, 2, 4)]
+
+
+def bloom_may_contain(bloom: bytes, value: bytes) -> bool:
+    if len(bloom) != 256:
+        return True  # no bloom given: assume it may
+    return all(bloom[255 - bit // 8] & (1 << (bit % 8)) for bit in bloom_bits(value))
 
 
 class RpcSource:
@@ -57,17 +74,21 @@ class RpcSource:
 
     def logs(self, from_block: int, to_block: int) -> list[dict[str, Any]]:
         """Our contracts' logs with known topics in [from_block, to_block], in chain order."""
-        result = self.rpc.call(
-            "eth_getLogs",
-            [
-                {
-                    "fromBlock": hex(from_block),
-                    "toBlock": hex(to_block),
-                    "address": self.addresses,
-                    "topics": [self.topics],
-                }
-            ],
-        )
+        return self._logs({"fromBlock": hex(from_block), "toBlock": hex(to_block)})
+
+    def logs_of_block(self, block_hash: str) -> list[dict[str, Any]]:
+        """Our logs of one block, asked by hash (immune to a reorg between calls)."""
+        return self._logs({"blockHash": block_hash})
+
+    def _logs(self, where: dict[str, str]) -> list[dict[str, Any]]:
+        query = {**where, "address": self.addresses, "topics": [self.topics]}
+        result = self.rpc.call("eth_getLogs", [query])
         logs: list[dict[str, Any]] = [entry for entry in result if not entry.get("removed")]
         logs.sort(key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16)))
         return logs
+
+    def may_hold_our_logs(self, header: BlockHeader) -> bool:
+        """False when the block's logsBloom proves none of our contracts logged in it."""
+        return any(
+            bloom_may_contain(header.logs_bloom, bytes.fromhex(a[2:])) for a in self.addresses
+        )

@@ -6,8 +6,9 @@ already set up by the committee) and run once on each node kind.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,12 +23,36 @@ from ftzchain.domain import zone_id
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
+from tests.pg import PgServer, start_pg
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_KINDS = os.environ.get("FTZ_TEST_NODES", "anvil,ganache").split(",")
+DB_KINDS = os.environ.get("FTZ_TEST_DBS", "sqlite,postgresql").split(",")
 
 SH = zone_id("CN-SH")
 AH = zone_id("CN-AH")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    server = start_pg()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes fresh, empty databases of each kind: SQLite (the default) and PostgreSQL."""
+    if request.param == "sqlite":
+        counter = itertools.count(1)
+        return lambda: f"sqlite:///{tmp_path / f'index-{next(counter)}.db'}"
+    server: PgServer = request.getfixturevalue("pg_server")
+    return server.create_database
+
+
+@pytest.fixture
+def db_url(db_factory: Callable[[], str]) -> str:
+    return db_factory()
 
 
 @pytest.fixture(scope="session")

@@ -48,3 +48,26 @@ def table_rows(engine: Engine, table: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(select(t).order_by(t.c.block_number, t.c.log_index))
         return [{k: v for k, v in row._mapping.items() if k != "id"} for row in rows]
+
+
+def register_bulk(world: World, count: int, per_tx: int = 100, label: str = "bulk") -> int:
+    """Register ``count`` works in batches of ``per_tx`` (one block per batch); returns blocks."""
+    reg = world.ctx.ip_registry
+    owner = world.sh_enterprise
+    nonce = reg.nonce(owner.address)
+    fees = world.ctx.client.fees()
+    tx_hashes = []
+    for start in range(0, count, per_tx):
+        batch = []
+        for i in range(start, min(count, start + per_tx)):
+            content = hashlib.sha256(f"{label} {i}".encode()).digest()
+            batch.append(reg.sign(owner, content, SH, nonce=nonce + i, deadline=2**40))
+        data = reg.codec.encode_call(
+            "registerBatch",
+            [s.registration.as_tuple() for s in batch],
+            [s.signature for s in batch],
+        )
+        tx_hashes.append(world.sh_node.send(reg.address, data, gas=80_000 * len(batch), fees=fees))
+    for tx_hash in tx_hashes:
+        assert world.ctx.client.wait_for_receipt(tx_hash).status == 1
+    return len(tx_hashes)

@@ -1,4 +1,5 @@
-"""The indexer mirrors chain events into SQL, once each, and survives being killed."""
+"""The indexer mirrors chain events into SQL, once each, on SQLite and PostgreSQL; survives
+SIGKILL, reorgs, node outages and nodes that refuse large ranges."""
 
 from __future__ import annotations
 
@@ -7,19 +8,64 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
+from ftzchain.rpc import JsonRpc
+from indexer.decode import TOPICS
+from indexer.runner import Indexer, ReorgTooDeep
 from indexer.sink import SqlSink
+from indexer.source import RpcSource
 from tests.conftest import World
-from tests.indexer.helpers import TABLES, fresh_db, indexer_for, register_many, table_rows
+from tests.indexer.helpers import (
+    TABLES,
+    fresh_db,
+    indexer_for,
+    register_bulk,
+    register_many,
+    table_rows,
+)
+from tests.indexer.rpc_proxy import RpcProxy
 
 
-def test_index_mirrors_registrations_and_governance(world: World, tmp_path: Path) -> None:
+def _snapshot(engine: Engine) -> dict[str, list[dict[str, object]]]:
+    return {t: table_rows(engine, t) for t in TABLES}
+
+
+def _cursor_block(engine: Engine, chain_id: int) -> int:
+    cursor = SqlSink(engine).read_cursor(chain_id)
+    return -1 if cursor is None else cursor.block_number
+
+
+def _indexer_via(world: World, url: str, engine: Engine, **options: int) -> Indexer:
+    """An indexer of the world's contracts that talks to ``url`` (e.g. a proxy)."""
+    d = world.deployment
+    source = RpcSource(JsonRpc(url, retries=0), [c.address for c in d.contracts.values()], TOPICS)
+    return Indexer(
+        source,
+        SqlSink(engine),
+        chain_id=d.chain_id,
+        genesis_hash=d.genesis_hash,
+        start_block=d.start_block,
+        **options,
+    )
+
+
+def _fresh_index(world: World, url: str) -> dict[str, list[dict[str, object]]]:
+    engine = fresh_db(url)
+    indexer_for(world, engine).sync()
+    return _snapshot(engine)
+
+
+def test_index_mirrors_registrations_and_governance(world: World, db_url: str) -> None:
     hashes = register_many(world, 3)
-    engine = fresh_db(f"sqlite:///{tmp_path / 'index.db'}")
+    engine = fresh_db(db_url)
     cursor = indexer_for(world, engine).sync()
     assert cursor.block_number == world.ctx.client.block_number()
 
@@ -49,63 +95,187 @@ def test_index_mirrors_registrations_and_governance(world: World, tmp_path: Path
     }
 
 
-def test_reindexing_a_range_inserts_nothing_twice(world: World, tmp_path: Path) -> None:
+def test_reindexing_a_range_inserts_nothing_twice(world: World, db_url: str) -> None:
     register_many(world, 2)
-    engine = fresh_db(f"sqlite:///{tmp_path / 'index.db'}")
+    engine = fresh_db(db_url)
     indexer = indexer_for(world, engine)
     final = indexer.sync()
-    before = {t: table_rows(engine, t) for t in TABLES}
+    before = _snapshot(engine)
     # rewind the cursor to the deployment block and replay everything
-    sink = SqlSink(engine)
-    from dataclasses import replace
-
-    sink.write(
+    SqlSink(engine).write(
         [], {}, replace(final, block_number=world.deployment.start_block - 1, block_hash="0x")
     )
     indexer.sync()
-    assert {t: table_rows(engine, t) for t in TABLES} == before
+    assert _snapshot(engine) == before
 
 
-def _cursor_block(engine: Engine, chain_id: int) -> int:
-    cursor = SqlSink(engine).read_cursor(chain_id)
-    return -1 if cursor is None else cursor.block_number
+def test_new_genesis_means_a_clean_resync_not_a_reorg(anvil_world: World, db_url: str) -> None:
+    world = anvil_world
+    engine = fresh_db(db_url)
+    indexer = indexer_for(world, engine)
+    indexer.sync()
+    assert table_rows(engine, "governance_event")
+    other = _indexer_via(world, world.node.url, engine)
+    other.genesis_hash = "0x" + "ab" * 32  # as if the devnet had been restarted
+    other.sync()
+    assert _cursor_block(engine, world.node.chain_id) == world.ctx.client.block_number()
+    assert SqlSink(engine).read_cursor(world.node.chain_id).genesis_hash == "0x" + "ab" * 32
 
 
-def test_killed_indexer_leaves_same_rows_as_uninterrupted_run(
+@pytest.mark.parametrize("depth", [1, 3, 10])
+def test_reorg_is_rolled_back_and_replayed(
+    anvil_world: World, db_factory: Callable[[], str], depth: int
+) -> None:
+    world = anvil_world
+    rpc = world.ctx.client.rpc
+    engine = fresh_db(db_factory())
+    indexer = indexer_for(world, engine)
+    register_many(world, 2, label="before")
+    indexer.sync()
+
+    snapshot = rpc.call("evm_snapshot")
+    register_many(world, depth, label="orphaned")  # one block each
+    indexer.sync()
+    orphaned = {r["content_hash"] for r in table_rows(engine, "ip_registration")}
+    assert len(orphaned) == 2 + depth
+
+    assert rpc.call("evm_revert", [snapshot]) is True
+    world.sh_node.resync_nonce()  # the revert took our transactions' nonces back too
+    register_many(world, depth + 1, label="canonical")  # a longer, different branch
+    indexer.sync()
+
+    assert indexer.metrics.reorgs._value.get() == 1
+    assert _snapshot(engine) == _fresh_index(world, db_factory())
+    assert not any("orphaned" in str(r) for r in table_rows(engine, "ip_registration"))
+
+
+def test_reorg_deeper_than_the_maximum_stops_and_touches_nothing(
+    anvil_world: World, db_url: str
+) -> None:
+    world = anvil_world
+    rpc = world.ctx.client.rpc
+    engine = fresh_db(db_url)
+    indexer = indexer_for(world, engine)
+    indexer.max_reorg_depth = 3
+    snapshot = rpc.call("evm_snapshot")
+    register_many(world, 5, label="doomed")
+    indexer.sync()
+    before = _snapshot(engine)
+    cursor_before = SqlSink(engine).read_cursor(world.node.chain_id)
+    rpc.call("evm_revert", [snapshot])
+    world.sh_node.resync_nonce()
+    register_many(world, 6, label="winner")
+    with pytest.raises(ReorgTooDeep, match="nothing was deleted"):
+        indexer.sync()
+    assert _snapshot(engine) == before
+    assert SqlSink(engine).read_cursor(world.node.chain_id) == cursor_before
+
+
+def test_node_outage_is_waited_out_and_nothing_is_lost(anvil_world: World, db_url: str) -> None:
+    world = anvil_world
+    proxy = RpcProxy(world.node.url)
+    proxy.start()
+    engine = fresh_db(db_url)
+    indexer = _indexer_via(world, proxy.url, engine)
+    stop = threading.Event()
+    follower = threading.Thread(target=indexer.follow, args=(0.05,), kwargs={"stop": stop})
+    follower.start()
+    try:
+        register_many(world, 3, label="up")
+        _wait_for(
+            lambda: _cursor_block(engine, world.node.chain_id) >= world.ctx.client.block_number()
+        )
+        proxy.stop()  # the node goes away
+        register_many(world, 3, label="while down")
+        _wait_for(lambda: indexer.metrics.node_errors._value.get() >= 2)
+        proxy.start()  # and comes back on the same port
+        head = world.ctx.client.block_number()
+        _wait_for(lambda: _cursor_block(engine, world.node.chain_id) >= head)
+    finally:
+        stop.set()
+        follower.join(30)
+        proxy.close()
+    assert not follower.is_alive()
+    assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{_tmp(world)}/fresh.db")
+
+
+def test_node_refusing_large_ranges_is_handled(anvil_world: World, db_url: str) -> None:
+    world = anvil_world
+    register_many(world, 6, label="ranges")
+    proxy = RpcProxy(world.node.url)
+    proxy.max_log_range = 3
+    proxy.start()
+    try:
+        engine = fresh_db(db_url)
+        _indexer_via(world, proxy.url, engine, max_range=1000).sync()
+    finally:
+        proxy.close()
+    assert proxy.refused_ranges >= 1
+    assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{_tmp(world)}/fresh.db")
+
+
+def test_block_whose_bloom_names_us_but_came_back_empty_is_asked_again(
     anvil_world: World, tmp_path: Path
 ) -> None:
     world = anvil_world
-    register_many(world, 40, label="crash")
-    world.ctx.client.rpc.call("anvil_mine", [hex(150)])
-    register_many(world, 40, label="crash-late")
-    head = world.ctx.client.block_number()
+    register_many(world, 3, label="bloom")
+    hidden = world.ctx.client.block_number() - 1
+    proxy = RpcProxy(world.node.url)
+    proxy.hide_logs_of_block = hidden
+    proxy.start()
+    try:
+        engine = fresh_db(f"sqlite:///{tmp_path / 'bloom.db'}")
+        _indexer_via(world, proxy.url, engine).sync()
+    finally:
+        proxy.close()
+    assert hidden in {r["block_number"] for r in table_rows(engine, "ip_registration")}
+    assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{tmp_path / 'fresh.db'}")
 
+
+def _tmp(world: World) -> Path:
+    return world.ctx.settings.state_dir
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+@pytest.mark.slow
+def test_sigkilled_20_times_during_a_50k_event_backfill_leaves_same_rows(
+    anvil_world: World, db_factory: Callable[[], str]
+) -> None:
+    world = anvil_world
+    register_bulk(world, 50_000, per_tx=100, label="crash")
+    head = world.ctx.client.block_number()
     env = {
         **os.environ,
         "FTZ_PROJECT_ROOT": str(world.ctx.settings.project_root),
         "FTZ_STATE_DIR": str(world.ctx.settings.state_dir),
         "FTZ_RPC_URL": world.node.url,
-        "FTZ_LOG_RANGE": "1",  # one block per transaction: many commit points to die between
+        "FTZ_LOG_RANGE": "4",  # 400 events per transaction: many commit points to die between
     }
     ftz = str(Path(sys.executable).with_name("ftz"))
-
-    killed_url = f"sqlite:///{tmp_path / 'killed.db'}"
+    killed_url = db_factory()
     killed = fresh_db(killed_url)
-    rng = random.Random(20261127)
     start = world.deployment.start_block
-    kill_points = sorted(rng.sample(range(start + 5, head - 5), 4))
+    points = sorted(random.Random(20261127).sample(range(start + 10, head - 20), 20))
     kills = 0
-    for point in kill_points:
+    for point in points:
         proc = subprocess.Popen(
             [ftz, "index"],
             env={**env, "FTZ_DATABASE_URL": killed_url},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 120
-        while _cursor_block(killed, world.node.chain_id) < point and proc.poll() is None:
-            assert time.monotonic() < deadline, "indexer made no progress"
-            time.sleep(0.005)
+        _wait_for(
+            lambda p=point, pr=proc: (
+                _cursor_block(killed, world.node.chain_id) >= p or pr.poll() is not None
+            ),
+            timeout=300,
+        )
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -117,11 +287,11 @@ def test_killed_indexer_leaves_same_rows_as_uninterrupted_run(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    assert kills >= 1
+    assert kills == 20
 
-    clean = fresh_db(f"sqlite:///{tmp_path / 'clean.db'}")
+    clean = fresh_db(db_factory())
     indexer_for(world, clean).sync(to_block=head)
     assert _cursor_block(killed, world.node.chain_id) >= head
-    for table in TABLES:
-        assert table_rows(killed, table) == table_rows(clean, table)
-    assert len(table_rows(clean, "ip_registration")) == 80
+    killed_rows, clean_rows = _snapshot(killed), _snapshot(clean)
+    assert len(clean_rows["ip_registration"]) == 50_000
+    assert killed_rows == clean_rows

@@ -1,0 +1,93 @@
+"""A JSON-RPC proxy in front of a real node that can misbehave on demand (tests only).
+
+- ``stop()`` / ``start()``: close and reopen the listening socket on the same port (a node
+  outage as the indexer sees it: connection refused).
+- ``max_log_range``: refuse ``eth_getLogs`` over more blocks, the way hosted nodes do, with a
+  suggested range in the message.
+- ``hide_logs_of_block``: drop one block's logs from range queries (a buggy node), while
+  by-hash queries still return them.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import httpx
+
+from ftzchain.devnet import free_port
+
+
+class RpcProxy:
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.max_log_range: int | None = None
+        self.hide_logs_of_block: int | None = None
+        self.refused_ranges = 0
+        self._http = httpx.Client(timeout=30)
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                calls = body if isinstance(body, list) else [body]
+                answers = [proxy._answer(call) for call in calls]
+                reply = json.dumps(answers if isinstance(body, list) else answers[0]).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        ThreadingHTTPServer.allow_reuse_address = True
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def close(self) -> None:
+        self.stop()
+        self._http.close()
+
+    def _answer(self, call: dict[str, Any]) -> dict[str, Any]:
+        if call.get("method") == "eth_getLogs" and "fromBlock" in call["params"][0]:
+            query = call["params"][0]
+            first, last = int(query["fromBlock"], 16), int(query["toBlock"], 16)
+            if self.max_log_range is not None and last - first + 1 > self.max_log_range:
+                self.refused_ranges += 1
+                end = first + self.max_log_range - 1
+                return {
+                    "jsonrpc": "2.0",
+                    "id": call.get("id"),
+                    "error": {
+                        "code": -32005,
+                        "message": "query returned more than 10000 results. Try with this block "
+                        f"range [{hex(first)}, {hex(end)}].",
+                    },
+                }
+        answer: dict[str, Any] = self._http.post(self.upstream, json=call).json()
+        if (
+            self.hide_logs_of_block is not None
+            and call.get("method") == "eth_getLogs"
+            and "fromBlock" in call["params"][0]
+            and isinstance(answer.get("result"), list)
+        ):
+            hidden = hex(self.hide_logs_of_block)
+            answer["result"] = [e for e in answer["result"] if e["blockNumber"] != hidden]
+        return answer
