@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import httpx
+import orjson
 
 from ftzchain.errors import FtzError, NodeUnavailable
 
@@ -59,7 +60,7 @@ class JsonRpc:
         delay = 0.1
         for attempt in range(self.retries + 1):
             try:
-                response = self._http.post(self.url, json=payload)
+                response = self._http.post(self.url, content=orjson.dumps(payload))
             except httpx.TransportError as exc:
                 failure: str = exc.__class__.__name__
                 cause: Exception | None = exc
@@ -69,7 +70,7 @@ class JsonRpc:
                         (b"{", b"[")
                     ):
                         raise NodeUnavailable(f"{self.url} answered HTTP {response.status_code}")
-                    return response.json()
+                    return orjson.loads(response.content)
                 failure, cause = f"HTTP {response.status_code}", None
             if attempt < self.retries:
                 log.warning(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from ftzchain.client import TxSender
 from ftzchain.domain import role_id, zone_id
+from ftzchain.errors import TransactionError
 from ftzchain.governance import Action, GovernanceContract
+from ftzchain.ip import IpRegistryContract
+from ftzchain.signing import Signer
 
 
 @dataclass
@@ -33,3 +37,43 @@ def apply_plan(gov: GovernanceContract, voters: list[TxSender], plan: NetworkPla
         gov.decide(voters, Action.BIND_ENTERPRISE, account=account, zone_id=zone_id(code))
         decisions += 1
     return decisions
+
+
+def bulk_register(
+    registry: IpRegistryContract,
+    zone_node: TxSender,
+    enterprise: Signer,
+    zone: str,
+    count: int,
+    per_tx: int = 100,
+    label: str = "bulk",
+) -> int:
+    """Register ``count`` synthetic works in batches of ``per_tx``; returns the transactions.
+
+    All transactions are sent before any receipt is awaited (the node mines them in order).
+    """
+    nonce = registry.nonce(enterprise.address)
+    fees = registry.client.fees()
+    zid = zone_id(zone)
+    tx_hashes = []
+    for start in range(0, count, per_tx):
+        batch = [
+            registry.sign(
+                enterprise,
+                hashlib.sha256(f"{label} {i}".encode()).digest(),
+                zid,
+                nonce=nonce + i,
+                deadline=2**40,
+            )
+            for i in range(start, min(count, start + per_tx))
+        ]
+        data = registry.codec.encode_call(
+            "registerBatch",
+            [s.registration.as_tuple() for s in batch],
+            [s.signature for s in batch],
+        )
+        tx_hashes.append(zone_node.send(registry.address, data, gas=80_000 * len(batch), fees=fees))
+    for tx_hash in tx_hashes:
+        if registry.client.wait_for_receipt(tx_hash).status != 1:
+            raise TransactionError(f"bulk registration {tx_hash} reverted")
+    return len(tx_hashes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from eth_utils.crypto import keccak
 
@@ -24,7 +25,7 @@ GOVERNANCE_ACTIONS = (
 )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class LogPosition:
     """The natural key of a log and the block it is in."""
 
@@ -36,7 +37,7 @@ class LogPosition:
     contract: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class IpRegistered:
     pos: LogPosition
     content_hash: str
@@ -49,7 +50,7 @@ class IpRegistered:
     registered_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class GovernanceEvent:
     pos: LogPosition
     event: str
@@ -100,13 +101,19 @@ def _h(raw: bytes) -> str:
 
 
 def _addr_topic(topic: str) -> str:
-    return "0x" + topic[-40:].lower()
+    return "0x" + topic[-40:]
 
 
 def _b32_topic(topic: str) -> bytes:
     return bytes.fromhex(topic[2:])
 
 
+@lru_cache(maxsize=4096)
+def _zone_topic(topic: str) -> str:
+    return zone_code(bytes.fromhex(topic[2:]))
+
+
+@lru_cache(maxsize=4096)
 def _time(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
@@ -126,7 +133,7 @@ def _topics(log: RawLog) -> list[str]:
     topics = log["topics"]
     if not isinstance(topics, list):
         raise MalformedLog("topics is not a list")
-    return [str(t).lower() for t in topics]
+    return topics  # JSON-RPC hex data is lowercase
 
 
 def _ip_registered(log: RawLog, pos: LogPosition) -> Record:
@@ -135,7 +142,7 @@ def _ip_registered(log: RawLog, pos: LogPosition) -> Record:
     return IpRegistered(
         pos=pos,
         content_hash=t[1],
-        zone=zone_code(_b32_topic(t[2])),
+        zone=_zone_topic(t[2]),
         owner=_addr_topic(t[3]),
         work_type=_uint(work_type),
         title_hash=_h(title_hash),
@@ -244,7 +251,7 @@ TOPICS: list[str] = sorted(DECODERS)
 def decode_log(log: RawLog, chain_id: int) -> Record:
     """Decode one log; raises :class:`UnknownEvent` for a topic we do not index."""
     topics = _topics(log)
-    decoder = DECODERS.get(topics[0]) if topics else None
+    decoder = DECODERS.get(topics[0].lower()) if topics else None
     if decoder is None:
         raise UnknownEvent(topics[0] if topics else "anonymous log")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -54,7 +54,7 @@ class IpRegistrationRow(EventRowBase, table=True):
     work_type: int
     title_hash: str = Field(max_length=66)
     submitter: str = Field(max_length=42)
-    nonce: int = Field(sa_column=Column(Numeric(78, 0), nullable=False))
+    nonce: str = Field(max_length=78, description="uint256 as a decimal string (exact anywhere)")
     registered_at: datetime
 
 
@@ -74,7 +74,9 @@ class GovernanceEventRow(EventRowBase, table=True):
     account: str | None = Field(default=None, max_length=42)
     zone: str | None = Field(default=None, max_length=66)
     role: str | None = Field(default=None, max_length=66)
-    value: int | None = Field(default=None, sa_column=Column(Numeric(78, 0), nullable=True))
+    value: str | None = Field(
+        default=None, max_length=78, description="uint256 as a decimal string (exact anywhere)"
+    )
     expires_at: datetime | None = None
 
 

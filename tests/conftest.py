@@ -19,11 +19,11 @@ from ftzchain.compile import Build, compile_contracts
 from ftzchain.context import FtzContext
 from ftzchain.deploy import Deployment, deploy
 from ftzchain.devnet import LocalNode, dev_private_key, start_node
+from ftzchain.devpg import PgServer, start_pg
 from ftzchain.domain import zone_id
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
-from tests.pg import PgServer, start_pg
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_KINDS = os.environ.get("FTZ_TEST_NODES", "anvil,ganache").split(",")

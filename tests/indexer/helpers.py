@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlmodel import SQLModel
 
+from ftzchain.sandbox import bulk_register
 from indexer.db import make_engine, migrate
 from indexer.runner import Indexer
 from indexer.service import build_indexer
@@ -52,22 +53,6 @@ def table_rows(engine: Engine, table: str) -> list[dict[str, Any]]:
 
 def register_bulk(world: World, count: int, per_tx: int = 100, label: str = "bulk") -> int:
     """Register ``count`` works in batches of ``per_tx`` (one block per batch); returns blocks."""
-    reg = world.ctx.ip_registry
-    owner = world.sh_enterprise
-    nonce = reg.nonce(owner.address)
-    fees = world.ctx.client.fees()
-    tx_hashes = []
-    for start in range(0, count, per_tx):
-        batch = []
-        for i in range(start, min(count, start + per_tx)):
-            content = hashlib.sha256(f"{label} {i}".encode()).digest()
-            batch.append(reg.sign(owner, content, SH, nonce=nonce + i, deadline=2**40))
-        data = reg.codec.encode_call(
-            "registerBatch",
-            [s.registration.as_tuple() for s in batch],
-            [s.signature for s in batch],
-        )
-        tx_hashes.append(world.sh_node.send(reg.address, data, gas=80_000 * len(batch), fees=fees))
-    for tx_hash in tx_hashes:
-        assert world.ctx.client.wait_for_receipt(tx_hash).status == 1
-    return len(tx_hashes)
+    return bulk_register(
+        world.ctx.ip_registry, world.sh_node, world.sh_enterprise, "CN-SH", count, per_tx, label
+    )

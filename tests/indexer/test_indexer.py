@@ -10,19 +10,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from ftzchain.compile import Build
+from ftzchain.devnet import LocalNode
 from ftzchain.rpc import JsonRpc
 from indexer.decode import TOPICS
 from indexer.runner import Indexer, ReorgTooDeep
 from indexer.sink import SqlSink
 from indexer.source import RpcSource
-from tests.conftest import World
+from tests.conftest import World, make_world
 from tests.indexer.helpers import (
     TABLES,
     fresh_db,
@@ -243,12 +245,22 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 60) -> None:
         time.sleep(0.01)
 
 
+@pytest.fixture(scope="module")
+def world_with_50k_events(
+    anvil: LocalNode, build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One chain with 50,000 registrations (500 blocks of 100), shared by both databases."""
+    world = make_world(anvil, tmp_path_factory.mktemp("bulk"), build)
+    register_bulk(world, 50_000, per_tx=100, label="crash")
+    yield world
+    world.ctx.close()
+
+
 @pytest.mark.slow
 def test_sigkilled_20_times_during_a_50k_event_backfill_leaves_same_rows(
-    anvil_world: World, db_factory: Callable[[], str]
+    world_with_50k_events: World, db_factory: Callable[[], str]
 ) -> None:
-    world = anvil_world
-    register_bulk(world, 50_000, per_tx=100, label="crash")
+    world = world_with_50k_events
     head = world.ctx.client.block_number()
     env = {
         **os.environ,

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the test session (Debian's packages, a free port)."""
+"""A throwaway local PostgreSQL server (Debian's packages, a free port) for tests and benchmarks."""
 
 from __future__ import annotations
 
