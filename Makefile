@@ -7,7 +7,7 @@ TOOLS := .venv-tools
 PY := $(VENV)/bin/python
 export HARDHAT_DISABLE_TELEMETRY_PROMPT := true
 
-.PHONY: help install demo test lint pytest bench clean
+.PHONY: help install postgres demo test lint pytest bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -32,6 +32,18 @@ $(TOOLS)/.installed: constraints-tools.txt
 	$(TOOLS)/bin/pip install --quiet -c constraints-tools.txt slither-analyzer
 	@touch $@
 
+# The tests start their own throwaway PostgreSQL server (ftzchain/devpg.py); they need the
+# server binaries, which come from Debian's package.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+	  echo "PostgreSQL server binaries are missing: install Debian's postgresql package (or set FTZ_PG_BIN)" >&2; exit 1; \
+	fi
+
 demo: install  ## local anvil chain, contracts, governance, a sample IP record, indexer and API
 	$(PY) scripts/demo.py
 
@@ -41,12 +53,12 @@ lint: install  ## ruff, ruff format, mypy, slither (high/medium findings fail)
 	$(VENV)/bin/mypy
 	$(TOOLS)/bin/slither . --fail-medium
 
-pytest: install  ## the test suite alone (real anvil and ganache nodes)
+pytest: install postgres  ## the test suite alone (real anvil, ganache and PostgreSQL)
 	$(VENV)/bin/pytest
 
 test: lint pytest  ## everything CI runs
 
-bench: install  ## every benchmark (see scripts/bench --help)
+bench: install postgres  ## every benchmark (see scripts/bench --help)
 	scripts/bench all
 
 clean:  ## remove build output and local state (keeps installs)

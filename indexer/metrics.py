@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wsgiref.simple_server import WSGIServer
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 
@@ -9,6 +11,7 @@ class IndexerMetrics:
     """Head, indexed block, lag, events and reorgs, in a registry of their own."""
 
     def __init__(self) -> None:
+        self._server: WSGIServer | None = None
         self.registry = CollectorRegistry()
         self.head = Gauge(
             "ftz_indexer_head_block", "Latest block the node reported", registry=self.registry
@@ -31,4 +34,11 @@ class IndexerMetrics:
         )
 
     def serve(self, port: int, host: str = "127.0.0.1") -> None:
-        start_http_server(port, addr=host, registry=self.registry)
+        """Serve /metrics from a background thread until :meth:`close`."""
+        self._server, _thread = start_http_server(port, addr=host, registry=self.registry)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

@@ -50,7 +50,7 @@ class IpRegistrationRow(EventRowBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     content_hash: str = Field(max_length=66)
     zone: str = Field(max_length=66)
-    owner: str = Field(max_length=42, index=True)
+    owner: str = Field(max_length=42)
     work_type: int
     title_hash: str = Field(max_length=66)
     submitter: str = Field(max_length=42)

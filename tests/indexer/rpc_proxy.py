@@ -4,6 +4,7 @@
   outage as the indexer sees it: connection refused).
 - ``max_log_range``: refuse ``eth_getLogs`` over more blocks, the way hosted nodes do, with a
   suggested range in the message.
+- ``fail_next``: answer the next requests with HTTP 503.
 - ``hide_logs_of_block``: drop one block's logs from range queries (a buggy node), while
   by-hash queries still return them.
 """
@@ -28,6 +29,7 @@ class RpcProxy:
         self.max_log_range: int | None = None
         self.hide_logs_of_block: int | None = None
         self.refused_ranges = 0
+        self.fail_next = 0  # answer that many requests with HTTP 503 (an overloaded node)
         self._http = httpx.Client(timeout=30)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -41,6 +43,12 @@ class RpcProxy:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                if proxy.fail_next > 0:
+                    proxy.fail_next -= 1
+                    self.send_response(503)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 calls = body if isinstance(body, list) else [body]
                 answers = [proxy._answer(call) for call in calls]
                 reply = json.dumps(answers if isinstance(body, list) else answers[0]).encode()

@@ -234,6 +234,45 @@ def test_block_whose_bloom_names_us_but_came_back_empty_is_asked_again(
     assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{tmp_path / 'fresh.db'}")
 
 
+def test_overloaded_node_answers_are_retried_with_backoff(
+    anvil_world: World, tmp_path: Path
+) -> None:
+    world = anvil_world
+    register_many(world, 2, label="busy")
+    proxy = RpcProxy(world.node.url)
+    proxy.fail_next = 3
+    proxy.start()
+    try:
+        engine = fresh_db(f"sqlite:///{tmp_path / 'busy.db'}")
+        indexer = _indexer_via(world, proxy.url, engine)
+        indexer.source.rpc.retries = 5
+        indexer.sync()
+    finally:
+        proxy.close()
+    assert proxy.fail_next == 0
+    assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{tmp_path / 'fresh.db'}")
+
+
+def test_metrics_are_served_for_prometheus(anvil_world: World, tmp_path: Path) -> None:
+    import httpx
+
+    from ftzchain.devnet import free_port
+
+    world = anvil_world
+    register_many(world, 2, label="metrics")
+    indexer = indexer_for(world, fresh_db(f"sqlite:///{tmp_path / 'm.db'}"))
+    port = free_port()
+    indexer.metrics.serve(port)
+    try:
+        indexer.sync()
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+    finally:
+        indexer.metrics.close()
+    head = world.ctx.client.block_number()
+    assert f"ftz_indexer_indexed_block {float(head)}" in text
+    assert "ftz_indexer_events_total" in text and "ftz_indexer_reorgs_total 0.0" in text
+
+
 def _tmp(world: World) -> Path:
     return world.ctx.settings.state_dir
 
