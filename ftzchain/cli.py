@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -346,8 +347,6 @@ def ip_register(
     zid = zone_id(zone) if zone else ctx.governance.enterprise_zone(owner.address)
     if not any(zid):
         raise ConfigError(f"enterprise {owner.address} is bound to no zone: pass --zone or bind it")
-    import hashlib
-
     title_hash = hashlib.sha256(title.encode()).digest() if title else b"\0" * 32
     signed = ctx.ip_registry.sign(
         owner, content_hash, zid, work_type=int(kind), title_hash=title_hash

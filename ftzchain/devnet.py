@@ -191,3 +191,21 @@ def dev_private_key(index: int) -> bytes:
     Account.enable_unaudited_hdwallet_features()
     account = Account.from_mnemonic(DEV_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
     return bytes(account.key)
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Poll ``url`` until it answers 200, the process exits, or the timeout passes."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise ToolchainError(f"the server exited (code {process.returncode}) before {url}")
+        if time.monotonic() > deadline:
+            raise ToolchainError(f"{url} did not answer within {timeout:.0f}s")
+        time.sleep(0.1)

@@ -13,13 +13,18 @@ from indexer.sink import SqlSink
 from indexer.source import RpcSource
 
 
-def build_indexer(ctx: FtzContext, engine: Engine | None = None) -> Indexer:
+def build_indexer(
+    ctx: FtzContext, engine: Engine | None = None, rpc_url: str | None = None
+) -> Indexer:
+    """The indexer of ``ctx``'s deployment; ``rpc_url`` overrides the node it reads from."""
     settings = ctx.settings
     if engine is None:
         migrate(settings.database_url)
         engine = make_engine(settings.database_url)
     deployment = ctx.deployment
-    rpc = JsonRpc(settings.rpc_url, timeout=settings.rpc_timeout, retries=settings.rpc_retries)
+    rpc = JsonRpc(
+        rpc_url or settings.rpc_url, timeout=settings.rpc_timeout, retries=settings.rpc_retries
+    )
     source = RpcSource(rpc, [c.address for c in deployment.contracts.values()], TOPICS)
     return Indexer(
         source,

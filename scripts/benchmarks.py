@@ -331,7 +331,15 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    try:
+        import subprocess
+
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
+    except OSError:
+        commit = "?"
+    return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, at {commit}"
 
 
 def record(result: Result, command: str) -> None:

@@ -14,15 +14,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
-
-import httpx
 
 from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
-from ftzchain.devnet import dev_private_key, free_port, start_node
+from ftzchain.devnet import dev_private_key, free_port, start_node, wait_for_http
 from ftzchain.domain import WorkType, sha256_file, zone_id
+from ftzchain.errors import ToolchainError
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
@@ -151,17 +149,11 @@ def main() -> int:
             )
         )
         base = f"http://127.0.0.1:{api_port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or children[-1].poll() is not None:
-                log.error("the API did not start; see %s", STATE / "api.log")
-                return 1
-            time.sleep(0.2)
+        try:
+            wait_for_http(f"{base}/healthz", children[-1], timeout=30)
+        except ToolchainError as exc:
+            log.error("the API did not start (%s); see %s", exc, STATE / "api.log")
+            return 1
         hex_hash = "0x" + content_hash.hex()
         print(f"\nFTZ Chain demo is running (chain {node.url}, chain id {node.chain_id}).")
         print(f"  the sample work's registration (JSON): {base}/v1/ip/{hex_hash}")

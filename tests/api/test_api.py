@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from ftzchain.compile import Build
-from ftzchain.devnet import LocalNode, free_port
+from ftzchain.devnet import LocalNode, free_port, wait_for_http
 from tests.conftest import make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
 
@@ -47,16 +46,7 @@ def served(
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, "ftz serve exited at start"
-        assert time.monotonic() < deadline, "ftz serve did not answer within 60s"
-        time.sleep(0.1)
+    wait_for_http(f"{base}/healthz", proc)
     try:
         yield Served(base, registered, world.sh_node.address, world.sh_enterprise.address)
     finally:

@@ -19,11 +19,9 @@ from sqlalchemy import Engine
 
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode
-from ftzchain.rpc import JsonRpc
-from indexer.decode import TOPICS
 from indexer.runner import Indexer, ReorgTooDeep
+from indexer.service import build_indexer
 from indexer.sink import SqlSink
-from indexer.source import RpcSource
 from tests.conftest import World, make_world
 from tests.indexer.helpers import (
     TABLES,
@@ -46,17 +44,12 @@ def _cursor_block(engine: Engine, chain_id: int) -> int:
 
 
 def _indexer_via(world: World, url: str, engine: Engine, **options: int) -> Indexer:
-    """An indexer of the world's contracts that talks to ``url`` (e.g. a proxy)."""
-    d = world.deployment
-    source = RpcSource(JsonRpc(url, retries=0), [c.address for c in d.contracts.values()], TOPICS)
-    return Indexer(
-        source,
-        SqlSink(engine),
-        chain_id=d.chain_id,
-        genesis_hash=d.genesis_hash,
-        start_block=d.start_block,
-        **options,
-    )
+    """An indexer of the world's contracts that talks to ``url`` (e.g. a proxy), no retries."""
+    indexer = build_indexer(world.ctx, engine, rpc_url=url)
+    indexer.source.rpc.retries = 0
+    for name, value in options.items():
+        setattr(indexer, name, value)
+    return indexer
 
 
 def _fresh_index(world: World, url: str) -> dict[str, list[dict[str, object]]]:
