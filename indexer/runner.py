@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from ftzchain.errors import FtzError, NodeUnavailable
 from ftzchain.rpc import RpcError
-from indexer.decode import Record, decode_log
+from indexer.decode import decode_log
 from indexer.metrics import IndexerMetrics
-from indexer.sink import Cursor, SqlSink
+from indexer.sink import Cursor, PreparedRows, SqlSink
 from indexer.source import BlockHeader, RpcSource
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class Progress:
 class Batch:
     first: int
     end: int
-    records: list[Record]
+    rows: PreparedRows
     headers: dict[int, BlockHeader]
     window: list[BlockHeader]
 
@@ -166,7 +166,7 @@ class Indexer:
             for number in sorted(by_block)
             for entry in by_block[number]
         ]
-        return Batch(first, end, records, headers, window)
+        return Batch(first, end, self.sink.prepare(records, headers), headers, window)
 
     def _adapt_range(self, blocks: int, logs: int) -> None:
         """Aim each range at about ``target_logs`` logs: enough to amortise a commit, small
@@ -318,21 +318,20 @@ class Indexer:
                     batch.headers[end].hash,
                 )
                 self.sink.write(
-                    batch.records,
-                    batch.headers,
+                    batch.rows,
                     new_cursor,
                     batch.window,
                     keep_window_from=end - self.max_reorg_depth,
                 )
                 cursor = new_cursor
-                events += len(batch.records)
-                self._adapt_range(end - first + 1, len(batch.records))
-                self.metrics.events.inc(len(batch.records))
+                events += batch.rows.count
+                self._adapt_range(end - first + 1, batch.rows.count)
+                self.metrics.events.inc(batch.rows.count)
                 self.metrics.indexed.set(end)
                 self.metrics.lag.set(max(0, head - end))
                 elapsed = time.monotonic() - started
                 if elapsed > 0:
-                    self.metrics.events_per_s.set(len(batch.records) / elapsed)
+                    self.metrics.events_per_s.set(batch.rows.count / elapsed)
                 if on_progress:
                     on_progress(Progress(end, target, events))
             return cursor, events, True

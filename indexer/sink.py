@@ -27,6 +27,17 @@ _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
 
 
 @dataclass(frozen=True)
+class PreparedRows:
+    """Driver parameters per table, ready to insert (see :meth:`SqlSink.prepare`)."""
+
+    params: dict[Table, list[Any]]
+    count: int
+
+
+EMPTY = PreparedRows({}, 0)
+
+
+@dataclass(frozen=True)
 class Cursor:
     chain_id: int
     genesis_hash: str
@@ -148,14 +159,17 @@ class _PgCopyInsert:
             f"ON CONFLICT ({', '.join(_NATURAL_KEY)}) DO NOTHING"
         )
 
-    def insert(self, conn: Connection, rows: list[dict[str, Any]]) -> int:
-        raw = conn.connection.driver_connection
+    def params(self, rows: list[dict[str, Any]]) -> list[Any]:
         getter = operator.itemgetter(*self.names)
+        return [getter(row) for row in rows]
+
+    def insert(self, conn: Connection, params: list[Any]) -> int:
+        raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
             cur.execute(self.create)
             with cur.copy(self.copy) as copy:
-                for row in rows:
-                    copy.write_row(getter(row))
+                for row in params:
+                    copy.write_row(row)
             cur.execute(self.merge)
             return int(cur.rowcount)
 
@@ -196,29 +210,35 @@ class SqlSink:
             self._write_cursor(conn, cursor)
         return cursor
 
+    def prepare(self, records: Sequence[Record], blocks: dict[int, BlockHeader]) -> PreparedRows:
+        """Turn records into driver parameters. Pure CPU and thread-safe: the indexer runs it
+        in its fetch threads, so the committing thread only talks to the database."""
+        prepared: dict[Table, list[Any]] = {}
+        for table, rows in rows_by_table(records, blocks).items():
+            if rows:
+                encoder = self._copy[table] if self._copy is not None else self._bulk[table]
+                prepared[table] = encoder.params(rows)
+        return PreparedRows(prepared, len(records))
+
     def write(
         self,
-        records: Sequence[Record],
-        blocks: dict[int, BlockHeader],
+        prepared: PreparedRows,
         cursor: Cursor,
         window: Sequence[BlockHeader] = (),
         keep_window_from: int | None = None,
     ) -> int:
-        """Insert the records (skipping ones already present), remember ``window`` block
+        """Insert the prepared rows (skipping ones already present), remember ``window`` block
         hashes (forgetting those below ``keep_window_from``) and move the cursor, atomically.
 
         Returns how many rows were new.
         """
         inserted = 0
         with self.engine.begin() as conn:
-            for table, rows in rows_by_table(records, blocks).items():
-                if not rows:
-                    continue
+            for table, params in prepared.params.items():
                 if self._copy is not None:
-                    inserted += self._copy[table].insert(conn, rows)
+                    inserted += self._copy[table].insert(conn, params)
                     continue
-                bulk = self._bulk[table]
-                result = conn.exec_driver_sql(bulk.sql, bulk.params(rows))
+                result = conn.exec_driver_sql(self._bulk[table].sql, params)
                 inserted += max(result.rowcount or 0, 0)
             if window:
                 stmt = self._insert(_WINDOW)

@@ -21,7 +21,7 @@ from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode
 from indexer.runner import Indexer, ReorgTooDeep
 from indexer.service import build_indexer
-from indexer.sink import SqlSink
+from indexer.sink import EMPTY, SqlSink
 from tests.conftest import World, make_world
 from tests.indexer.helpers import (
     TABLES,
@@ -98,7 +98,7 @@ def test_reindexing_a_range_inserts_nothing_twice(world: World, db_url: str) -> 
     before = _snapshot(engine)
     # rewind the cursor to the deployment block and replay everything
     SqlSink(engine).write(
-        [], {}, replace(final, block_number=world.deployment.start_block - 1, block_hash="0x")
+        EMPTY, replace(final, block_number=world.deployment.start_block - 1, block_hash="0x")
     )
     indexer.sync()
     assert _snapshot(engine) == before
