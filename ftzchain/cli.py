@@ -162,6 +162,7 @@ def devnet_up(
         chain_id=settings.devnet_chain_id,
         block_time=block_time,
         log_file=settings.state_dir / "anvil.log",
+        die_with_parent=False,
     )
     state.write_text(json.dumps({"pid": node.process.pid, "url": node.url}))
     console.print(f"devnet up: {node.url} (chain {node.chain_id}, pid {node.process.pid})")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,8 +146,14 @@ def start_node(
     chain_id: int = 31337,
     block_time: float | None = None,
     log_file: Path | None = None,
+    die_with_parent: bool = True,
 ) -> LocalNode:
-    """Start a node and wait until it answers JSON-RPC."""
+    """Start a node and wait until it answers JSON-RPC.
+
+    The node gets its own process group (so :meth:`LocalNode.stop` reaches anything it
+    spawns) and, unless ``die_with_parent`` is False (`ftz devnet up`), is sent SIGTERM by the
+    kernel when this process dies, so a crashed test run leaves no node behind.
+    """
     port = port or free_port()
     cmd = node_command(kind, project_root, port, chain_id, block_time)
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
@@ -155,6 +163,7 @@ def start_node(
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=_terminate_with_parent if die_with_parent else None,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -165,6 +174,13 @@ def start_node(
         raise
     log.info("%s listening on %s (chain %d, pid %d)", kind, url, chain_id, proc.pid)
     return LocalNode(kind=kind, url=url, chain_id=chain_id, process=proc)
+
+
+def _terminate_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGTERM when the parent dies (PR_SET_PDEATHSIG)."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)
 
 
 def stop_pid(pid: int, timeout: float = 10) -> bool:
