@@ -25,6 +25,7 @@ from ftzchain.domain import WorkType, parse_hash32, role_id, sha256_file, zone_c
 from ftzchain.errors import ConfigError, FtzError, InvalidInput
 from ftzchain.governance import Action
 from ftzchain.settings import FtzSettings, get_settings
+from ftzchain.signing import LocalSigner
 
 console = Console()
 err_console = Console(stderr=True)
@@ -84,6 +85,13 @@ def _sender_name(settings: FtzSettings, given: str | None) -> str:
     if not name:
         raise ConfigError("no sender key: pass --sender NAME or set FTZ_SENDER")
     return name
+
+
+def _context_and_sender(sender: str | None) -> tuple[FtzContext, LocalSigner]:
+    """The context and the decrypted key of ``--sender`` (or FTZ_SENDER)."""
+    settings = _settings()
+    ctx = FtzContext(settings)
+    return ctx, ctx.signer(_sender_name(settings, sender), _password(settings))
 
 
 SenderOpt = Annotated[
@@ -220,15 +228,13 @@ def deploy(
     sender: SenderOpt = None,
 ) -> None:
     """Compile and deploy Governance and IpRegistry; reuse a live deployment of the same build."""
-    settings = _settings()
-    ctx = FtzContext(settings)
-    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    ctx, signer = _context_and_sender(sender)
     members = [_address(m) for m in member] if member else [signer.address]
     deployment, deployed = deploy_contracts(
         ctx.client,
         ctx.sender(signer),
         ctx.build,
-        settings.deployments_dir,
+        ctx.settings.deployments_dir,
         members,
         threshold,
         lifetime,
@@ -262,9 +268,7 @@ def gov_propose(
     kind = ACTION_NAMES.get(action.lower())
     if kind is None:
         raise InvalidInput(f"unknown action {action!r}: one of {', '.join(ACTION_NAMES)}")
-    settings = _settings()
-    ctx = FtzContext(settings)
-    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    ctx, signer = _context_and_sender(sender)
     proposal_id = ctx.governance.propose(
         ctx.sender(signer),
         kind,
@@ -279,9 +283,7 @@ def gov_propose(
 @gov_app.command("approve")
 def gov_approve(proposal_id: int, sender: SenderOpt = None) -> None:
     """Approve a proposal as a committee member."""
-    settings = _settings()
-    ctx = FtzContext(settings)
-    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    ctx, signer = _context_and_sender(sender)
     ctx.governance.approve(ctx.sender(signer), proposal_id)
     p = ctx.governance.proposal(proposal_id)
     console.print(f"proposal {proposal_id}: {p.approvals}/{ctx.governance.threshold()} approvals")
@@ -290,9 +292,7 @@ def gov_approve(proposal_id: int, sender: SenderOpt = None) -> None:
 @gov_app.command("execute")
 def gov_execute(proposal_id: int, sender: SenderOpt = None) -> None:
     """Execute a proposal that reached the threshold."""
-    settings = _settings()
-    ctx = FtzContext(settings)
-    signer = ctx.signer(_sender_name(settings, sender), _password(settings))
+    ctx, signer = _context_and_sender(sender)
     ctx.governance.execute(ctx.sender(signer), proposal_id)
     console.print(
         f"proposal {proposal_id} executed: {ctx.governance.proposal(proposal_id).describe()}"
