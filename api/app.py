@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
-from api.routers import health, ip, portal
+from api.routers import evidence, health, ip, portal
 from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
 
@@ -18,7 +18,8 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
         version="0.1.0",
         description=(
             "Answers verification questions from the indexed FTZ chain: is this work "
-            "registered, when, in which zone and by which enterprise."
+            "registered, when, in which zone and by which enterprise; court evidence "
+            "bundles that verify offline."
         ),
     )
     app.state.settings = settings
@@ -26,5 +27,6 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ip.router)
+    app.include_router(evidence.router)
     app.include_router(portal.router)
     return app

@@ -16,11 +16,31 @@ interface IIpRegistry {
         uint64 deadline; // unix seconds; the signature is void after it
     }
 
+    /// @notice What the current owner signs to hand a work to another enterprise
+    /// (EIP-712 type `IpTransfer`, nonce taken on chain).
+    struct Transfer {
+        bytes32 contentHash;
+        address newOwner; // an enterprise bound to `newZoneId`
+        bytes32 newZoneId;
+        uint64 deadline;
+    }
+
+    /// @notice What the owner signs to license a work (EIP-712 type `IpLicence`).
+    struct Licence {
+        bytes32 contentHash;
+        address licensee;
+        bytes32 scopeHash; // SHA-256 of the licence terms (field, territory, exclusivity)
+        uint64 validFrom; // unix seconds
+        uint64 validUntil; // unix seconds, after validFrom
+        uint64 deadline;
+    }
+
     /// @notice A registered work as stored.
     struct Record {
         address owner;
         uint64 registeredAt;
         uint8 workType;
+        bool frozen; // a court froze it during a dispute: no transfer, no new licence
     }
 
     event IpRegistered(
@@ -34,6 +54,44 @@ interface IIpRegistry {
         uint64 registeredAt
     );
 
+    event IpTransferred(
+        bytes32 indexed contentHash,
+        address indexed from,
+        address indexed to,
+        bytes32 fromZoneId,
+        bytes32 toZoneId,
+        address submitter,
+        uint256 nonce
+    );
+
+    event IpLicensed(
+        bytes32 indexed contentHash,
+        uint256 indexed licenceId,
+        address indexed licensee,
+        address owner,
+        bytes32 scopeHash,
+        uint64 validFrom,
+        uint64 validUntil,
+        address submitter,
+        uint256 nonce
+    );
+
+    event IpFrozen(
+        bytes32 indexed contentHash, bytes32 indexed caseId, address indexed court, bytes32 courtZoneId
+    );
+
+    event IpUnfrozen(
+        bytes32 indexed contentHash, bytes32 indexed caseId, address indexed court, bytes32 courtZoneId
+    );
+
+    event IpRulingRecorded(
+        bytes32 indexed contentHash,
+        bytes32 indexed caseId,
+        address indexed court,
+        bytes32 courtZoneId,
+        bytes32 judgmentHash
+    );
+
     error IpRegistryZeroContentHash();
     error IpRegistryUnknownWorkType(uint8 workType);
     error IpRegistryExpiredSignature(uint64 deadline, uint256 nowTimestamp);
@@ -43,12 +101,39 @@ interface IIpRegistry {
     error IpRegistryAlreadyRegistered(bytes32 contentHash, address owner, uint64 registeredAt);
     error IpRegistryLengthMismatch(uint256 registrations, uint256 signatures);
     error IpRegistryNotRegistered(bytes32 contentHash);
+    error IpRegistryFrozen(bytes32 contentHash);
+    error IpRegistryNotFrozen(bytes32 contentHash);
+    error IpRegistryNotCourt(address caller);
+    error IpRegistrySameOwner(address owner);
+    error IpRegistryInvalidPeriod(uint64 validFrom, uint64 validUntil);
+    error IpRegistryZeroCaseId();
+    error IpRegistryZeroLicensee();
 
     /// @notice Register one work. The caller must be an active zone node of `r.zoneId`.
     function register(Registration calldata r, bytes calldata signature) external;
 
     /// @notice Register many works in one transaction (all or nothing).
     function registerBatch(Registration[] calldata rs, bytes[] calldata signatures) external;
+
+    /// @notice Hand a work to another enterprise, signed by the current owner. The caller must be
+    /// an active zone node of the owner's zone; the work must not be frozen.
+    function transfer(Transfer calldata t, bytes calldata signature) external;
+
+    /// @notice License a work, signed by its owner and relayed by a zone node of the owner's zone.
+    /// Returns the licence id (1, 2, … across the registry).
+    function license(Licence calldata l, bytes calldata signature) external returns (uint256);
+
+    /// @notice Freeze a work during a dispute (court role of an active zone).
+    function freeze(bytes32 contentHash, bytes32 caseId) external;
+
+    /// @notice Lift a freeze (court role).
+    function unfreeze(bytes32 contentHash, bytes32 caseId) external;
+
+    /// @notice Record the hash of a judgment about a work (court role); does not change the freeze.
+    function recordRuling(bytes32 contentHash, bytes32 caseId, bytes32 judgmentHash) external;
+
+    /// @notice How many licences the registry has recorded (the last licence id).
+    function licenceCount() external view returns (uint256);
 
     /// @notice The record of `contentHash`; reverts {IpRegistryNotRegistered} when absent.
     function recordOf(bytes32 contentHash) external view returns (Record memory);

@@ -14,12 +14,19 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
     bytes32 private constant _REGISTRATION_TYPEHASH = keccak256(
         "IpRegistration(bytes32 contentHash,uint8 workType,bytes32 titleHash,bytes32 zoneId,address owner,uint256 nonce,uint64 deadline)"
     );
+    bytes32 private constant _TRANSFER_TYPEHASH = keccak256(
+        "IpTransfer(bytes32 contentHash,address newOwner,bytes32 newZoneId,uint256 nonce,uint64 deadline)"
+    );
+    bytes32 private constant _LICENCE_TYPEHASH = keccak256(
+        "IpLicence(bytes32 contentHash,address licensee,bytes32 scopeHash,uint64 validFrom,uint64 validUntil,uint256 nonce,uint64 deadline)"
+    );
     uint8 private constant _MAX_WORK_TYPE = 5;
 
     IGovernance private immutable _GOVERNANCE;
 
-    /// @dev One slot per record: owner (160 bits) | registeredAt (64) | workType (8).
+    /// @dev One slot per record: owner (160 bits) | registeredAt (64) | workType (8) | frozen (8).
     mapping(bytes32 contentHash => Record) private _records;
+    uint256 private _licenceCount;
 
     constructor(IGovernance governance_) EIP712("FTZ Chain IP Registry", "1") {
         _GOVERNANCE = governance_;
@@ -38,6 +45,105 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         for (uint256 i = 0; i < rs.length; ++i) {
             _register(rs[i], signatures[i]);
         }
+    }
+
+    /// @inheritdoc IIpRegistry
+    function transfer(Transfer calldata t, bytes calldata signature) external {
+        _requireFresh(t.deadline);
+        Record storage record = _existing(t.contentHash);
+        address from = record.owner;
+        if (record.frozen) revert IpRegistryFrozen(t.contentHash);
+        if (t.newOwner == from) revert IpRegistrySameOwner(from);
+        bytes32 fromZone = _GOVERNANCE.enterpriseZone(from);
+        _requireZoneNode(fromZone);
+        bytes32 toZone = _GOVERNANCE.enterpriseZone(t.newOwner);
+        if (toZone != t.newZoneId || toZone == bytes32(0)) {
+            revert IpRegistryEnterpriseNotInZone(t.newOwner, toZone, t.newZoneId);
+        }
+        uint256 nonce = _useNonce(from);
+        _requireSigner(
+            from,
+            keccak256(
+                abi.encode(
+                    _TRANSFER_TYPEHASH, t.contentHash, t.newOwner, t.newZoneId, nonce, t.deadline
+                )
+            ),
+            signature
+        );
+        record.owner = t.newOwner;
+        emit IpTransferred(t.contentHash, from, t.newOwner, fromZone, toZone, msg.sender, nonce);
+    }
+
+    /// @inheritdoc IIpRegistry
+    function license(Licence calldata l, bytes calldata signature) external returns (uint256 licenceId) {
+        _requireFresh(l.deadline);
+        Record storage record = _existing(l.contentHash);
+        address owner = record.owner;
+        if (record.frozen) revert IpRegistryFrozen(l.contentHash);
+        // Periods are whole days to years; timestamps are compared to each other, not to now.
+        // slither-disable-next-line timestamp
+        if (l.validUntil <= l.validFrom) revert IpRegistryInvalidPeriod(l.validFrom, l.validUntil);
+        if (l.licensee == address(0)) revert IpRegistryZeroLicensee();
+        _requireZoneNode(_GOVERNANCE.enterpriseZone(owner));
+        uint256 nonce = _useNonce(owner);
+        _requireSigner(
+            owner,
+            keccak256(
+                abi.encode(
+                    _LICENCE_TYPEHASH,
+                    l.contentHash,
+                    l.licensee,
+                    l.scopeHash,
+                    l.validFrom,
+                    l.validUntil,
+                    nonce,
+                    l.deadline
+                )
+            ),
+            signature
+        );
+        licenceId = ++_licenceCount;
+        emit IpLicensed(
+            l.contentHash,
+            licenceId,
+            l.licensee,
+            owner,
+            l.scopeHash,
+            l.validFrom,
+            l.validUntil,
+            msg.sender,
+            nonce
+        );
+    }
+
+    /// @inheritdoc IIpRegistry
+    function freeze(bytes32 contentHash, bytes32 caseId) external {
+        bytes32 courtZone = _requireCourt(caseId);
+        Record storage record = _existing(contentHash);
+        if (record.frozen) revert IpRegistryFrozen(contentHash);
+        record.frozen = true;
+        emit IpFrozen(contentHash, caseId, msg.sender, courtZone);
+    }
+
+    /// @inheritdoc IIpRegistry
+    function unfreeze(bytes32 contentHash, bytes32 caseId) external {
+        bytes32 courtZone = _requireCourt(caseId);
+        Record storage record = _existing(contentHash);
+        if (!record.frozen) revert IpRegistryNotFrozen(contentHash);
+        record.frozen = false;
+        emit IpUnfrozen(contentHash, caseId, msg.sender, courtZone);
+    }
+
+    /// @inheritdoc IIpRegistry
+    function recordRuling(bytes32 contentHash, bytes32 caseId, bytes32 judgmentHash) external {
+        bytes32 courtZone = _requireCourt(caseId);
+        _existing(contentHash);
+        emit IpRulingRecorded(contentHash, caseId, msg.sender, courtZone, judgmentHash);
+    }
+
+    /// @inheritdoc IIpRegistry
+    function licenceCount() external view returns (uint256) {
+        return _licenceCount;
     }
 
     /// @inheritdoc IIpRegistry
@@ -71,53 +177,86 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
     }
 
     function _register(Registration calldata r, bytes calldata signature) private {
-        // Signatures live minutes to hours; validators' timestamp leeway is seconds.
-        // slither-disable-next-line timestamp
-        if (block.timestamp > r.deadline) {
-            revert IpRegistryExpiredSignature(r.deadline, block.timestamp);
-        }
+        _requireFresh(r.deadline);
         if (r.contentHash == bytes32(0)) revert IpRegistryZeroContentHash();
         if (r.workType > _MAX_WORK_TYPE) revert IpRegistryUnknownWorkType(r.workType);
+        _requireZoneNode(r.zoneId);
         // Calls in registerBatch's loop go to our own Governance, which cannot revert on reads
         // or re-enter; a batch is all-or-nothing by design.
-        // slither-disable-next-line calls-loop
-        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, r.zoneId)) {
-            revert IpRegistryNotZoneNode(msg.sender, r.zoneId);
-        }
         // slither-disable-next-line calls-loop
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(r.owner);
         if (boundZone != r.zoneId) revert IpRegistryEnterpriseNotInZone(r.owner, boundZone, r.zoneId);
 
         uint256 nonce = _useNonce(r.owner);
-        bytes32 structHash = keccak256(
-            abi.encode(
-                _REGISTRATION_TYPEHASH,
-                r.contentHash,
-                r.workType,
-                r.titleHash,
-                r.zoneId,
-                r.owner,
-                nonce,
-                r.deadline
-            )
+        _requireSigner(
+            r.owner,
+            keccak256(
+                abi.encode(
+                    _REGISTRATION_TYPEHASH,
+                    r.contentHash,
+                    r.workType,
+                    r.titleHash,
+                    r.zoneId,
+                    r.owner,
+                    nonce,
+                    r.deadline
+                )
+            ),
+            signature
         );
-        // The third value (the error's argument) adds nothing once `err` is checked.
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError err,) =
-            ECDSA.tryRecover(_hashTypedDataV4(structHash), signature);
-        if (err != ECDSA.RecoverError.NoError || recovered != r.owner) {
-            revert IpRegistryInvalidSigner(recovered, r.owner);
-        }
 
         Record storage existing = _records[r.contentHash];
         if (existing.owner != address(0)) {
             revert IpRegistryAlreadyRegistered(r.contentHash, existing.owner, existing.registeredAt);
         }
         uint64 registeredAt = uint64(block.timestamp);
-        _records[r.contentHash] =
-            Record({owner: r.owner, registeredAt: registeredAt, workType: r.workType});
+        _records[r.contentHash] = Record({
+            owner: r.owner, registeredAt: registeredAt, workType: r.workType, frozen: false
+        });
         emit IpRegistered(
             r.contentHash, r.zoneId, r.owner, r.workType, r.titleHash, msg.sender, nonce, registeredAt
         );
+    }
+
+    function _requireFresh(uint64 deadline) private view {
+        // Signatures live minutes to hours; validators' timestamp leeway is seconds.
+        // slither-disable-next-line timestamp
+        if (block.timestamp > deadline) revert IpRegistryExpiredSignature(deadline, block.timestamp);
+    }
+
+    function _requireZoneNode(bytes32 zoneId) private view {
+        // Our own Governance: reads cannot revert or re-enter (see _register's batch note).
+        // slither-disable-next-line calls-loop
+        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, zoneId)) {
+            revert IpRegistryNotZoneNode(msg.sender, zoneId);
+        }
+    }
+
+    function _requireCourt(bytes32 caseId) private view returns (bytes32 courtZone) {
+        courtZone = _GOVERNANCE.roleZone(Roles.COURT, msg.sender);
+        if (courtZone == bytes32(0) || !_GOVERNANCE.isActiveRole(Roles.COURT, msg.sender, courtZone)) {
+            revert IpRegistryNotCourt(msg.sender);
+        }
+        if (caseId == bytes32(0)) revert IpRegistryZeroCaseId();
+    }
+
+    function _existing(bytes32 contentHash) private view returns (Record storage record) {
+        record = _records[contentHash];
+        // Compares the owner, not the time stored beside it.
+        // slither-disable-next-line timestamp
+        if (record.owner == address(0)) revert IpRegistryNotRegistered(contentHash);
+    }
+
+    function _requireSigner(address expected, bytes32 structHash, bytes calldata signature)
+        private
+        view
+    {
+        // The third value (the error's argument) adds nothing once `err` is checked.
+        // slither-disable-next-line unused-return
+        (address recovered, ECDSA.RecoverError err,) =
+            ECDSA.tryRecover(_hashTypedDataV4(structHash), signature);
+        if (err != ECDSA.RecoverError.NoError || recovered != expected) {
+            revert IpRegistryInvalidSigner(recovered, expected);
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import logging
@@ -12,23 +13,24 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from eth_utils.address import is_address, to_checksum_address
-from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
 from ftzchain import devnet as devnet_mod
+from ftzchain.cli_common import SenderOpt, console, err_console
+from ftzchain.cli_common import address as _address
+from ftzchain.cli_common import context_and_sender as _context_and_sender
+from ftzchain.cli_common import load_settings as _settings
+from ftzchain.cli_common import password as _password
+from ftzchain.cli_common import sender_name as _sender_name
+from ftzchain.cli_evidence import anchor_app, evidence_app
 from ftzchain.context import FtzContext
 from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME
 from ftzchain.deploy import deploy as deploy_contracts
 from ftzchain.domain import WorkType, parse_hash32, role_id, sha256_file, zone_code, zone_id
 from ftzchain.errors import ConfigError, FtzError, InvalidInput
 from ftzchain.governance import Action
-from ftzchain.settings import FtzSettings, get_settings
-from ftzchain.signing import LocalSigner
-
-console = Console()
-err_console = Console(stderr=True)
+from ftzchain.settings import FtzSettings
 
 app = typer.Typer(
     help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
@@ -53,6 +55,8 @@ app.add_typer(devnet_app, name="devnet")
 app.add_typer(gov_app, name="gov")
 app.add_typer(ip_app, name="ip")
 app.add_typer(index_app, name="index")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(anchor_app, name="anchor")
 
 
 @app.callback()
@@ -66,42 +70,6 @@ def _root(
     )
     for noisy in ("httpx", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _settings() -> FtzSettings:
-    return get_settings()
-
-
-def _password(settings: FtzSettings, confirm: bool = False) -> str:
-    if settings.keystore_password is not None:
-        return settings.keystore_password.get_secret_value()
-    if not sys.stdin.isatty():
-        raise ConfigError("no keystore password: set FTZ_KEYSTORE_PASSWORD")
-    return str(typer.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm))
-
-
-def _sender_name(settings: FtzSettings, given: str | None) -> str:
-    name = given or settings.sender
-    if not name:
-        raise ConfigError("no sender key: pass --sender NAME or set FTZ_SENDER")
-    return name
-
-
-def _context_and_sender(sender: str | None) -> tuple[FtzContext, LocalSigner]:
-    """The context and the decrypted key of ``--sender`` (or FTZ_SENDER)."""
-    settings = _settings()
-    ctx = FtzContext(settings)
-    return ctx, ctx.signer(_sender_name(settings, sender), _password(settings))
-
-
-SenderOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--sender",
-        "-s",
-        help="Keystore name of the key that signs the transaction (default: FTZ_SENDER).",
-    ),
-]
 
 
 # --- keys -----------------------------------------------------------------------------
@@ -206,12 +174,6 @@ def devnet_status() -> None:
 
 
 # --- deploy ---------------------------------------------------------------------------
-
-
-def _address(text: str) -> str:
-    if not is_address(text):
-        raise InvalidInput(f"not an address: {text!r} (expected 0x and 40 hex digits)")
-    return str(to_checksum_address(text))
 
 
 @app.command()
@@ -398,6 +360,110 @@ def ip_show(
             indent=2,
         )
     )
+
+
+@ip_app.command("transfer")
+def ip_transfer(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    owner: Annotated[str, typer.Option(help="Keystore name of the current owner's key.")],
+    to: Annotated[str, typer.Option(help="Address of the new owner (an enterprise).")],
+    sender: SenderOpt = None,
+) -> None:
+    """Hand a work to another enterprise: signed by the owner, submitted by the zone node."""
+    content_hash = parse_hash32(sha256)
+    new_owner = _address(to)
+    ctx, zone_node = _context_and_sender(sender)
+    signer = ctx.signer(owner, _password(ctx.settings))
+    new_zone = ctx.governance.enterprise_zone(new_owner)
+    if not any(new_zone):
+        raise ConfigError(f"{new_owner} is bound to no zone: the committee must bind it first")
+    t, signature = ctx.ip_registry.sign_transfer(signer, content_hash, new_owner, new_zone)
+    receipt = ctx.ip_registry.transfer(ctx.sender(zone_node), t, signature)
+    console.print(
+        f"transferred 0x{content_hash.hex()} to {new_owner} ({zone_code(new_zone)}): "
+        f"tx {receipt.tx_hash}"
+    )
+
+
+@ip_app.command("license")
+def ip_license(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    owner: Annotated[str, typer.Option(help="Keystore name of the owner's key.")],
+    licensee: Annotated[str, typer.Option(help="Address of the licensee.")],
+    terms: Annotated[
+        Path, typer.Option(help="File with the licence terms; only its SHA-256 goes on chain.")
+    ],
+    valid_from: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
+    valid_until: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
+    sender: SenderOpt = None,
+) -> None:
+    """License a work: signed by the owner, submitted by the owner's zone node."""
+    content_hash = parse_hash32(sha256)
+    start, end = _day(valid_from), _day(valid_until) + 86_399
+    ctx, zone_node = _context_and_sender(sender)
+    signer = ctx.signer(owner, _password(ctx.settings))
+    lic, signature = ctx.ip_registry.sign_licence(
+        signer, content_hash, _address(licensee), sha256_file(terms), start, end
+    )
+    receipt = ctx.ip_registry.license(ctx.sender(zone_node), lic, signature)
+    licence_id = int(receipt.logs[0]["topics"][2], 16)
+    console.print(f"licence {licence_id} of 0x{content_hash.hex()}: tx {receipt.tx_hash}")
+
+
+def _day(text: str) -> int:
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        raise InvalidInput(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+CaseArg = Annotated[str, typer.Option("--case", help="Case number, e.g. '(2026) Hu 73 Min Chu 1'.")]
+
+
+def _case_id(case: str) -> bytes:
+    raw = case.encode()
+    if not raw or len(raw) > 32:
+        raise InvalidInput("a case number is 1 to 32 bytes; longer ones: pass their SHA-256")
+    return raw.ljust(32, b"\0")
+
+
+@ip_app.command("freeze")
+def ip_freeze(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    case: CaseArg,
+    sender: SenderOpt = None,
+) -> None:
+    """Court: freeze a work during a dispute (no transfer, no new licence)."""
+    ctx, court = _context_and_sender(sender)
+    receipt = ctx.ip_registry.freeze(ctx.sender(court), parse_hash32(sha256), _case_id(case))
+    console.print(f"frozen: tx {receipt.tx_hash}")
+
+
+@ip_app.command("unfreeze")
+def ip_unfreeze(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    case: CaseArg,
+    sender: SenderOpt = None,
+) -> None:
+    """Court: lift a freeze."""
+    ctx, court = _context_and_sender(sender)
+    receipt = ctx.ip_registry.unfreeze(ctx.sender(court), parse_hash32(sha256), _case_id(case))
+    console.print(f"unfrozen: tx {receipt.tx_hash}")
+
+
+@ip_app.command("ruling")
+def ip_ruling(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    case: CaseArg,
+    judgment: Annotated[Path, typer.Option(help="The judgment; only its SHA-256 goes on chain.")],
+    sender: SenderOpt = None,
+) -> None:
+    """Court: record the hash of a judgment about a work."""
+    ctx, court = _context_and_sender(sender)
+    receipt = ctx.ip_registry.record_ruling(
+        ctx.sender(court), parse_hash32(sha256), _case_id(case), sha256_file(judgment)
+    )
+    console.print(f"ruling recorded: tx {receipt.tx_hash}")
 
 
 # --- index & serve --------------------------------------------------------------------

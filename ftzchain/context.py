@@ -8,6 +8,8 @@ from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build, compile_contracts
 from ftzchain.deploy import Deployment, current_deployment
+from ftzchain.errors import ConfigError, NotDeployed
+from ftzchain.evidence.export import AnchorSource
 from ftzchain.governance import GovernanceContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
@@ -55,6 +57,35 @@ class FtzContext:
         )
 
     @cached_property
+    def anchor_client(self) -> ChainClient:
+        """The independent chain anchors go to (FTZ_ANCHOR_RPC_URL)."""
+        if not self.settings.anchor_rpc_url:
+            raise ConfigError("no anchor chain configured: set FTZ_ANCHOR_RPC_URL")
+        return ChainClient(
+            self.settings.anchor_rpc_url,
+            RevertDecoder(self.build.all_abi_entries()),
+            expected_chain_id=self.settings.anchor_chain_id,
+            tx_timeout=self.settings.tx_timeout,
+        )
+
+    @cached_property
+    def anchor_deployment(self) -> Deployment:
+        return current_deployment(
+            self.anchor_client, self.settings.anchor_manifests_dir, "ftz anchor deploy"
+        )
+
+    @cached_property
+    def anchor_source(self) -> AnchorSource | None:
+        """Where this chain's anchors are, or None when anchoring is not set up."""
+        if not self.settings.anchor_rpc_url:
+            return None
+        try:
+            contract = self.anchor_deployment.address("FtzAnchor")
+        except NotDeployed:
+            return None
+        return AnchorSource(self.anchor_client.rpc, contract, self.anchor_client.chain_id)
+
+    @cached_property
     def keystore(self) -> Keystore:
         return Keystore(self.settings.keystore_dir, self.settings.keystore_scrypt_n)
 
@@ -64,6 +95,11 @@ class FtzContext:
     def sender(self, signer: Signer) -> TxSender:
         return TxSender(self.client, signer)
 
+    def sender_on(self, client: ChainClient, signer: Signer) -> TxSender:
+        """A sender on another chain (the anchor chain)."""
+        return TxSender(client, signer)
+
     def close(self) -> None:
-        if "client" in self.__dict__:
-            self.client.close()
+        for name in ("client", "anchor_client"):
+            if name in self.__dict__:
+                self.__dict__[name].close()

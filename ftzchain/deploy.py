@@ -52,10 +52,14 @@ def manifest_path(deployments_dir: Path, chain_id: int) -> Path:
     return deployments_dir / f"{chain_id}.json"
 
 
-def load_deployment(deployments_dir: Path, chain_id: int) -> Deployment:
+def load_deployment(
+    deployments_dir: Path, chain_id: int, deploy_command: str = "ftz deploy"
+) -> Deployment:
     path = manifest_path(deployments_dir, chain_id)
     if not path.exists():
-        raise NotDeployed(f"no deployment for chain {chain_id} ({path} missing): run `ftz deploy`")
+        raise NotDeployed(
+            f"no deployment for chain {chain_id} ({path} missing): run `{deploy_command}`"
+        )
     raw = json.loads(path.read_text())
     return Deployment(
         chain_id=int(raw["chain_id"]),
@@ -91,19 +95,21 @@ def is_live(client: ChainClient, deployment: Deployment, build: Build) -> bool:
     return True
 
 
-def current_deployment(client: ChainClient, deployments_dir: Path) -> Deployment:
+def current_deployment(
+    client: ChainClient, deployments_dir: Path, deploy_command: str = "ftz deploy"
+) -> Deployment:
     """The manifest for the connected chain, checked against the chain (genesis and code)."""
-    deployment = load_deployment(deployments_dir, client.chain_id)
+    deployment = load_deployment(deployments_dir, client.chain_id, deploy_command)
     if deployment.genesis_hash != client.genesis_hash():
         raise NotDeployed(
             f"the deployment manifest for chain {client.chain_id} belongs to another chain "
-            "(different genesis; was the devnet restarted?): run `ftz deploy`"
+            f"(different genesis; was the devnet restarted?): run `{deploy_command}`"
         )
     for name, contract in deployment.contracts.items():
         if not client.get_code(contract.address):
             raise NotDeployed(
                 f"no code at {contract.address} where the manifest puts {name} on chain "
-                f"{client.chain_id} (was the devnet restarted?): run `ftz deploy`"
+                f"{client.chain_id} (was the devnet restarted?): run `{deploy_command}`"
             )
     return deployment
 
@@ -156,3 +162,20 @@ def deploy(
     )
     save_deployment(deployments_dir, deployment)
     return deployment, True
+
+
+def deploy_contracts(
+    client: ChainClient,
+    sender: TxSender,
+    build: Build,
+    manifests_dir: Path,
+    contracts: list[tuple[str, tuple[object, ...]]],
+) -> Deployment:
+    """Deploy ``(name, constructor args)`` in order and write their manifest."""
+    deployment = Deployment(
+        chain_id=client.chain_id,
+        genesis_hash=client.genesis_hash(),
+        contracts={name: _deploy_one(sender, build, name, *args) for name, args in contracts},
+    )
+    save_deployment(manifests_dir, deployment)
+    return deployment

@@ -147,15 +147,17 @@ def start_node(
     block_time: float | None = None,
     log_file: Path | None = None,
     die_with_parent: bool = True,
+    extra_args: list[str] | None = None,
 ) -> LocalNode:
     """Start a node and wait until it answers JSON-RPC.
 
     The node gets its own process group (so :meth:`LocalNode.stop` reaches anything it
     spawns) and, unless ``die_with_parent`` is False (`ftz devnet up`), is sent SIGTERM by the
-    kernel when this process dies, so a crashed test run leaves no node behind.
+    kernel when this process dies, so a crashed test run leaves no node behind. ``extra_args``
+    go to the node's command line as they are (e.g. anvil's ``--dump-state PATH``).
     """
     port = port or free_port()
-    cmd = node_command(kind, project_root, port, chain_id, block_time)
+    cmd = node_command(kind, project_root, port, chain_id, block_time) + (extra_args or [])
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         cmd,

@@ -9,7 +9,14 @@ from eth_utils.address import to_checksum_address
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
-from ftzchain.eip712 import IpRegistration, ip_registration_digest
+from ftzchain.eip712 import (
+    IpLicence,
+    IpRegistration,
+    IpTransfer,
+    ip_licence_digest,
+    ip_registration_digest,
+    ip_transfer_digest,
+)
 from ftzchain.errors import NotFound
 from ftzchain.signing import Signer
 
@@ -22,6 +29,7 @@ class IpRecord:
     owner: str
     registered_at: int
     work_type: int
+    frozen: bool
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,10 @@ class IpRegistryContract:
             data = self.client.call(self.address, self.codec.encode_call("recordOf", content_hash))
         except NotFound:
             return None
-        owner, registered_at, work_type = self.codec.decode_output("recordOf", data)[0]
-        return IpRecord(content_hash, to_checksum_address(owner), registered_at, work_type)
+        owner, registered_at, work_type, frozen = self.codec.decode_output("recordOf", data)[0]
+        return IpRecord(
+            content_hash, to_checksum_address(owner), registered_at, work_type, bool(frozen)
+        )
 
     def sign(
         self,
@@ -99,3 +109,74 @@ class IpRegistryContract:
             [s.signature for s in batch],
         )
         return zone_node.transact(self.address, data)
+
+    def sign_transfer(
+        self,
+        owner: Signer,
+        content_hash: bytes,
+        new_owner: str,
+        new_zone_id: bytes,
+        *,
+        nonce: int | None = None,
+        deadline: int | None = None,
+    ) -> tuple[IpTransfer, bytes]:
+        """The current owner's EIP-712 signature handing ``content_hash`` to ``new_owner``."""
+        t = IpTransfer(
+            content_hash=content_hash,
+            new_owner=to_checksum_address(new_owner),
+            new_zone_id=new_zone_id,
+            nonce=self.nonce(owner.address) if nonce is None else nonce,
+            deadline=self._default_deadline() if deadline is None else deadline,
+        )
+        digest = ip_transfer_digest(t, self.client.chain_id, to_checksum_address(self.address))
+        return t, owner.sign_digest_unsafe(digest)
+
+    def transfer(self, zone_node: TxSender, t: IpTransfer, signature: bytes) -> Receipt:
+        return zone_node.transact(
+            self.address, self.codec.encode_call("transfer", t.as_tuple(), signature)
+        )
+
+    def sign_licence(
+        self,
+        owner: Signer,
+        content_hash: bytes,
+        licensee: str,
+        scope_hash: bytes,
+        valid_from: int,
+        valid_until: int,
+        *,
+        deadline: int | None = None,
+    ) -> tuple[IpLicence, bytes]:
+        """The owner's EIP-712 signature licensing ``content_hash`` to ``licensee``."""
+        lic = IpLicence(
+            content_hash=content_hash,
+            licensee=to_checksum_address(licensee),
+            scope_hash=scope_hash,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            nonce=self.nonce(owner.address),
+            deadline=self._default_deadline() if deadline is None else deadline,
+        )
+        digest = ip_licence_digest(lic, self.client.chain_id, to_checksum_address(self.address))
+        return lic, owner.sign_digest_unsafe(digest)
+
+    def license(self, zone_node: TxSender, lic: IpLicence, signature: bytes) -> Receipt:
+        return zone_node.transact(
+            self.address, self.codec.encode_call("license", lic.as_tuple(), signature)
+        )
+
+    def freeze(self, court: TxSender, content_hash: bytes, case_id: bytes) -> Receipt:
+        return court.transact(self.address, self.codec.encode_call("freeze", content_hash, case_id))
+
+    def unfreeze(self, court: TxSender, content_hash: bytes, case_id: bytes) -> Receipt:
+        return court.transact(
+            self.address, self.codec.encode_call("unfreeze", content_hash, case_id)
+        )
+
+    def record_ruling(
+        self, court: TxSender, content_hash: bytes, case_id: bytes, judgment_hash: bytes
+    ) -> Receipt:
+        return court.transact(
+            self.address,
+            self.codec.encode_call("recordRuling", content_hash, case_id, judgment_hash),
+        )

@@ -22,6 +22,7 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "GovernanceNotMember": PermissionDenied,
     "IpRegistryNotZoneNode": PermissionDenied,
     "IpRegistryEnterpriseNotInZone": PermissionDenied,
+    "IpRegistryNotCourt": PermissionDenied,
     # first-to-file and other duplicates
     "IpRegistryAlreadyRegistered": AlreadyExists,
     "GovernanceAlreadyApproved": AlreadyExists,

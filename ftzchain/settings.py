@@ -48,6 +48,23 @@ class FtzSettings(BaseSettings):
         default=5, ge=0, description="Retries of a failed JSON-RPC request (backoff 0.1s→5s)"
     )
     tx_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a receipt")
+    anchor_rpc_url: str | None = Field(
+        default=None, description="JSON-RPC endpoint of the independent chain anchors go to"
+    )
+    anchor_chain_id: int | None = Field(
+        default=None, description="Expected chain id of the anchor chain"
+    )
+    anchor_sender: str | None = Field(
+        default=None, description="Keystore name of the key that pays for anchor transactions"
+    )
+    anchor_interval: float = Field(
+        default=300.0, gt=0, description="Seconds between anchors in `ftz anchor run`"
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL of this zone's API, printed on certificates "
+        "(default http://API_HOST:API_PORT)",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     devnet_port: int = 8545
@@ -60,6 +77,14 @@ class FtzSettings(BaseSettings):
     @property
     def deployments_dir(self) -> Path:
         return self.state_dir / "deployments"
+
+    @property
+    def anchor_manifests_dir(self) -> Path:
+        return self.state_dir / "anchors"
+
+    @property
+    def api_base_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def build_dir(self) -> Path:

@@ -87,6 +87,7 @@ class World:
     sh_node: TxSender  # zone node of CN-SH
     ah_node: TxSender  # zone node of CN-AH
     customs: TxSender  # CUSTOMS role in CN-SH, not a zone node
+    court: TxSender  # COURT role in CN-AH
     outsider: TxSender  # funded, no role
     sh_enterprise: LocalSigner  # bound to CN-SH
     ah_enterprise: LocalSigner  # bound to CN-AH
@@ -105,7 +106,7 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
     )
     ctx = FtzContext(settings)
     ctx.__dict__["build"] = build  # compiled once per session
-    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(8)]
+    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(9)]
     deployer, committee = senders[0], senders[1:4]
     deployment, _ = deploy(
         ctx.client,
@@ -126,6 +127,7 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
                 ("ZONE_NODE", senders[4].address, "CN-SH"),
                 ("ZONE_NODE", senders[5].address, "CN-AH"),
                 ("CUSTOMS", senders[6].address, "CN-SH"),
+                ("COURT", senders[8].address, "CN-AH"),
             ],
             enterprises=[(sh_enterprise.address, "CN-SH"), (ah_enterprise.address, "CN-AH")],
         ),
@@ -139,6 +141,7 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
         sh_node=senders[4],
         ah_node=senders[5],
         customs=senders[6],
+        court=senders[8],
         outsider=senders[7],
         sh_enterprise=sh_enterprise,
         ah_enterprise=ah_enterprise,

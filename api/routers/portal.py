@@ -86,5 +86,8 @@ def ip_page(sha256: Sha256Path, session: SessionDep, settings: SettingsDep) -> H
         "Registered",
         f"<p class=ok id=verdict><b>Registered.</b> This work was on chain at the time below."
         f"</p><table>{table}</table><p><a href='/v1/ip/{escape(content_hash)}'>JSON</a> · "
+        f"<a id=bundle href='/v1/evidence/{escape(content_hash)}'>Evidence bundle</a> · "
+        f"<a id=certificate href='/v1/evidence/{escape(content_hash)}/certificate'>Certificate</a>"
+        f" (<a href='/v1/evidence/{escape(content_hash)}/certificate.pdf'>PDF</a>) · "
         "<a href='/'>Check another work</a></p>",
     )

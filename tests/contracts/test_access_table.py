@@ -10,17 +10,19 @@ import pytest
 from ftzchain.client import TxSender
 from ftzchain.errors import PermissionDenied
 from ftzchain.governance import Action
-from tests.conftest import SH, World
+from tests.conftest import AH, SH, World
 
 Call = tuple[str, bytes]  # (contract address, calldata)
+CASE = b"(2026) Hu 73 Min Chu 1".ljust(32, b"\0")
 
-CALLERS = ["outsider", "customs_sh", "zone_node_ah", "zone_node_sh", "committee_member"]
+CALLERS = ["outsider", "customs_sh", "court_ah", "zone_node_ah", "zone_node_sh", "committee_member"]
 
 
 def _caller(world: World, kind: str) -> TxSender:
     return {
         "outsider": world.outsider,
         "customs_sh": world.customs,
+        "court_ah": world.court,
         "zone_node_ah": world.ah_node,
         "zone_node_sh": world.sh_node,
         "committee_member": world.committee[0],
@@ -42,6 +44,37 @@ def _register(world: World, batch: bool) -> Call:
     else:
         data = reg.codec.encode_call("register", signed.registration.as_tuple(), signed.signature)
     return reg.address, data
+
+
+def _registered(world: World) -> bytes:
+    reg = world.ctx.ip_registry
+    content = hashlib.sha256(b"access table: registered").digest()
+    reg.register(world.sh_node, reg.sign(world.sh_enterprise, content, SH))
+    return content
+
+
+def _transfer(world: World) -> Call:
+    reg = world.ctx.ip_registry
+    content = _registered(world)
+    t, sig = reg.sign_transfer(world.sh_enterprise, content, world.ah_enterprise.address, AH)
+    return reg.address, reg.codec.encode_call("transfer", t.as_tuple(), sig)
+
+
+def _license(world: World) -> Call:
+    reg = world.ctx.ip_registry
+    content = _registered(world)
+    lic, sig = reg.sign_licence(
+        world.sh_enterprise, content, world.ah_enterprise.address, b"\1" * 32, 1, 2**40
+    )
+    return reg.address, reg.codec.encode_call("license", lic.as_tuple(), sig)
+
+
+def _court(world: World, fn: str, *extra: bytes) -> Call:
+    reg = world.ctx.ip_registry
+    content = _registered(world)
+    if fn == "unfreeze":
+        reg.freeze(world.court, content, CASE)
+    return reg.address, reg.codec.encode_call(fn, content, CASE, *extra)
 
 
 def _open_proposal(world: World) -> int:
@@ -84,6 +117,15 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
         lambda w: _register(w, batch=True),
         {"zone_node_sh"},
         "IpRegistryNotZoneNode",
+    ),
+    "IpRegistry.transfer": (_transfer, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
+    "IpRegistry.license": (_license, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
+    "IpRegistry.freeze": (lambda w: _court(w, "freeze"), {"court_ah"}, "IpRegistryNotCourt"),
+    "IpRegistry.unfreeze": (lambda w: _court(w, "unfreeze"), {"court_ah"}, "IpRegistryNotCourt"),
+    "IpRegistry.recordRuling": (
+        lambda w: _court(w, "recordRuling", b"\2" * 32),
+        {"court_ah"},
+        "IpRegistryNotCourt",
     ),
 }
 

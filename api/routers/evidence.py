@@ -1,0 +1,92 @@
+"""Court evidence: the self-contained bundle of a registration, and its printable certificate.
+
+The bundle's proofs come from the chain node (the one thing the API asks the chain for); which
+transaction to prove comes from the indexed SQL.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import ApiError, ErrorResponse
+from api.routers.ip import Sha256Path, _normalise
+from ftzchain.context import FtzContext
+from ftzchain.errors import FtzError, NodeUnavailable
+from ftzchain.evidence.certificate import Certificate
+from ftzchain.evidence.export import EvidenceError
+from ftzchain.evidence.service import ip_bundle, registration_tx
+from ftzchain.rpc import RpcError
+
+router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse},
+    422: {"model": ErrorResponse},
+    503: {"model": ErrorResponse},
+}
+
+
+def _context(request: Request) -> FtzContext:
+    ctx: FtzContext | None = getattr(request.app.state, "context", None)
+    if ctx is None:
+        ctx = FtzContext(request.app.state.settings)
+        request.app.state.context = ctx
+    return ctx
+
+
+def _bundle(request: Request, session: SessionDep, sha256: str) -> dict[str, Any]:
+    content_hash = _normalise(sha256)
+    try:
+        ctx = _context(request)
+        tx_hash = registration_tx(session, ctx.client.chain_id, bytes.fromhex(content_hash[2:]))
+        if tx_hash is None:
+            raise ApiError(
+                404,
+                "ip_not_registered",
+                f"no registration of {content_hash} has been indexed",
+                {"content_hash": content_hash},
+            )
+        return ip_bundle(ctx, bytes.fromhex(content_hash[2:]), tx_hash)
+    except (NodeUnavailable, RpcError) as exc:
+        raise ApiError(503, "node_unavailable", f"the chain node did not answer: {exc}") from exc
+    except EvidenceError as exc:
+        raise ApiError(503, "evidence_unavailable", str(exc)) from exc
+    except FtzError as exc:
+        raise ApiError(503, "chain_not_ready", str(exc)) from exc
+
+
+@router.get("/{sha256}", responses=_ERRORS)
+def get_bundle(sha256: Sha256Path, request: Request, session: SessionDep) -> dict[str, Any]:
+    """The evidence bundle of a registered work: verify it offline with `ftz evidence verify`."""
+    return _bundle(request, session, sha256)
+
+
+@router.get("/{sha256}/certificate", response_class=HTMLResponse, responses=_ERRORS)
+def get_certificate(
+    sha256: Sha256Path, request: Request, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """A printable certificate (HTML) of the registration, made from a verified bundle."""
+    url = f"{settings.api_base_url}/v1/evidence/{_normalise(sha256)}"
+    return HTMLResponse(Certificate.from_bundle(_bundle(request, session, sha256), url).html())
+
+
+@router.get(
+    "/{sha256}/certificate.pdf",
+    responses={**_ERRORS, 200: {"content": {"application/pdf": {}}}},
+    response_class=Response,
+)
+def get_certificate_pdf(
+    sha256: Sha256Path, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The same certificate as a PDF."""
+    url = f"{settings.api_base_url}/v1/evidence/{_normalise(sha256)}"
+    pdf = Certificate.from_bundle(_bundle(request, session, sha256), url).pdf()
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="ip-{_normalise(sha256)[2:14]}.pdf"'},
+    )

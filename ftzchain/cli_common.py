@@ -1,0 +1,60 @@
+"""What every ``ftz`` command module shares: consoles, settings, passwords, keys."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from eth_utils.address import is_address, to_checksum_address
+from rich.console import Console
+
+from ftzchain.context import FtzContext
+from ftzchain.errors import ConfigError, InvalidInput
+from ftzchain.settings import FtzSettings, get_settings
+from ftzchain.signing import LocalSigner
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def load_settings() -> FtzSettings:
+    return get_settings()
+
+
+def password(settings: FtzSettings, confirm: bool = False) -> str:
+    if settings.keystore_password is not None:
+        return settings.keystore_password.get_secret_value()
+    if not sys.stdin.isatty():
+        raise ConfigError("no keystore password: set FTZ_KEYSTORE_PASSWORD")
+    return str(typer.prompt("Keystore password", hide_input=True, confirmation_prompt=confirm))
+
+
+def sender_name(settings: FtzSettings, given: str | None) -> str:
+    name = given or settings.sender
+    if not name:
+        raise ConfigError("no sender key: pass --sender NAME or set FTZ_SENDER")
+    return name
+
+
+def context_and_sender(sender: str | None) -> tuple[FtzContext, LocalSigner]:
+    """The context and the decrypted key of ``--sender`` (or FTZ_SENDER)."""
+    settings = load_settings()
+    ctx = FtzContext(settings)
+    return ctx, ctx.signer(sender_name(settings, sender), password(settings))
+
+
+SenderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sender",
+        "-s",
+        help="Keystore name of the key that signs the transaction (default: FTZ_SENDER).",
+    ),
+]
+
+
+def address(text: str) -> str:
+    if not is_address(text):
+        raise InvalidInput(f"not an address: {text!r} (expected 0x and 40 hex digits)")
+    return str(to_checksum_address(text))

@@ -1,0 +1,359 @@
+"""Evidence bundles: exported from a real node, verified offline, tamper-evident in every field."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ftzchain.anchor import Anchorer, deploy_anchor
+from ftzchain.client import ChainClient
+from ftzchain.compile import Build
+from ftzchain.devnet import LocalNode, dev_private_key, start_node
+from ftzchain.evidence.certificate import Certificate, CertificateError
+from ftzchain.evidence.export import AnchorSource, export_ip_bundle
+from ftzchain.evidence.service import REGISTRY_DOMAIN
+from ftzchain.evidence.verify import verify_bundle
+from ftzchain.ip import SignedRegistration
+from ftzchain.reverts import RevertDecoder
+from ftzchain.rpc import JsonRpc
+from ftzchain.signing import LocalSigner
+from tests.conftest import ROOT, SH, World, make_world
+
+ANCHOR_CHAIN_ID = 1_234_321
+
+
+@dataclass
+class Registered:
+    content_hash: bytes
+    tx_hash: str
+
+
+def _bundle(world: World, reg: Registered, anchor: AnchorSource | None = None) -> dict[str, Any]:
+    return export_ip_bundle(
+        world.ctx.client.rpc,
+        world.ctx.client.chain_id,
+        world.ctx.ip_registry.address,
+        reg.tx_hash,
+        reg.content_hash,
+        REGISTRY_DOMAIN,
+        anchor,
+    )
+
+
+def _register_in_one_block(world: World, labels: list[str], batch_of: int = 0) -> list[Registered]:
+    """Several registration transactions (and optionally one batch) mined in one block."""
+    rpc = world.ctx.client.rpc
+    ip = world.ctx.ip_registry
+    nonce = ip.nonce(world.sh_enterprise.address)
+    signed: list[SignedRegistration] = []
+    for i, label in enumerate(labels):
+        content = hashlib.sha256(label.encode()).digest()
+        signed.append(ip.sign(world.sh_enterprise, content, SH, nonce=nonce + i))
+    singles = signed[: len(signed) - batch_of]
+    rpc.call("evm_setAutomine", [False])
+    try:
+        sent = []
+        for s in singles:
+            data = ip.codec.encode_call("register", s.registration.as_tuple(), s.signature)
+            sent.append((s, world.sh_node.send(ip.address, data, gas=300_000)))
+        if batch_of:
+            batch = signed[-batch_of:]
+            data = ip.codec.encode_call(
+                "registerBatch",
+                [b.registration.as_tuple() for b in batch],
+                [b.signature for b in batch],
+            )
+            tx = world.sh_node.send(ip.address, data, gas=200_000 * batch_of)
+            sent += [(b, tx) for b in batch]
+        rpc.call("evm_mine", [])
+    finally:
+        rpc.call("evm_setAutomine", [True])
+    out = []
+    for s, tx_hash in sent:
+        receipt = world.ctx.client.wait_for_receipt(tx_hash)
+        assert receipt.status == 1
+        out.append(Registered(s.registration.content_hash, tx_hash))
+    return out
+
+
+@pytest.fixture(scope="module")
+def evidence_world(
+    anvil: LocalNode, build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[World, list[Registered]]]:
+    world = make_world(anvil, tmp_path_factory.mktemp("evidence"), build)
+    registered = _register_in_one_block(world, [f"evidence {i}" for i in range(7)], batch_of=3)
+    yield world, registered
+    world.ctx.close()
+
+
+def test_every_registration_in_a_busy_block_verifies(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    world, registered = evidence_world
+    blocks = set()
+    for reg in registered:
+        bundle = _bundle(world, reg)
+        verdict = verify_bundle(bundle)
+        assert verdict.ok, verdict.reason
+        assert verdict.facts["owner"] == world.sh_enterprise.address.lower()
+        assert verdict.facts["zone"] == "CN-SH"
+        assert bundle["record"]["contentHash"] == "0x" + reg.content_hash.hex()
+        blocks.add(bundle["block"]["hash"])
+    assert len(blocks) == 1  # one block of five transactions: proofs through branch nodes
+
+
+def _hex_fields(node: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, value) of every hex string and integer in the bundle's evidence sections."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _hex_fields(value, f"{path}.{key}" if path else key)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _hex_fields(value, f"{path}[{i}]")
+    elif (isinstance(node, str) and node.startswith("0x")) or (
+        isinstance(node, int) and not isinstance(node, bool)
+    ):
+        yield path, node
+
+
+def _set(bundle: dict[str, Any], path: str, value: Any) -> None:
+    parts: list[str | int] = []
+    for piece in path.split("."):
+        name, *indexes = piece.replace("]", "").split("[")
+        parts.append(name)
+        parts += [int(i) for i in indexes]
+    target: Any = bundle
+    for part in parts[:-1]:
+        target = target[part]
+    target[parts[-1]] = value
+
+
+def _flip(value: Any, position: int) -> Any:
+    if isinstance(value, int):
+        return value ^ 1
+    raw = bytearray(bytes.fromhex(value[2:].rjust(len(value[2:]) + len(value[2:]) % 2, "0")))
+    if not raw:  # "0x": an empty field becomes one byte
+        return "0x01"
+    raw[position % len(raw)] ^= 0x01
+    return "0x" + raw.hex()
+
+
+def _expected_links(path: str) -> set[str]:
+    section = path.split(".")[0].split("[")[0]
+    if section == "block":
+        return {"header"}
+    if section == "transaction":
+        return (
+            {"transaction proof"} if ".proof" in path or path.endswith("index") else {"transaction"}
+        )
+    if section == "receipt":
+        return {"receipt proof"} if ".proof" in path else {"receipt"}
+    if section == "record":
+        return {"signature"} if path.endswith("signature") else {"record"}
+    if section == "chain":
+        return {"transaction", "signature"}
+    if section == "anchor":
+        return {"anchor"}
+    raise AssertionError(path)
+
+
+TAMPERED_SECTIONS = ("block", "transaction", "receipt", "record", "chain", "anchor")
+
+
+def _assert_every_flip_fails(bundle: dict[str, Any]) -> int:
+    rng = random.Random(7)
+    checked = 0
+    for path, value in _hex_fields({k: bundle[k] for k in TAMPERED_SECTIONS if bundle.get(k)}):
+        size = max(1, (len(value) - 2) // 2) if isinstance(value, str) else 1
+        for position in {0, size - 1, rng.randrange(size), *range(0, size, 8)}:
+            tampered = copy.deepcopy(bundle)
+            _set(tampered, path, _flip(value, position))
+            verdict = verify_bundle(tampered)
+            assert not verdict.ok, f"flipping byte {position} of {path} went unnoticed"
+            assert verdict.failed_link in _expected_links(path), (
+                f"{path}: failed at {verdict.failed_link} ({verdict.reason})"
+            )
+            checked += 1
+    return checked
+
+
+def test_flipping_any_byte_of_any_field_fails_and_names_the_part(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    world, registered = evidence_world
+    for reg in (registered[2], registered[-1]):  # a single registration and one in a batch
+        bundle = _bundle(world, reg)
+        assert verify_bundle(bundle).ok
+        assert _assert_every_flip_fails(bundle) > 400
+
+
+def test_structural_damage_is_reported_not_raised(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    world, registered = evidence_world
+    bundle = _bundle(world, registered[0])
+    cases: list[tuple[str, Any, str]] = [
+        ("transaction.proof", bundle["transaction"]["proof"][:-1], "transaction proof"),
+        ("receipt.proof", [], "receipt proof"),
+        ("receipt.logs", [], "receipt"),
+        ("format.version", 2, "format"),
+        ("block.header.gasUsed", "zz", "header"),
+    ]
+    for path, value, link in cases:
+        tampered = copy.deepcopy(bundle)
+        _set(tampered, path, value)
+        verdict = verify_bundle(tampered)
+        assert (verdict.ok, verdict.failed_link) == (False, link), (path, verdict.reason)
+    del bundle["block"]["header"]["receiptsRoot"]
+    assert verify_bundle(bundle).failed_link == "header"
+
+
+def test_bundle_verifies_in_a_process_without_network(
+    evidence_world: tuple[World, list[Registered]], tmp_path: Path
+) -> None:
+    world, registered = evidence_world
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(_bundle(world, registered[1])))
+    # Sockets refused at the library level, then the verifier's own entry point.
+    script = (
+        "import socket, sys\n"
+        "def refuse(*a, **k): raise OSError('networking disabled for this test')\n"
+        "socket.socket = refuse; socket.create_connection = refuse; socket.getaddrinfo = refuse\n"
+        "from ftzchain.evidence.verify import main\n"
+        f"sys.exit(main([{str(path)!r}, '--json']))\n"
+    )
+    commands = [[sys.executable, "-c", script]]
+    if _unshare_works():  # and in a network namespace with no interface at all
+        commands.append(
+            [
+                "unshare",
+                "-rn",
+                str(Path(sys.executable).with_name("ftz")),
+                "evidence",
+                "verify",
+                str(path),
+                "--json",
+            ]
+        )
+    for cmd in commands:
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert json.loads(done.stdout)["valid"] is True
+    bad = json.loads(path.read_text())
+    bad["record"]["signature"] = _flip(bad["record"]["signature"], 5)
+    path.write_text(json.dumps(bad))
+    done = subprocess.run(commands[-1], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["failedLink"] == "signature"
+
+
+def _unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rn", "true"], check=False).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+def test_bundle_from_one_node_matches_another_node_of_the_chain(
+    build: Build, tmp_path: Path
+) -> None:
+    """anvil restarted from its state dump is another node of the same chain."""
+    state = tmp_path / "anvil-state.json"
+    first = start_node("anvil", ROOT, extra_args=["--dump-state", str(state)])
+    try:
+        world = make_world(first, tmp_path / "one", build)
+        (reg,) = _register_in_one_block(world, ["two nodes"])
+        bundle = _bundle(world, reg)
+        world.ctx.close()
+    finally:
+        first.stop()
+    second = start_node("anvil", ROOT, extra_args=["--load-state", str(state)])
+    try:
+        path = tmp_path / "bundle.json"
+        path.write_text(json.dumps(bundle))
+        ftz = str(Path(sys.executable).with_name("ftz"))
+        done = subprocess.run(
+            [ftz, "evidence", "verify", str(path), "--against", second.url, "--json"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        verdict = json.loads(done.stdout)
+        assert any(c.startswith("node:") for c in verdict["checked"])
+        # The second node's own header for that height hashes to the bundle's block hash.
+        with JsonRpc(second.url) as rpc:
+            block = rpc.call("eth_getBlockByNumber", [bundle["block"]["header"]["number"], False])
+        assert block["hash"] == bundle["block"]["hash"]
+    finally:
+        second.stop()
+
+
+@pytest.fixture(scope="module")
+def anchor_chain(build: Build) -> Iterator[LocalNode]:
+    node = start_node("anvil", ROOT, chain_id=ANCHOR_CHAIN_ID)
+    yield node
+    node.stop()
+
+
+def test_anchored_bundle_proves_the_block_on_an_independent_chain(
+    anvil: LocalNode, anchor_chain: LocalNode, build: Build, tmp_path: Path
+) -> None:
+    world = make_world(anvil, tmp_path, build)
+    outer = ChainClient(anchor_chain.url, RevertDecoder(build.all_abi_entries()))
+    payer = world.ctx.sender_on(outer, LocalSigner.from_key(dev_private_key(9)))
+    deployment, _ = deploy_anchor(outer, payer, build, tmp_path / "anchors")
+    contract = deployment.address("FtzAnchor")
+    source = AnchorSource(outer.rpc, contract, ANCHOR_CHAIN_ID)
+    anchorer = Anchorer(world.ctx.client, payer, contract, build)
+
+    (reg,) = _register_in_one_block(world, ["anchored work"])
+    assert _bundle(world, reg, source)["anchor"] is None  # nothing anchored after it yet
+    for _ in range(3):
+        world.ctx.client.rpc.call("evm_mine", [])
+    done = anchorer.anchor_once()
+    assert done is not None
+    assert anchorer.anchor_once() is None  # the head is already anchored
+
+    bundle = _bundle(world, reg, source)
+    anchor = bundle["anchor"]
+    assert anchor is not None and len(anchor["links"]) == 3
+    verdict = verify_bundle(bundle)
+    assert verdict.ok, verdict.reason
+    assert f"chain {ANCHOR_CHAIN_ID}" in verdict.facts["anchored on"]
+    assert _assert_every_flip_fails(bundle) > 600
+
+    # A forged anchor: the link headers do not lead to the anchored hash.
+    forged = copy.deepcopy(bundle)
+    forged["anchor"]["links"] = forged["anchor"]["links"][:-1]
+    assert verify_bundle(forged).failed_link == "anchor"
+    outer.close()
+    world.ctx.close()
+
+
+def test_certificate_is_made_only_from_a_verified_bundle(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    world, registered = evidence_world
+    bundle = _bundle(world, registered[0])
+    url = "https://zone.example/v1/evidence/x"
+    cert = Certificate.from_bundle(bundle, url)
+    html = cert.html()
+    assert bundle["record"]["contentHash"] in html and "CST" in html and "UTC" in html
+    assert "<svg" in html and url in html
+    pdf = cert.pdf()
+    assert pdf.startswith(b"%PDF-") and len(pdf) > 1500
+    bundle["record"]["owner"] = "0x" + "11" * 20
+    with pytest.raises(CertificateError):
+        Certificate.from_bundle(bundle, url)
