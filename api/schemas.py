@@ -7,6 +7,13 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
+class IpHistoryOut(BaseModel):
+    event: str = Field(description="IpTransferred, IpLicensed, IpFrozen, IpRulingRecorded, …")
+    at: datetime = Field(description="Block time (UTC)")
+    block_number: int
+    tx_hash: str
+
+
 class IpRegistrationOut(BaseModel):
     """A registered work, as a verifier sees it."""
 
@@ -15,6 +22,13 @@ class IpRegistrationOut(BaseModel):
     zone: str = Field(description="Code of the zone whose node submitted it, e.g. CN-SH")
     zone_name: str | None = Field(description="Readable zone name where known")
     owner: str = Field(description="Address of the enterprise that signed the registration")
+    current_owner: str = Field(description="The owner after any transfers since")
+    frozen: bool = Field(description="A court froze the work during a dispute")
+    history: list[IpHistoryOut] = Field(
+        default_factory=list,
+        description="Later events (transfers, licences, court actions): kind and time only; "
+        "parties and terms are for callers whose role allows them",
+    )
     work_type: str
     registered_at: datetime = Field(description="Block time of the registration (UTC)")
     block_number: int

@@ -356,6 +356,7 @@ def ip_show(
                 "owner": record.owner,
                 "registered_at": record.registered_at,
                 "work_type": WorkType(record.work_type).name.lower(),
+                "frozen": record.frozen,
             },
             indent=2,
         )

@@ -64,7 +64,25 @@ class GovernanceEvent:
     expires_at: datetime | None = None
 
 
-Record = IpRegistered | GovernanceEvent
+@dataclass(slots=True)
+class IpEvent:
+    """A registered work's later life: transfer, licence, court freeze / ruling / unfreeze."""
+
+    pos: LogPosition
+    event: str
+    content_hash: str
+    actor: str  # the submitting zone node, or the court
+    zone: str | None = None  # the new owner's zone, or the court's
+    owner: str | None = None  # the owner before a transfer, the licensor
+    counterparty: str | None = None  # the new owner, the licensee
+    case_id: str | None = None
+    document_hash: str | None = None  # licence terms, judgment
+    licence_id: int | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+Record = IpRegistered | GovernanceEvent | IpEvent
 RawLog = dict[str, object]
 
 
@@ -152,6 +170,54 @@ def _ip_registered(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _ip_transferred(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    _from_zone, to_zone, submitter, _nonce = _words(log, 4)
+    return IpEvent(
+        pos=pos,
+        event="IpTransferred",
+        content_hash=t[1],
+        actor=_addr_word(submitter),
+        zone=zone_code(to_zone),
+        owner=_addr_topic(t[2]),
+        counterparty=_addr_topic(t[3]),
+    )
+
+
+def _ip_licensed(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    owner, scope, valid_from, valid_until, submitter, _nonce = _words(log, 6)
+    return IpEvent(
+        pos=pos,
+        event="IpLicensed",
+        content_hash=t[1],
+        actor=_addr_word(submitter),
+        owner=_addr_word(owner),
+        counterparty=_addr_topic(t[3]),
+        document_hash=_h(scope),
+        licence_id=int(t[2], 16),
+        valid_from=_time(_uint(valid_from)),
+        valid_until=_time(_uint(valid_until)),
+    )
+
+
+def _court_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        t = _topics(log)
+        words = _words(log, 2 if name == "IpRulingRecorded" else 1)
+        return IpEvent(
+            pos=pos,
+            event=name,
+            content_hash=t[1],
+            case_id=t[2],
+            actor=_addr_topic(t[3]),
+            zone=zone_code(words[0]),
+            document_hash=_h(words[1]) if len(words) == 2 else None,
+        )
+
+    return decode
+
+
 def _proposal_created(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
     action_word, role, account, zone, value, expires_at = _words(log, 6)
@@ -226,6 +292,13 @@ def _threshold_changed(log: RawLog, pos: LogPosition) -> Record:
 # Event signature → decoder. tests/indexer/test_decode.py checks these against the compiled ABI.
 EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpRegistered(bytes32,bytes32,address,uint8,bytes32,address,uint256,uint64)": _ip_registered,
+    "IpTransferred(bytes32,address,address,bytes32,bytes32,address,uint256)": _ip_transferred,
+    "IpLicensed(bytes32,uint256,address,address,bytes32,uint64,uint64,address,uint256)": (
+        _ip_licensed
+    ),
+    "IpFrozen(bytes32,bytes32,address,bytes32)": _court_event("IpFrozen"),
+    "IpUnfrozen(bytes32,bytes32,address,bytes32)": _court_event("IpUnfrozen"),
+    "IpRulingRecorded(bytes32,bytes32,address,bytes32,bytes32)": _court_event("IpRulingRecorded"),
     "ProposalCreated(uint256,address,uint8,bytes32,address,bytes32,uint256,uint64)": (
         _proposal_created
     ),

@@ -80,6 +80,29 @@ class GovernanceEventRow(EventRowBase, table=True):
     expires_at: datetime | None = None
 
 
+class IpEventRow(EventRowBase, table=True):
+    """A registered work's later life (transfer, licence, court action); unused columns null."""
+
+    __tablename__ = "ip_event"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_ip_event_log"),
+        Index("ix_ip_event_content_hash", "chain_id", "content_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=40)
+    content_hash: str = Field(max_length=66)
+    actor: str = Field(max_length=42, description="submitting zone node, or the court")
+    zone: str | None = Field(default=None, max_length=66)
+    owner: str | None = Field(default=None, max_length=42)
+    counterparty: str | None = Field(default=None, max_length=42)
+    case_id: str | None = Field(default=None, max_length=66)
+    document_hash: str | None = Field(default=None, max_length=66)
+    licence_id: int | None = Field(default=None, sa_type=BigInteger)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
 class IndexedBlock(SQLModel, table=True):
     """Hashes of recently indexed blocks (the unfinalised window) for reorg detection."""
 

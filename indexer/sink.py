@@ -13,13 +13,20 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from indexer.decode import GovernanceEvent, IpRegistered, LogPosition, Record
-from indexer.models import ChainCursor, GovernanceEventRow, IndexedBlock, IpRegistrationRow
+from indexer.decode import GovernanceEvent, IpEvent, IpRegistered, LogPosition, Record
+from indexer.models import (
+    ChainCursor,
+    GovernanceEventRow,
+    IndexedBlock,
+    IpEventRow,
+    IpRegistrationRow,
+)
 from indexer.source import BlockHeader
 
 _EVENT_TABLES: tuple[Table, ...] = (
     IpRegistrationRow.__table__,  # type: ignore[attr-defined]
     GovernanceEventRow.__table__,  # type: ignore[attr-defined]
+    IpEventRow.__table__,  # type: ignore[attr-defined]
 )
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
@@ -95,6 +102,21 @@ def rows_by_table(
                 expires_at=record.expires_at,
             )
             grouped[_EVENT_TABLES[1]].append(row)
+        elif isinstance(record, IpEvent):
+            row.update(
+                event=record.event,
+                content_hash=record.content_hash,
+                actor=record.actor,
+                zone=record.zone,
+                owner=record.owner,
+                counterparty=record.counterparty,
+                case_id=record.case_id,
+                document_hash=record.document_hash,
+                licence_id=record.licence_id,
+                valid_from=record.valid_from,
+                valid_until=record.valid_until,
+            )
+            grouped[_EVENT_TABLES[2]].append(row)
     return grouped
 
 

@@ -10,9 +10,9 @@ from sqlmodel import Session, col, select
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, ErrorResponse
-from api.schemas import IpRegistrationOut, IpVerificationOut
+from api.schemas import IpHistoryOut, IpRegistrationOut, IpVerificationOut
 from ftzchain.domain import ZONE_NAMES, WorkType
-from indexer.models import IpRegistrationRow
+from indexer.models import IpEventRow, IpRegistrationRow
 
 router = APIRouter(prefix="/v1/ip", tags=["ip"])
 
@@ -48,11 +48,31 @@ def find_registration(
     row = session.exec(query).first()
     if row is None:
         return None
+    events = session.exec(
+        select(IpEventRow)
+        .where(IpEventRow.chain_id == row.chain_id)
+        .where(IpEventRow.content_hash == content_hash)
+        .order_by(col(IpEventRow.block_number), col(IpEventRow.log_index))
+    ).all()
+    current_owner, frozen = row.owner, False
+    for event in events:
+        if event.event == "IpTransferred" and event.counterparty:
+            current_owner = event.counterparty
+        elif event.event in ("IpFrozen", "IpUnfrozen"):
+            frozen = event.event == "IpFrozen"
     return IpRegistrationOut(
         content_hash=row.content_hash,
         zone=row.zone,
         zone_name=ZONE_NAMES.get(row.zone),
         owner=row.owner,
+        current_owner=current_owner,
+        frozen=frozen,
+        history=[
+            IpHistoryOut(
+                event=e.event, at=e.block_time, block_number=e.block_number, tx_hash=e.tx_hash
+            )
+            for e in events
+        ],
         work_type=_work_type(row.work_type),
         registered_at=row.block_time,
         block_number=row.block_number,

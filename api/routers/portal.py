@@ -76,6 +76,8 @@ def ip_page(sha256: Sha256Path, session: SessionDep, settings: SettingsDep) -> H
             escape(record.zone) + (f" — {escape(record.zone_name)}" if record.zone_name else ""),
         ),
         ("Owner (enterprise)", f"<code>{escape(record.owner)}</code>"),
+        ("Current owner", f"<code>{escape(record.current_owner)}</code>"),
+        ("Court freeze", "<b class=no>frozen during a dispute</b>" if record.frozen else "none"),
         ("Work type", escape(record.work_type)),
         ("Block", str(record.block_number)),
         ("Transaction", f"<code>{escape(record.tx_hash)}</code>"),

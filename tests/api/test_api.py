@@ -15,6 +15,7 @@ import pytest
 
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode, free_port, wait_for_http
+from ftzchain.evidence.verify import verify_bundle
 from tests.conftest import make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
 
@@ -37,7 +38,14 @@ def served(
     url = f"sqlite:///{state / 'api.db'}"
     indexer_for(world, fresh_db(url)).sync()
     port = free_port()
-    env = {**os.environ, "FTZ_DATABASE_URL": url, "FTZ_CHAIN_ID": str(anvil.chain_id)}
+    env = {
+        **os.environ,
+        "FTZ_DATABASE_URL": url,
+        "FTZ_CHAIN_ID": str(anvil.chain_id),
+        "FTZ_RPC_URL": anvil.url,
+        "FTZ_STATE_DIR": str(state),
+        "FTZ_PUBLIC_URL": "https://sh.zone.example",
+    }
     ftz = str(Path(sys.executable).with_name("ftz"))
     proc = subprocess.Popen(
         [ftz, "serve", "--port", str(port)],
@@ -115,6 +123,7 @@ def test_openapi_docs_are_served(served: Served) -> None:
     assert httpx.get(f"{served.base}/docs").status_code == 200
     spec = httpx.get(f"{served.base}/openapi.json").json()
     assert "/v1/ip/{sha256}" in spec["paths"] and "/v1/ip/verify" in spec["paths"]
+    assert "/v1/evidence/{sha256}" in spec["paths"]
 
 
 def test_portal_page_shows_the_registration(served: Served) -> None:
@@ -123,3 +132,31 @@ def test_portal_page_shows_the_registration(served: Served) -> None:
     assert "Registered." in page.text and "CN-SH" in page.text
     missing = httpx.get(f"{served.base}/ip/{'ab' * 32}")
     assert "Not registered." in missing.text
+
+
+def test_evidence_bundle_over_http_verifies_offline(served: Served) -> None:
+    r = httpx.get(f"{served.base}/v1/evidence/{served.registered.hex()}")
+    assert r.status_code == 200
+    verdict = verify_bundle(r.json())
+    assert verdict.ok, verdict.reason
+    assert verdict.facts["zone node"] == served.zone_node.lower()
+    assert verdict.facts["owner"] == served.owner.lower()
+
+
+def test_evidence_for_unknown_hash_is_404(served: Served) -> None:
+    r = httpx.get(f"{served.base}/v1/evidence/{'cd' * 32}")
+    assert r.status_code == 404
+    assert r.json()["error"]["code"] == "ip_not_registered"
+
+
+def test_certificate_html_and_pdf(served: Served) -> None:
+    page = httpx.get(f"{served.base}/v1/evidence/{served.registered.hex()}/certificate")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "0x" + served.registered.hex() in page.text
+    assert "CST" in page.text and "<svg" in page.text
+    assert f"https://sh.zone.example/v1/evidence/0x{served.registered.hex()}" in page.text
+    pdf = httpx.get(f"{served.base}/v1/evidence/{served.registered.hex()}/certificate.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    portal = httpx.get(f"{served.base}/ip/{served.registered.hex()}")
+    assert "/certificate" in portal.text and "Evidence bundle" in portal.text

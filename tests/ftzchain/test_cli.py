@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import sys
@@ -53,6 +54,18 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["ip", "register"],
         ["gov", "propose"],
         ["index", "status"],
+        ["ip", "transfer"],
+        ["ip", "license"],
+        ["ip", "freeze"],
+        ["ip", "unfreeze"],
+        ["ip", "ruling"],
+        ["evidence"],
+        ["evidence", "export"],
+        ["evidence", "verify"],
+        ["evidence", "certificate"],
+        ["anchor"],
+        ["anchor", "deploy"],
+        ["anchor", "run"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
@@ -106,12 +119,13 @@ def test_governance_and_ip_flow_through_the_cli(
 ) -> None:
     env = {**env, "FTZ_RPC_URL": anvil.url}
     # committee members and the zone node are funded dev accounts; the enterprise is new
-    for name, index in [("c1", 1), ("c2", 2), ("c3", 3), ("sh-node", 4)]:
+    for name, index in [("c1", 1), ("c2", 2), ("c3", 3), ("sh-node", 4), ("court", 5)]:
         run(["keys", "new", name, "--import-key", dev_private_key(index).hex()], env)
     run(["keys", "new", "acme"], env)
+    run(["keys", "new", "beta"], env)
     listed = run(["keys", "list"], env).stdout
     addresses = {line.split()[0]: line.split()[1] for line in listed.splitlines()}
-    assert set(addresses) == {"c1", "c2", "c3", "sh-node", "acme"}
+    assert set(addresses) == {"c1", "c2", "c3", "sh-node", "court", "acme", "beta"}
 
     members = [arg for n in ("c1", "c2", "c3") for arg in ("--member", addresses[n])]
     out = run(["deploy", "--sender", "c1", *members, "--threshold", "2", "--force"], env).stdout
@@ -134,6 +148,8 @@ def test_governance_and_ip_flow_through_the_cli(
     decide("bind-enterprise", "--account", addresses["acme"], "--zone", "CN-SH")
     listing = run(["gov", "list"], env).stdout
     assert listing.count("executed") == 3 and "admit_zone CN-SH" in listing
+    decide("bind-enterprise", "--account", addresses["beta"], "--zone", "CN-SH")
+    decide("grant-role", "--role", "court", "--account", addresses["court"], "--zone", "CN-SH")
 
     work = tmp_path / "design.pdf"
     work.write_bytes(b"%PDF-1.7 a design")
@@ -164,3 +180,56 @@ def test_governance_and_ip_flow_through_the_cli(
 
     assert "indexed chain" in run(["index"], env).stdout
     assert "lag 0" in run(["index", "status"], env).stdout
+
+    # Court evidence: export from the indexed record, verify offline, print a certificate.
+    sha = hashlib.sha256(work.read_bytes()).hexdigest()
+    bundle = tmp_path / "bundle.json"
+    run(["evidence", "export", sha, "--out", str(bundle)], env)
+    verdict = run(["evidence", "verify", str(bundle)], env).stdout
+    assert verdict.startswith("VERIFIED") and addresses["acme"].lower() in verdict
+    html, pdf = tmp_path / "cert.html", tmp_path / "cert.pdf"
+    run(["evidence", "certificate", str(bundle), "--html", str(html), "--pdf", str(pdf)], env)
+    assert sha in html.read_text() and pdf.read_bytes().startswith(b"%PDF-")
+    unknown = run(["evidence", "export", "ab" * 32], env, check=False)
+    _assert_one_line_error(unknown, "ftz index")
+
+    # Lifecycle: a frozen work cannot move; after the ruling and unfreeze it can.
+    case = ["--case", "(2026) Hu 73 Min Chu 1"]
+    run(["ip", "freeze", sha, *case, "--sender", "court"], env)
+    frozen = run(
+        ["ip", "transfer", sha, "--owner", "acme", "--to", addresses["beta"], "-s", "sh-node"],
+        env,
+        check=False,
+    )
+    _assert_one_line_error(frozen, "IpRegistryFrozen")
+    not_court = run(["ip", "unfreeze", sha, *case, "--sender", "sh-node"], env, check=False)
+    _assert_one_line_error(not_court, "IpRegistryNotCourt")
+    judgment = tmp_path / "judgment.txt"
+    judgment.write_text("The registration stands; ownership may pass to beta.")
+    run(["ip", "ruling", sha, *case, "--judgment", str(judgment), "--sender", "court"], env)
+    run(["ip", "unfreeze", sha, *case, "--sender", "court"], env)
+    terms = tmp_path / "terms.txt"
+    terms.write_text("non-exclusive, CN, EV batteries")
+    licensed = run(
+        [
+            "ip",
+            "license",
+            sha,
+            "--owner",
+            "acme",
+            "--licensee",
+            addresses["beta"],
+            "--terms",
+            str(terms),
+            "--valid-from",
+            "2027-01-01",
+            "--valid-until",
+            "2027-12-31",
+            "--sender",
+            "sh-node",
+        ],
+        env,
+    ).stdout
+    assert "licence 1" in licensed
+    run(["ip", "transfer", sha, "--owner", "acme", "--to", addresses["beta"], "-s", "sh-node"], env)
+    assert addresses["beta"] in run(["ip", "show", sha], env).stdout
