@@ -1,7 +1,8 @@
-"""The FTZ Chain demo: a local chain, contracts, governance, one IP record, indexer and API.
+"""The FTZ Chain demo: a local chain, contracts, governance, one IP record, indexer and API,
+plus an anchor chain, a court evidence bundle and its certificate.
 
 Run through `make demo`. Everything lives under .ftz/demo and is started afresh each run; Ctrl-C
-stops the chain, the indexer and the API.
+stops the chains, the indexer, the anchorer and the API.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ log = logging.getLogger("demo")
 ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".ftz" / "demo"
 PASSWORD = "demo-password"  # demo keystores only
+ANCHOR_CHAIN_ID = 1_234_321
 SAMPLE = ROOT / "scripts" / "demo-data" / "sample-work.md"
 
 
@@ -54,6 +56,10 @@ def main() -> int:
     api_port = args.api_port if _port_free(args.api_port) else free_port()
 
     node = start_node("anvil", ROOT, port=chain_port, log_file=STATE / "anvil.log")
+    # An independent chain for external anchors (a public chain in production).
+    anchor_node = start_node(
+        "anvil", ROOT, chain_id=ANCHOR_CHAIN_ID, log_file=STATE / "anchor-chain.log"
+    )
     children: list[subprocess.Popen[bytes]] = []
     try:
         settings = FtzSettings(
@@ -63,6 +69,8 @@ def main() -> int:
             database_url=f"sqlite:///{STATE / 'ftz.db'}",
             chain_id=node.chain_id,
             api_port=api_port,
+            anchor_rpc_url=anchor_node.url,
+            anchor_chain_id=ANCHOR_CHAIN_ID,
         )
         ctx = FtzContext(settings)
         faucet = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
@@ -126,6 +134,8 @@ def main() -> int:
             "registered %s (block %d, tx %s)", SAMPLE.name, receipt.block_number, receipt.tx_hash
         )
 
+        # The anchor payer is a funded account of the anchor chain.
+        ctx.keystore.create("anchor-payer", PASSWORD, dev_private_key(9))
         env = {
             **os.environ,
             "FTZ_PROJECT_ROOT": str(ROOT),
@@ -134,12 +144,43 @@ def main() -> int:
             "FTZ_DATABASE_URL": settings.database_url,
             "FTZ_CHAIN_ID": str(node.chain_id),
             "FTZ_POLL_INTERVAL": "0.5",
+            "FTZ_KEYSTORE_PASSWORD": PASSWORD,
+            "FTZ_ANCHOR_RPC_URL": anchor_node.url,
+            "FTZ_ANCHOR_CHAIN_ID": str(ANCHOR_CHAIN_ID),
+            "FTZ_ANCHOR_SENDER": "anchor-payer",
+            "FTZ_ANCHOR_INTERVAL": "30",
+            "FTZ_API_PORT": str(api_port),
         }
         ftz = str(Path(sys.executable).with_name("ftz"))
+        subprocess.run([ftz, "anchor", "deploy"], env=env, check=True)
+        subprocess.run([ftz, "anchor", "run", "--once"], env=env, check=True)
         subprocess.run([ftz, "index"], env=env, check=True)
+        hex_hash = "0x" + content_hash.hex()
+        evidence = STATE / "evidence"
+        evidence.mkdir()
+        bundle = evidence / "sample-work.bundle.json"
+        subprocess.run(
+            [ftz, "evidence", "export", hex_hash, "--out", str(bundle)], env=env, check=True
+        )
+        subprocess.run([ftz, "evidence", "verify", str(bundle)], env=env, check=True)
+        subprocess.run(
+            [
+                ftz,
+                "evidence",
+                "certificate",
+                str(bundle),
+                "--html",
+                str(evidence / "sample-work.certificate.html"),
+                "--pdf",
+                str(evidence / "sample-work.certificate.pdf"),
+            ],
+            env=env,
+            check=True,
+        )
         if args.no_serve:
             return 0
         children.append(subprocess.Popen([ftz, "index", "--follow"], env=env))
+        children.append(subprocess.Popen([ftz, "anchor", "run"], env=env))
         children.append(
             subprocess.Popen(
                 [ftz, "serve", "--port", str(api_port)],
@@ -154,11 +195,13 @@ def main() -> int:
         except ToolchainError as exc:
             log.error("the API did not start (%s); see %s", exc, STATE / "api.log")
             return 1
-        hex_hash = "0x" + content_hash.hex()
         print(f"\nFTZ Chain demo is running (chain {node.url}, chain id {node.chain_id}).")
         print(f"  the sample work's registration (JSON): {base}/v1/ip/{hex_hash}")
         print(f"  the same in the portal:                {base}/ip/{hex_hash}")
         print(f"  verify any file in the browser:        {base}/")
+        print(f"  court evidence bundle:                 {base}/v1/evidence/{hex_hash}")
+        print(f"  printable certificate:                 {base}/v1/evidence/{hex_hash}/certificate")
+        print(f"  the bundle, offline: ftz evidence verify {bundle}")
         print(f"  API docs:                              {base}/docs")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()
@@ -166,7 +209,7 @@ def main() -> int:
             signal.signal(signum, lambda *_: stop.set())
         while not stop.wait(1):
             if any(child.poll() is not None for child in children):
-                log.error("the indexer or the API stopped; see %s", STATE)
+                log.error("the indexer, the anchorer or the API stopped; see %s", STATE)
                 return 1
         return 0
     finally:
@@ -178,6 +221,7 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         node.stop()
+        anchor_node.stop()
 
 
 if __name__ == "__main__":

@@ -94,8 +94,8 @@ class Certificate:
  .note {{ font-size: .85rem; color: #444; margin-top: 1.2rem; }}
  @media print {{ body {{ margin: 0; }} }}
 </style></head><body>
-<div class="qr" aria-label="QR code of the evidence bundle's address">{qr}</div>
 <h1>FTZ Chain — Certificate of IP registration</h1>
+<div class="qr" aria-label="QR code of the evidence bundle's address">{qr}</div>
 <p>The work whose SHA-256 is below was registered on the FTZ Chain ledger at the time shown,
 signed by its owner and submitted by its zone's node. This page summarises the evidence bundle;
 the bundle itself can be checked with no network and no trust in this service.</p>
@@ -126,7 +126,11 @@ signature. Verify the bundle yourself before relying on this page.</p>
         drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
         drawing.add(widget)
         renderPDF.draw(drawing, canvas, width - 50 - size, y - size + 10)
-        y -= 40
+        canvas.setFont("Times-Roman", 10)
+        canvas.drawString(
+            50, y - 30, "Scan the code for the evidence bundle; its address is below."
+        )
+        y -= size + 15
         for label, value in self.rows:
             canvas.setFont("Times-Bold", 10)
             canvas.drawString(50, y, label)

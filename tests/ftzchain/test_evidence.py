@@ -357,3 +357,39 @@ def test_certificate_is_made_only_from_a_verified_bundle(
     bundle["record"]["owner"] = "0x" + "11" * 20
     with pytest.raises(CertificateError):
         Certificate.from_bundle(bundle, url)
+
+
+def test_clique_seal_is_checked_against_the_validator_set(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    """A Clique-shaped header (vanity + 65-byte seal in extraData) sealed with a real key.
+
+    anvil does not seal blocks; the header is the bundle's own with a seal put into extraData
+    and the block hash recomputed, which leaves the transaction and receipt roots untouched.
+    """
+    from ftzchain.evidence.verify import header_hash
+
+    world, registered = evidence_world
+    bundle = _bundle(world, registered[0])
+    validator, stranger = LocalSigner.generate(), LocalSigner.generate()
+    header = dict(bundle["block"]["header"], extraData="0x" + "00" * 32)
+    seal = validator.sign_digest_unsafe(header_hash(header))
+    seal = seal[:64] + bytes([seal[64] - 27 if seal[64] >= 27 else seal[64]])
+    header["extraData"] = "0x" + ("00" * 32) + seal.hex()
+    bundle["block"] = {"hash": "0x" + header_hash(header).hex(), "header": header}
+    bundle["seals"] = {"kind": "clique", "validators": [validator.address.lower()]}
+
+    verdict = verify_bundle(bundle)
+    assert verdict.ok, verdict.reason
+    assert any(c.startswith("seals: Clique seal by validator") for c in verdict.checked)
+    assert any("embedded in the bundle" in t for t in verdict.trust)
+    # The court's own validator set wins over the bundle's.
+    refused = verify_bundle(bundle, validators=[stranger.address])
+    assert (refused.ok, refused.failed_link) == (False, "seals")
+    assert verify_bundle(bundle, validators=[validator.address]).ok
+    # A seal by someone else, with the block hash recomputed to match, names the seals link.
+    forged = copy.deepcopy(bundle)
+    other = stranger.sign_digest_unsafe(header_hash(dict(header, extraData="0x" + "00" * 32)))
+    forged["block"]["header"]["extraData"] = "0x" + ("00" * 32) + other.hex()
+    forged["block"]["hash"] = "0x" + header_hash(forged["block"]["header"]).hex()
+    assert verify_bundle(forged).failed_link == "seals"
