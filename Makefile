@@ -4,6 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 TOOLS := .venv-tools
+GETH := .tools/bin/geth
+GETH_VERSION := v1.13.15
 PY := $(VENV)/bin/python
 export HARDHAT_DISABLE_TELEMETRY_PROMPT := true
 
@@ -12,7 +14,7 @@ export HARDHAT_DISABLE_TELEMETRY_PROMPT := true
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-install: $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed  ## install Python, npm and lint tools locally
+install: $(VENV)/.installed node_modules/.installed $(TOOLS)/.installed $(GETH)  ## install Python, npm, lint tools and geth locally
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is needed (found %s)" % sys.version.split()[0])'
@@ -31,6 +33,12 @@ $(TOOLS)/.installed: constraints-tools.txt
 	$(TOOLS)/bin/pip install --quiet --upgrade pip
 	$(TOOLS)/bin/pip install --quiet -c constraints-tools.txt slither-analyzer
 	@touch $@
+
+# geth 1.13 is the last release with Clique (proof of authority), built from the Go module
+# proxy; -checklinkname=0 lets its old memsize dependency link with current Go.
+$(GETH):
+	@command -v go >/dev/null 2>&1 || { echo "Go is needed to build geth $(GETH_VERSION) (Clique tests)" >&2; exit 1; }
+	GOBIN=$(CURDIR)/.tools/bin go install -ldflags=-checklinkname=0 github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION)
 
 # The tests start their own throwaway PostgreSQL server (ftzchain/devpg.py); they need the
 # server binaries, which come from Debian's package.

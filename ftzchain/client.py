@@ -114,7 +114,12 @@ class ChainClient:
         deadline = time.monotonic() + (timeout or self.tx_timeout)
         delay = 0.002
         while True:
-            raw = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+            try:
+                raw = self.rpc.call("eth_getTransactionReceipt", [tx_hash])
+            except RpcError as exc:
+                if "indexing is in progress" not in exc.rpc_message:
+                    raise
+                raw = None  # geth right after start: its transaction index is being built
             if raw is not None:
                 return _receipt(raw)
             if time.monotonic() > deadline:

@@ -21,6 +21,7 @@ from ftzchain.rpc import JsonRpc
 log = logging.getLogger(__name__)
 
 NodeKind = Literal["anvil", "ganache"]
+NodeFlavour = Literal["anvil", "ganache", "geth-clique"]
 
 # anvil's and ganache's well-known development mnemonic: public knowledge, devnet only.
 DEV_MNEMONIC = "test test test test test test test test test test test junk"
@@ -116,7 +117,7 @@ def wait_until_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout: fl
 class LocalNode:
     """A chain node process this program started."""
 
-    kind: NodeKind
+    kind: NodeFlavour
     url: str
     chain_id: int
     process: subprocess.Popen[bytes]

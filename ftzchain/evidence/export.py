@@ -42,7 +42,9 @@ FORMAT_DESCRIPTION = {
     "transaction": "raw signed transaction (EIP-2718 encoding), its index in the block and "
     "the Merkle-Patricia proof nodes (RLP, root first) for key rlp(index) under transactionsRoot",
     "receipt": "the receipt's consensus fields and its proof under receiptsRoot",
-    "seals": "null, or the Clique seal kind with the validator set the exporter saw",
+    "seals": "null, or the Clique seal kind with the validator set the exporter saw and, when "
+    "that set is the one listed in the last checkpoint block (the genesis on young chains), "
+    "that checkpoint's header",
     "anchor": "null, or: links (headers from the record's block to the anchored block), the "
     "external chain id, anchor contract, the external block header, and the anchor "
     "transaction and receipt with their proofs",
@@ -193,13 +195,30 @@ def _block_receipts(rpc: JsonRpc, block: dict[str, Any]) -> list[dict[str, Any]]
     return ordered
 
 
+CLIQUE_EPOCH = 30_000  # geth's default; checkpoint blocks list the validators in extraData
+
+
 def clique_seals(rpc: JsonRpc, header: dict[str, Any]) -> dict[str, Any] | None:
-    """The Clique validator set at the block, when the node runs Clique; else None."""
+    """The Clique validator set at the block, when the node runs Clique; else None.
+
+    When the set equals the one listed in the last checkpoint block (the genesis on young
+    chains), that checkpoint's header is included: the set is then signed into the chain
+    itself rather than merely reported by the exporting node.
+    """
     try:
         signers = rpc.call("clique_getSignersAtHash", [("0x" + header_hash(header).hex())])
     except RpcError:
         return None
-    return {"kind": "clique", "validators": sorted(s.lower() for s in signers)}
+    validators = sorted(s.lower() for s in signers)
+    seals: dict[str, Any] = {"kind": "clique", "validators": validators}
+    number = int(header["number"], 16)
+    block = rpc.call("eth_getBlockByNumber", [hex(number - number % CLIQUE_EPOCH), False])
+    if block is not None:
+        extra = bytes.fromhex(block["extraData"][2:])
+        listed = extra[32:-65]
+        if sorted("0x" + listed[i : i + 20].hex() for i in range(0, len(listed), 20)) == validators:
+            seals["checkpoint"] = {"hash": block["hash"], "header": header_of(block)}
+    return seals
 
 
 @dataclass(frozen=True)

@@ -601,6 +601,9 @@ class _Run:
         if validators is None:
             validators = seals.get("validators")
             source = "embedded in the bundle (not independently trusted)"
+            checkpoint = seals.get("checkpoint")
+            if checkpoint is not None:
+                validators, source = self.checkpoint_validators(checkpoint, validators, header)
         if not isinstance(validators, list) or not validators:
             raise VerificationFailed("seals", "no validator set to check the seal against")
         extra = _hex(header["extraData"], "header", "extraData")
@@ -615,6 +618,34 @@ class _Run:
             raise VerificationFailed("seals", f"sealed by {signer}, not a validator {source}")
         self.ok("seals", f"Clique seal by validator {signer}, validator set {source}")
         self.verdict.trust.append(f"the validator set {source}")
+
+    def checkpoint_validators(
+        self, checkpoint: Any, validators: Any, header: dict[str, Any]
+    ) -> tuple[list[str], str]:
+        """The set listed in a Clique checkpoint header, which must equal the embedded one."""
+        if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("header"), dict):
+            raise VerificationFailed("seals", "malformed checkpoint")
+        cp_header = checkpoint["header"]
+        cp_hash = _hex(checkpoint.get("hash"), "seals", "checkpoint hash")
+        if header_hash(cp_header, "seals") != cp_hash:
+            raise VerificationFailed("seals", "the checkpoint header does not hash to its hash")
+        cp_number = _int(cp_header["number"], "seals", "checkpoint number")
+        if cp_number > _int(header["number"], "header", "number"):
+            raise VerificationFailed("seals", "the checkpoint is younger than the block")
+        extra = _hex(cp_header["extraData"], "seals", "checkpoint extraData")
+        listed = extra[CLIQUE_VANITY:-CLIQUE_SEAL]
+        if len(listed) % 20:
+            raise VerificationFailed("seals", "the checkpoint's validator list is malformed")
+        signers = sorted("0x" + listed[i : i + 20].hex() for i in range(0, len(listed), 20))
+        if (
+            not isinstance(validators, list)
+            or sorted(str(v).lower() for v in validators) != signers
+        ):
+            raise VerificationFailed(
+                "seals", "the embedded validators differ from the checkpoint's"
+            )
+        what = "the genesis block" if cp_number == 0 else f"checkpoint block {cp_number}"
+        return signers, f"listed in {what} 0x{cp_hash.hex()} (compare it with the chain's)"
 
     def find_log(self, receipt: dict[str, Any], contract: bytes) -> dict[str, Any]:
         logs = receipt.get("logs", [])

@@ -164,10 +164,12 @@ def _expected_links(path: str) -> set[str]:
         return {"transaction", "signature"}
     if section == "anchor":
         return {"anchor"}
+    if section == "seals":
+        return {"seals"}
     raise AssertionError(path)
 
 
-TAMPERED_SECTIONS = ("block", "transaction", "receipt", "record", "chain", "anchor")
+TAMPERED_SECTIONS = ("block", "transaction", "receipt", "record", "chain", "seals", "anchor")
 
 
 def _assert_every_flip_fails(bundle: dict[str, Any]) -> int:
@@ -393,3 +395,76 @@ def test_clique_seal_is_checked_against_the_validator_set(
     forged["block"]["header"]["extraData"] = "0x" + ("00" * 32) + other.hex()
     forged["block"]["hash"] = "0x" + header_hash(forged["block"]["header"]).hex()
     assert verify_bundle(forged).failed_link == "seals"
+
+
+@pytest.fixture(scope="module")
+def clique_world(
+    build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[World, str]]:
+    from ftzchain.clique import start_clique_node
+
+    workdir = tmp_path_factory.mktemp("clique")
+    node, validator = start_clique_node(ROOT, workdir)
+    try:
+        world = make_world(node, workdir / "state", build)
+        yield world, validator
+        world.ctx.close()
+    finally:
+        node.stop()
+
+
+def test_bundle_from_a_geth_clique_chain_carries_a_verified_seal(
+    clique_world: tuple[World, str],
+) -> None:
+    """A real proof-of-authority chain: geth 1.13 Clique, one validator sealing each block."""
+    world, validator = clique_world
+    ip = world.ctx.ip_registry
+    content = hashlib.sha256(b"sealed work").digest()
+    receipt = ip.register(world.sh_node, ip.sign(world.sh_enterprise, content, SH))
+    bundle = _bundle(world, Registered(content, receipt.tx_hash))
+    seals = bundle["seals"]
+    assert seals["kind"] == "clique" and seals["validators"] == [validator.lower()]
+    assert seals["checkpoint"]["header"]["number"] == "0x0"  # the genesis lists the validator
+
+    embedded = verify_bundle(bundle)
+    assert embedded.ok, embedded.reason
+    assert any("listed in the genesis block" in t for t in embedded.trust)
+    swapped = copy.deepcopy(bundle)
+    swapped["seals"]["validators"] = [LocalSigner.generate().address.lower()]
+    assert verify_bundle(swapped).failed_link == "seals"
+
+    verdict = verify_bundle(bundle, validators=[validator])
+    assert verdict.ok, verdict.reason
+    assert any(
+        c.startswith(f"seals: Clique seal by validator {validator.lower()}")
+        for c in verdict.checked
+    )
+    assert any("given by the court" in t for t in verdict.trust)
+    refused = verify_bundle(bundle, validators=[LocalSigner.generate().address])
+    assert (refused.ok, refused.failed_link) == (False, "seals")
+    assert _assert_every_flip_fails(bundle) > 200
+
+
+def test_bundle_verifies_on_every_node_kind(world: World) -> None:
+    """anvil and ganache 7 (which lacks eth_getBlockReceipts) both back a bundle."""
+    ip = world.ctx.ip_registry
+    content = hashlib.sha256(f"node kind {world.node.kind}".encode()).digest()
+    receipt = ip.register(world.sh_node, ip.sign(world.sh_enterprise, content, SH))
+    verdict = verify_bundle(_bundle(world, Registered(content, receipt.tx_hash)))
+    assert verdict.ok, verdict.reason
+
+
+def test_verifier_imports_nothing_of_the_node_side() -> None:
+    """The verifier a court runs: no client, RPC, HTTP, database, API or indexer code."""
+    script = (
+        "import sys, ftzchain.evidence.verify\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'web3', 'httpx', 'sqlalchemy', 'sqlmodel', 'fastapi', 'indexer', 'api', 'eth_abi', "
+        "'trie', 'requests', 'aiohttp'} or (m.startswith('ftzchain.') and m not in "
+        "{'ftzchain.evidence', 'ftzchain.evidence.verify'}))\n"
+        "print(','.join(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == ""
