@@ -16,6 +16,13 @@ interface IIpRegistry {
         uint64 deadline; // unix seconds; the signature is void after it
     }
 
+    /// @notice One work in a batch the enterprise signs once (EIP-712 type `IpItem`).
+    struct Item {
+        bytes32 contentHash;
+        uint8 workType;
+        bytes32 titleHash;
+    }
+
     /// @notice What the current owner signs to hand a work to another enterprise
     /// (EIP-712 type `IpTransfer`, nonce taken on chain).
     struct Transfer {
@@ -52,6 +59,11 @@ interface IIpRegistry {
         address submitter,
         uint256 nonce,
         uint64 registeredAt
+    );
+
+    /// @notice A work in a signed batch was already registered to another owner; it was skipped.
+    event IpRegistrationConflict(
+        bytes32 indexed contentHash, address indexed owner, address indexed claimant, uint64 registeredAt
     );
 
     event IpTransferred(
@@ -114,6 +126,21 @@ interface IIpRegistry {
 
     /// @notice Register many works in one transaction (all or nothing).
     function registerBatch(Registration[] calldata rs, bytes[] calldata signatures) external;
+
+    /// @notice Register many works of one enterprise under ONE signature over the whole list
+    /// (EIP-712 `IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)`).
+    /// Idempotent: a work already registered to `owner` is skipped, so a writer may resubmit a
+    /// batch after a crash; a work registered to someone else is skipped with
+    /// {IpRegistrationConflict}. No nonce: the deadline bounds the signature and first-to-file
+    /// makes a replay register nothing. Records emit {IpRegistered} with `nonce` = 2**256-1.
+    /// Returns how many works were newly registered.
+    function registerSigned(
+        address owner,
+        bytes32 zoneId,
+        uint64 deadline,
+        Item[] calldata items,
+        bytes calldata signature
+    ) external returns (uint256 registered);
 
     /// @notice Hand a work to another enterprise, signed by the current owner. The caller must be
     /// an active zone node of the owner's zone; the work must not be frozen.

@@ -20,6 +20,12 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
     bytes32 private constant _LICENCE_TYPEHASH = keccak256(
         "IpLicence(bytes32 contentHash,address licensee,bytes32 scopeHash,uint64 validFrom,uint64 validUntil,uint256 nonce,uint64 deadline)"
     );
+    bytes32 private constant _ITEM_TYPEHASH =
+        keccak256("IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)");
+    bytes32 private constant _BATCH_TYPEHASH = keccak256(
+        "IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)"
+    );
+    uint256 private constant _BATCH_NONCE = type(uint256).max;
     uint8 private constant _MAX_WORK_TYPE = 5;
 
     IGovernance private immutable _GOVERNANCE;
@@ -44,6 +50,75 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         }
         for (uint256 i = 0; i < rs.length; ++i) {
             _register(rs[i], signatures[i]);
+        }
+    }
+
+    /// @inheritdoc IIpRegistry
+    function registerSigned(
+        address owner,
+        bytes32 zoneId,
+        uint64 deadline,
+        Item[] calldata items,
+        bytes calldata signature
+    ) external returns (uint256 registered) {
+        _requireFresh(deadline);
+        _requireZoneNode(zoneId);
+        bytes32 boundZone = _GOVERNANCE.enterpriseZone(owner);
+        if (boundZone != zoneId) revert IpRegistryEnterpriseNotInZone(owner, boundZone, zoneId);
+        _requireSigner(owner, _batchStructHash(owner, zoneId, deadline, items), signature);
+        registered = _registerItems(owner, zoneId, items);
+    }
+
+    function _batchStructHash(address owner, bytes32 zoneId, uint64 deadline, Item[] calldata items)
+        private
+        pure
+        returns (bytes32)
+    {
+        uint256 count = items.length;
+        bytes32[] memory itemHashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            Item calldata item = items[i];
+            itemHashes[i] =
+                keccak256(abi.encode(_ITEM_TYPEHASH, item.contentHash, item.workType, item.titleHash));
+        }
+        return keccak256(
+            abi.encode(_BATCH_TYPEHASH, owner, zoneId, keccak256(abi.encodePacked(itemHashes)), deadline)
+        );
+    }
+
+    function _registerItems(address owner, bytes32 zoneId, Item[] calldata items)
+        private
+        returns (uint256 registered)
+    {
+        uint64 registeredAt = uint64(block.timestamp);
+        uint256 count = items.length;
+        for (uint256 i = 0; i < count; ++i) {
+            Item calldata item = items[i];
+            bytes32 contentHash = item.contentHash;
+            if (contentHash == bytes32(0)) revert IpRegistryZeroContentHash();
+            if (item.workType > _MAX_WORK_TYPE) revert IpRegistryUnknownWorkType(item.workType);
+            Record storage existing = _records[contentHash];
+            address holder = existing.owner;
+            if (holder != address(0)) {
+                if (holder != owner) {
+                    emit IpRegistrationConflict(contentHash, holder, owner, existing.registeredAt);
+                }
+                continue; // already registered: resubmitting a batch is harmless
+            }
+            _records[contentHash] = Record({
+                owner: owner, registeredAt: registeredAt, workType: item.workType, frozen: false
+            });
+            emit IpRegistered(
+                contentHash,
+                zoneId,
+                owner,
+                item.workType,
+                item.titleHash,
+                msg.sender,
+                _BATCH_NONCE,
+                registeredAt
+            );
+            ++registered;
         }
     }
 

@@ -220,13 +220,17 @@ def registry_typed_data(
     primary_type: str, message: dict[str, Any], chain_id: int, registry_address: str
 ) -> dict[str, Any]:
     """Any of the registry's EIP-712 messages, for ``eth_account`` (used to cross-check)."""
-    fields = {
+    types: dict[str, list[dict[str, str]]] = {
         "IpRegistration": IP_REGISTRATION_FIELDS,
         "IpTransfer": IP_TRANSFER_FIELDS,
         "IpLicence": IP_LICENCE_FIELDS,
-    }[primary_type]
+        "IpBatch": IP_BATCH_FIELDS,
+    }
+    chosen = {primary_type: types[primary_type]}
+    if primary_type == "IpBatch":
+        chosen["IpItem"] = IP_ITEM_FIELDS
     return {
-        "types": {"EIP712Domain": _DOMAIN_FIELDS, primary_type: fields},
+        "types": {"EIP712Domain": _DOMAIN_FIELDS, **chosen},
         "primaryType": primary_type,
         "domain": {
             "name": IP_REGISTRY_DOMAIN_NAME,
@@ -236,3 +240,59 @@ def registry_typed_data(
         },
         "message": message,
     }
+
+
+IP_ITEM_FIELDS = [
+    {"name": "contentHash", "type": "bytes32"},
+    {"name": "workType", "type": "uint8"},
+    {"name": "titleHash", "type": "bytes32"},
+]
+IP_BATCH_FIELDS = [
+    {"name": "owner", "type": "address"},
+    {"name": "zoneId", "type": "bytes32"},
+    {"name": "items", "type": "IpItem[]"},
+    {"name": "deadline", "type": "uint64"},
+]
+_ITEM_TYPEHASH = keccak(text="IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)")
+_BATCH_TYPEHASH = keccak(
+    text="IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)"
+    "IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)"
+)
+
+
+@dataclass(frozen=True)
+class IpItem:
+    """One work in a batch the enterprise signs once."""
+
+    content_hash: bytes
+    work_type: int = 0
+    title_hash: bytes = b"\0" * 32
+
+    def as_tuple(self) -> tuple[bytes, int, bytes]:
+        return (self.content_hash, self.work_type, self.title_hash)
+
+
+def ip_batch_digest(
+    owner: str,
+    zone_id: bytes,
+    items: list[IpItem],
+    deadline: int,
+    chain_id: int,
+    registry_address: str,
+) -> bytes:
+    """The EIP-712 digest of ``IpBatch``: one signature authorises every item."""
+    items_hash = keccak(
+        b"".join(
+            keccak(
+                _ITEM_TYPEHASH
+                + item.content_hash
+                + item.work_type.to_bytes(32, "big")
+                + item.title_hash
+            )
+            for item in items
+        )
+    )
+    struct_hash = keccak(
+        _BATCH_TYPEHASH + _word_address(owner) + zone_id + items_hash + deadline.to_bytes(32, "big")
+    )
+    return _registry_digest(struct_hash, chain_id, registry_address)

@@ -10,9 +10,11 @@ from eth_utils.address import to_checksum_address
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
 from ftzchain.eip712 import (
+    IpItem,
     IpLicence,
     IpRegistration,
     IpTransfer,
+    ip_batch_digest,
     ip_licence_digest,
     ip_registration_digest,
     ip_transfer_digest,
@@ -30,6 +32,26 @@ class IpRecord:
     registered_at: int
     work_type: int
     frozen: bool
+
+
+@dataclass(frozen=True)
+class SignedBatch:
+    """Works of one enterprise under one EIP-712 ``IpBatch`` signature."""
+
+    owner: str
+    zone_id: bytes
+    items: list[IpItem]
+    deadline: int
+    signature: bytes
+
+    def call_args(self) -> tuple[str, bytes, int, list[tuple[bytes, int, bytes]], bytes]:
+        return (
+            self.owner,
+            self.zone_id,
+            self.deadline,
+            [i.as_tuple() for i in self.items],
+            self.signature,
+        )
 
 
 @dataclass(frozen=True)
@@ -109,6 +131,34 @@ class IpRegistryContract:
             [s.signature for s in batch],
         )
         return zone_node.transact(self.address, data)
+
+    def sign_batch(
+        self,
+        enterprise: Signer,
+        zone_id: bytes,
+        items: list[IpItem],
+        *,
+        deadline: int | None = None,
+    ) -> SignedBatch:
+        """One enterprise signature over many works (no nonce: see ``registerSigned``)."""
+        deadline = self._default_deadline() if deadline is None else deadline
+        digest = ip_batch_digest(
+            enterprise.address,
+            zone_id,
+            items,
+            deadline,
+            self.client.chain_id,
+            to_checksum_address(self.address),
+        )
+        return SignedBatch(
+            enterprise.address, zone_id, items, deadline, enterprise.sign_digest_unsafe(digest)
+        )
+
+    def register_signed(self, zone_node: TxSender, batch: SignedBatch) -> Receipt:
+        """Submit a signed batch; works already registered to the owner are skipped."""
+        return zone_node.transact(
+            self.address, self.codec.encode_call("registerSigned", *batch.call_args())
+        )
 
     def sign_transfer(
         self,

@@ -71,7 +71,7 @@ class IpEvent:
     pos: LogPosition
     event: str
     content_hash: str
-    actor: str  # the submitting zone node, or the court
+    actor: str  # the submitting zone node, the court, or (conflicts) the later claimant
     zone: str | None = None  # the new owner's zone, or the court's
     owner: str | None = None  # the owner before a transfer, the licensor
     counterparty: str | None = None  # the new owner, the licensee
@@ -201,6 +201,19 @@ def _ip_licensed(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _ip_registration_conflict(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    (_registered_at,) = _words(log, 1)
+    return IpEvent(
+        pos=pos,
+        event="IpRegistrationConflict",
+        content_hash=t[1],
+        actor=_addr_topic(t[3]),
+        owner=_addr_topic(t[2]),
+        counterparty=_addr_topic(t[3]),
+    )
+
+
 def _court_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
     def decode(log: RawLog, pos: LogPosition) -> Record:
         t = _topics(log)
@@ -292,6 +305,7 @@ def _threshold_changed(log: RawLog, pos: LogPosition) -> Record:
 # Event signature → decoder. tests/indexer/test_decode.py checks these against the compiled ABI.
 EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpRegistered(bytes32,bytes32,address,uint8,bytes32,address,uint256,uint64)": _ip_registered,
+    "IpRegistrationConflict(bytes32,address,address,uint64)": _ip_registration_conflict,
     "IpTransferred(bytes32,address,address,bytes32,bytes32,address,uint256)": _ip_transferred,
     "IpLicensed(bytes32,uint256,address,address,bytes32,uint64,uint64,address,uint256)": (
         _ip_licensed

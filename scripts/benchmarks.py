@@ -314,6 +314,53 @@ def bench_indexer(args: argparse.Namespace) -> Result:
     )
 
 
+def bench_gas(args: argparse.Namespace) -> Result:
+    from ftzchain.gas_snapshot import BATCH, load_snapshot, measure, write_snapshot
+
+    with tempfile.TemporaryDirectory() as state:
+        node = start_node(args.node, ROOT)
+        try:
+            ctx = FtzContext(
+                FtzSettings(project_root=ROOT, state_dir=Path(state), rpc_url=node.url)
+            )
+            gas = measure(ctx, ctx.build)
+            ctx.close()
+        finally:
+            node.stop()
+    snapshot = load_snapshot(ROOT)
+    print(
+        f"gas per entry point on a fresh {args.node} (batch entries per record, batches of {BATCH})"
+    )
+    for name, used in gas.items():
+        before = snapshot.get(name)
+        note = "" if before == used else f"   (snapshot {before})"
+        print(f"  {name:<52} {used:>9,}{note}")
+    if args.write_snapshot:
+        print(f"wrote {write_snapshot(ROOT, gas)}")
+    per_record = gas["IpRegistry.registerSigned per record"]
+    single = gas["IpRegistry.register"]
+    figures: dict[str, float | int | str] = {
+        "trace_event_gas": "not_built",  # issue 4: traceability contracts
+        "ip_registration_gas": per_record,
+        "ip_registration_single_gas": single,
+        "ip_register_batch_per_record_gas": gas["IpRegistry.registerBatch per record"],
+        "ip_resubmitted_per_record_gas": gas["IpRegistry.registerSigned resubmitted per record"],
+        "ip_transfer_gas": gas["IpRegistry.transfer"],
+        "ip_license_gas": gas["IpRegistry.license"],
+        "ip_freeze_gas": gas["IpRegistry.freeze"],
+        "anchor_gas": gas["FtzAnchor.anchor"],
+        "baseline_gas": single,
+        "ratio": round(single / per_record, 2),
+    }
+    return Result(
+        "gas",
+        figures,
+        headline=f"{per_record:,} gas per IP registration (signed batch of {BATCH})",
+        baseline=f"{single:,} gas (single register)",
+        ratio=f"{single / per_record:.2f}",
+    )
+
+
 def _fill_blocks(bench: Bench, count: int, per_block: int) -> list[tuple[bytes, str]]:
     """``count`` single registrations, ``per_block`` transactions to a block (busy blocks)."""
     reg = bench.ctx.ip_registry
@@ -453,7 +500,7 @@ def bench_evidence(args: argparse.Namespace) -> Result:
 
 BENCHES: dict[str, Callable[[argparse.Namespace], Result] | str] = {
     "writer": bench_writer,
-    "gas": "issue 7 (gas per record in batches of 100)",
+    "gas": bench_gas,
     "indexer": bench_indexer,
     "provenance": "issue 4 (trace queries)",
     "invoice-verify": "issue 5 (invoice verification)",
@@ -522,6 +569,11 @@ def main() -> int:
     parser.add_argument("--poll", type=float, default=1.0, help="indexer: follow-mode poll (s)")
     parser.add_argument(
         "--lag-samples", type=int, default=20, help="indexer: registrations timed in follow mode"
+    )
+    parser.add_argument(
+        "--write-snapshot",
+        action="store_true",
+        help="gas: rewrite contracts/gas-snapshot.json (the test suite compares against it)",
     )
     parser.add_argument(
         "--bundles", type=int, default=200, help="evidence: registrations to export and verify"

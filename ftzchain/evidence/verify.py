@@ -47,6 +47,10 @@ DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address v
 # register((bytes32,uint8,bytes32,bytes32,address,uint64),bytes) and the batch form
 REGISTER_SIGNATURE = "register((bytes32,uint8,bytes32,bytes32,address,uint64),bytes)"
 REGISTER_BATCH_SIGNATURE = "registerBatch((bytes32,uint8,bytes32,bytes32,address,uint64)[],bytes[])"
+REGISTER_SIGNED_SIGNATURE = "registerSigned(address,bytes32,uint64,(bytes32,uint8,bytes32)[],bytes)"
+ITEM_TYPE = "IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)"
+BATCH_TYPE = "IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)" + ITEM_TYPE
+BATCH_NONCE = 2**256 - 1  # the log's nonce for works registered under one batch signature
 
 # Header fields in RLP order; later forks append fields, and a header carries a prefix of them.
 HEADER_FIELDS = (
@@ -452,12 +456,39 @@ def registrations_in_call(data: bytes) -> list[tuple[dict[str, Any], bytes]]:
             sig_offset = sigs_at + 32 + _uint(args, sigs_at + 32 + 32 * i)
             out.append((registration(regs_at + 32 + 192 * i), _bytes_at(args, sig_offset)))
         return out
-    raise ValueError("the transaction calls neither register nor registerBatch")
+    if selector == _selector(REGISTER_SIGNED_SIGNATURE):
+        owner = "0x" + _word(args, 0)[12:].hex()
+        zone_id, deadline = _word(args, 32), _uint(args, 64)
+        items_at, signature = _uint(args, 96), _bytes_at(args, _uint(args, 128))
+        count = _uint(args, items_at)
+        if count > len(args) // 96:
+            raise ValueError("batch length runs past the call data")
+        items = [
+            (_word(args, at), _uint(args, at + 32), _word(args, at + 64))
+            for at in (items_at + 32 + 96 * i for i in range(count))
+        ]
+        return [
+            (
+                {
+                    "contentHash": content,
+                    "workType": work_type,
+                    "titleHash": title,
+                    "zoneId": zone_id,
+                    "owner": owner,
+                    "deadline": deadline,
+                    "batch": items,
+                },
+                signature,
+            )
+            for content, work_type, title in items
+        ]
+    raise ValueError("the transaction calls none of register, registerBatch, registerSigned")
 
 
 def registration_digest(
     reg: dict[str, Any], nonce: int, chain_id: int, contract: bytes, domain: dict[str, Any]
 ) -> bytes:
+    """What the owner signed: the single registration, or the whole batch it came in."""
     separator = keccak256(
         keccak256(DOMAIN_TYPE.encode())
         + keccak256(str(domain["name"]).encode())
@@ -465,6 +496,21 @@ def registration_digest(
         + chain_id.to_bytes(32, "big")
         + contract.rjust(32, b"\0")
     )
+    if "batch" in reg:
+        items_hash = keccak256(
+            b"".join(
+                keccak256(keccak256(ITEM_TYPE.encode()) + c + w.to_bytes(32, "big") + t)
+                for c, w, t in reg["batch"]
+            )
+        )
+        struct_hash = keccak256(
+            keccak256(BATCH_TYPE.encode())
+            + bytes.fromhex(reg["owner"][2:]).rjust(32, b"\0")
+            + reg["zoneId"]
+            + items_hash
+            + reg["deadline"].to_bytes(32, "big")
+        )
+        return keccak256(b"\x19\x01" + separator + struct_hash)
     struct_hash = keccak256(
         keccak256(REGISTRATION_TYPE.encode())
         + reg["contentHash"]
@@ -708,6 +754,11 @@ class _Run:
         if len(matches) != 1:
             raise VerificationFailed("transaction", "the call does not carry this registration")
         reg, carried_signature = matches[0]
+        if ("batch" in reg) != (from_log["nonce"] == BATCH_NONCE):
+            raise VerificationFailed("log", "the log's nonce does not match how it was signed")
+        for name in ("workType", "titleHash", "zoneId", "owner"):
+            if reg[name] != from_log[name]:
+                raise VerificationFailed("transaction", f"the call's {name} differs from the log")
         if _int(record.get("deadline"), "record", "deadline") != reg["deadline"]:
             raise VerificationFailed("record", "deadline differs from the transaction")
         signature = _hex(record.get("signature"), "signature", "signature")

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from ftzchain.client import TxSender
+from ftzchain.eip712 import IpItem
 from ftzchain.errors import PermissionDenied
 from ftzchain.governance import Action
 from tests.conftest import AH, SH, World
@@ -51,6 +52,13 @@ def _registered(world: World) -> bytes:
     content = hashlib.sha256(b"access table: registered").digest()
     reg.register(world.sh_node, reg.sign(world.sh_enterprise, content, SH))
     return content
+
+
+def _register_signed(world: World) -> Call:
+    reg = world.ctx.ip_registry
+    item = IpItem(hashlib.sha256(b"access table: signed").digest())
+    batch = reg.sign_batch(world.sh_enterprise, SH, [item])
+    return reg.address, reg.codec.encode_call("registerSigned", *batch.call_args())
 
 
 def _transfer(world: World) -> Call:
@@ -118,6 +126,7 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
         {"zone_node_sh"},
         "IpRegistryNotZoneNode",
     ),
+    "IpRegistry.registerSigned": (_register_signed, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
     "IpRegistry.transfer": (_transfer, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
     "IpRegistry.license": (_license, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
     "IpRegistry.freeze": (lambda w: _court(w, "freeze"), {"court_ah"}, "IpRegistryNotCourt"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 import pytest
 
 from ftzchain.domain import WorkType
+from ftzchain.eip712 import IpItem
 from ftzchain.errors import AlreadyExists, InvalidSignature, PermissionDenied
 from ftzchain.governance import Action
 from ftzchain.signing import LocalSigner
@@ -134,3 +136,81 @@ def test_batch_is_all_or_nothing(world: World) -> None:
     with pytest.raises(AlreadyExists):
         reg.register_batch(world.sh_node, batch)
     assert reg.record(_hash("fresh")) is None
+
+
+def _items(label: str, n: int) -> list[IpItem]:
+    return [IpItem(_hash(f"{label} {i}"), 3) for i in range(n)]
+
+
+def test_signed_batch_registers_every_work_under_one_signature(world: World) -> None:
+    reg = world.ctx.ip_registry
+    items = _items("signed batch", 5)
+    receipt = reg.register_signed(world.sh_node, reg.sign_batch(world.sh_enterprise, SH, items))
+    assert len(receipt.logs) == 5
+    for item in items:
+        record = reg.record(item.content_hash)
+        assert record is not None and record.owner == world.sh_enterprise.address
+    assert reg.nonce(world.sh_enterprise.address) == 0  # no nonce used: batches are unordered
+    nonce_word = receipt.logs[0]["data"][2:][192:256]
+    assert int(nonce_word, 16) == 2**256 - 1
+
+
+def test_resubmitted_signed_batch_is_a_no_op_and_conflicts_are_reported(world: World) -> None:
+    reg = world.ctx.ip_registry
+    items = _items("resubmitted", 4)
+    batch = reg.sign_batch(world.sh_enterprise, SH, items)
+    reg.register_signed(world.sh_node, batch)
+    again = reg.register_signed(world.sh_node, batch)  # after a crash, say: nothing doubles
+    assert again.status == 1 and again.logs == []
+    # Another enterprise's batch holding one of those works: the rest go through.
+    mixed = [items[0], *_items("newcomer", 2)]
+    receipt = reg.register_signed(world.ah_node, reg.sign_batch(world.ah_enterprise, AH, mixed))
+    names = [log["topics"][0] for log in receipt.logs]
+    assert len(names) == 3 and len(set(names)) == 2  # one conflict, two registrations
+    record = reg.record(items[0].content_hash)
+    assert record is not None and record.owner == world.sh_enterprise.address
+
+
+def test_signed_batch_refuses_tampering_and_other_signers(world: World) -> None:
+    reg = world.ctx.ip_registry
+    batch = reg.sign_batch(world.sh_enterprise, SH, _items("tampered", 3))
+    longer = replace(batch, items=[*batch.items, IpItem(_hash("smuggled"))])
+    with pytest.raises(InvalidSignature):
+        reg.register_signed(world.sh_node, longer)
+    forged = replace(batch, signature=LocalSigner.generate().sign_digest_unsafe(b"\1" * 32))
+    with pytest.raises(InvalidSignature):
+        reg.register_signed(world.sh_node, forged)
+    with pytest.raises(PermissionDenied):
+        reg.register_signed(world.ah_node, batch)  # a node of another zone
+    past = reg.sign_batch(
+        world.sh_enterprise, SH, _items("late", 1), deadline=world.ctx.client.latest_timestamp() - 1
+    )
+    with pytest.raises(InvalidSignature) as err:
+        reg.register_signed(world.sh_node, past)
+    assert err.value.error_name == "IpRegistryExpiredSignature"
+
+
+def test_batch_digest_equals_eth_account_typed_data(world: World) -> None:
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    from ftzchain.eip712 import ip_batch_digest, registry_typed_data
+
+    chain_id, address = world.ctx.client.chain_id, world.ctx.ip_registry.address
+    items = _items("typed data", 3)
+    key = LocalSigner.generate()
+    message = {
+        "owner": key.address,
+        "zoneId": SH,
+        "items": [
+            {"contentHash": i.content_hash, "workType": i.work_type, "titleHash": i.title_hash}
+            for i in items
+        ],
+        "deadline": 12345,
+    }
+    signable = encode_typed_data(
+        full_message=registry_typed_data("IpBatch", message, chain_id, address)
+    )
+    expected = Account.sign_message(signable, key.private_key).signature
+    digest = ip_batch_digest(key.address, SH, items, 12345, chain_id, address)
+    assert key.sign_digest_unsafe(digest) == bytes(expected)

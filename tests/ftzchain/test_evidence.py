@@ -468,3 +468,20 @@ def test_verifier_imports_nothing_of_the_node_side() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip() == ""
+
+
+def test_bundle_of_a_work_registered_in_a_signed_batch(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    """One owner signature covers the whole batch: the verifier rebuilds it from the call."""
+    from ftzchain.eip712 import IpItem
+
+    world, _ = evidence_world
+    ip = world.ctx.ip_registry
+    items = [IpItem(hashlib.sha256(f"signed batch {i}".encode()).digest(), 2) for i in range(20)]
+    receipt = ip.register_signed(world.sh_node, ip.sign_batch(world.sh_enterprise, SH, items))
+    bundle = _bundle(world, Registered(items[7].content_hash, receipt.tx_hash))
+    assert bundle["record"]["nonce"] == 2**256 - 1
+    verdict = verify_bundle(bundle)
+    assert verdict.ok, verdict.reason
+    assert _assert_every_flip_fails(bundle) > 300

@@ -1,0 +1,159 @@
+"""Gas of every contract entry point, measured on a fresh chain with fixed keys and inputs.
+
+The same scenario always produces the same transactions (deterministic keys, RFC 6979 signatures,
+contract addresses from the deployer's nonce), so the figures are exact and
+``contracts/gas-snapshot.json`` can be compared byte for byte: any change fails the test suite
+until the snapshot is rewritten on purpose (``scripts/bench gas --write-snapshot``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from eth_utils.crypto import keccak
+
+from ftzchain.abi import AbiCodec
+from ftzchain.client import TxSender
+from ftzchain.compile import Build
+from ftzchain.context import FtzContext
+from ftzchain.deploy import deploy, deploy_contracts
+from ftzchain.devnet import dev_private_key
+from ftzchain.domain import zone_id
+from ftzchain.eip712 import IpItem, IpRegistration, ip_registration_digest
+from ftzchain.governance import Action
+from ftzchain.ip import IpRegistryContract, SignedRegistration
+from ftzchain.sandbox import NetworkPlan, apply_plan
+from ftzchain.signing import LocalSigner
+
+SNAPSHOT_PATH = Path("contracts") / "gas-snapshot.json"
+BATCH = 100
+DEADLINE = 2**40
+CASE = b"(2026) Hu 73 Min Chu 1".ljust(32, b"\0")
+
+
+def _key(label: str) -> LocalSigner:
+    return LocalSigner.from_key(keccak(text=f"ftz gas snapshot {label}"))
+
+
+def _content(label: str, i: int) -> bytes:
+    return hashlib.sha256(f"{label} {i}".encode()).digest()
+
+
+def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
+    """Deploy on the (fresh) chain behind ``ctx`` and return gas per entry point.
+
+    Batch entries are per record in batches of ``BATCH``; the rest per call.
+    """
+    client = ctx.client
+    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(6)]
+    admin, zone_node, court, payer = senders[0], senders[1], senders[2], senders[3]
+    committee = [admin, senders[4]]
+    enterprise, other = _key("enterprise"), _key("other enterprise")
+    deploy(
+        client,
+        admin,
+        build,
+        ctx.settings.deployments_dir,
+        [c.address for c in committee],
+        threshold=2,
+        force=True,
+    )
+    gas: dict[str, int] = {}
+
+    # Governance: one whole decision (admit a zone), then the rest of the plan.
+    gov = ctx.governance
+    data = gov.codec.encode_call(
+        "propose", int(Action.ADMIT_ZONE), b"\0" * 32, "0x" + "00" * 20, zone_id("CN-SH"), 0
+    )
+    receipt = admin.transact(gov.address, data)
+    gas["Governance.propose"] = receipt.gas_used
+    proposal_id = int(receipt.logs[0]["topics"][1], 16)
+    gas["Governance.approve"] = gov.approve(committee[1], proposal_id).gas_used
+    gas["Governance.execute"] = gov.execute(admin, proposal_id).gas_used
+    apply_plan(
+        gov,
+        committee,
+        NetworkPlan(
+            zones=["CN-AH"],
+            roles=[
+                ("ZONE_NODE", zone_node.address, "CN-SH"),
+                ("ZONE_NODE", senders[5].address, "CN-AH"),
+                ("COURT", court.address, "CN-SH"),
+            ],
+            enterprises=[(enterprise.address, "CN-SH"), (other.address, "CN-AH")],
+        ),
+    )
+
+    ip = ctx.ip_registry
+    sh = zone_id("CN-SH")
+    gas.update(_registrations(ip, zone_node, enterprise, sh))
+    first = _content("single", 0)
+    lic, lic_sig = ip.sign_licence(
+        enterprise, first, other.address, b"\1" * 32, 1, 2, deadline=DEADLINE
+    )
+    gas["IpRegistry.license"] = ip.license(zone_node, lic, lic_sig).gas_used
+    gas["IpRegistry.freeze"] = ip.freeze(court, first, CASE).gas_used
+    gas["IpRegistry.recordRuling"] = ip.record_ruling(court, first, CASE, b"\2" * 32).gas_used
+    gas["IpRegistry.unfreeze"] = ip.unfreeze(court, first, CASE).gas_used
+    t, t_sig = ip.sign_transfer(
+        enterprise, first, other.address, zone_id("CN-AH"), deadline=DEADLINE
+    )
+    gas["IpRegistry.transfer"] = ip.transfer(zone_node, t, t_sig).gas_used
+
+    anchor = deploy_contracts(
+        client, payer, build, ctx.settings.state_dir / "anchors", [("FtzAnchor", ())]
+    )
+    codec = AbiCodec(build.get("FtzAnchor").abi)
+    gas["FtzAnchor.anchor"] = payer.transact(
+        anchor.address("FtzAnchor"), codec.encode_call("anchor", 31337, 1, b"\3" * 32)
+    ).gas_used
+    return dict(sorted(gas.items()))
+
+
+def _registrations(
+    ip: IpRegistryContract, zone_node: TxSender, enterprise: LocalSigner, zone: bytes
+) -> dict[str, int]:
+    chain_id, address = ip.client.chain_id, ip.address
+
+    def signed(label: str, i: int, nonce: int) -> SignedRegistration:
+        reg = IpRegistration(
+            _content(label, i), 1, b"\0" * 32, zone, enterprise.address, nonce, DEADLINE
+        )
+        return SignedRegistration(
+            reg, enterprise.sign_digest_unsafe(ip_registration_digest(reg, chain_id, address))
+        )
+
+    ip.register(zone_node, signed("single", 0, 0))  # the enterprise's first: its nonce slot is new
+    gas = {"IpRegistry.register": ip.register(zone_node, signed("single", 1, 1)).gas_used}
+    batch = [signed("batch", i, 2 + i) for i in range(BATCH)]
+    gas["IpRegistry.registerBatch per record"] = (
+        ip.register_batch(zone_node, batch).gas_used // BATCH
+    )
+    items = [IpItem(_content("signed", i), 1) for i in range(BATCH)]
+    signed_batch = ip.sign_batch(enterprise, zone, items, deadline=DEADLINE)
+    gas["IpRegistry.registerSigned per record"] = (
+        ip.register_signed(zone_node, signed_batch).gas_used // BATCH
+    )
+    one = ip.sign_batch(enterprise, zone, [IpItem(_content("signed one", 0), 1)], deadline=DEADLINE)
+    gas["IpRegistry.registerSigned single"] = ip.register_signed(zone_node, one).gas_used
+    gas["IpRegistry.registerSigned resubmitted per record"] = (
+        ip.register_signed(zone_node, signed_batch).gas_used // BATCH
+    )
+    return gas
+
+
+def load_snapshot(project_root: Path) -> dict[str, int]:
+    """The checked-in figures (empty when there is no snapshot yet)."""
+    path = project_root / SNAPSHOT_PATH
+    if not path.exists():
+        return {}
+    data: dict[str, int] = json.loads(path.read_text())
+    return data
+
+
+def write_snapshot(project_root: Path, gas: dict[str, int]) -> Path:
+    path = project_root / SNAPSHOT_PATH
+    path.write_text(json.dumps(gas, indent=2, sort_keys=True) + "\n")
+    return path
