@@ -8,6 +8,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from eth_utils.crypto import keccak
+
 from ftzchain.errors import ChainIdMismatch, ContractRevert, TransactionError
 from ftzchain.reverts import RevertDecoder, revert_data_from_rpc
 from ftzchain.rpc import JsonRpc, RpcError
@@ -202,6 +204,30 @@ class TxSender:
                 self.resync_nonce()
                 raise self.client._revert_or_raise(exc) from exc
         raise TransactionError("unreachable")  # pragma: no cover
+
+    def sign(
+        self, to: str, data: bytes, gas: int, fees: tuple[int, int] | None = None
+    ) -> tuple[bytes, int, str]:
+        """Sign (not send) a call with the next local nonce: (raw, nonce, tx hash).
+
+        For writers that persist a transaction before broadcasting it.
+        """
+        max_fee, tip = fees or self.client.fees()
+        nonce = self._take_nonce()
+        raw = self.signer.sign_transaction(
+            {
+                "type": 2,
+                "chainId": self.client.chain_id,
+                "nonce": nonce,
+                "gas": gas,
+                "maxFeePerGas": max_fee,
+                "maxPriorityFeePerGas": tip,
+                "value": 0,
+                "data": data,
+                "to": to,
+            }
+        )
+        return raw, nonce, "0x" + keccak(raw).hex()
 
     def transact(self, to: str | None, data: bytes, gas: int | None = None) -> Receipt:
         """Send and wait; a mined-but-reverted transaction raises its decoded error."""

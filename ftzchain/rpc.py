@@ -112,6 +112,29 @@ class JsonRpc:
         by_id = {r.get("id"): r for r in replies}
         return [_result(m, by_id.get(first + i, {})) for i, (m, _) in enumerate(calls)]
 
+    def batch_outcomes(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Like :meth:`batch`, but each call's error is returned in its place, not raised."""
+        if not calls:
+            return []
+        first = self._next_id()
+        payload = [
+            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": p}
+            for i, (m, p) in enumerate(calls)
+        ]
+        with self._lock:
+            self._ids = itertools.count(max(next(self._ids), first + len(calls)))
+        replies = self._post(payload)
+        if isinstance(replies, dict):
+            replies = [replies]
+        by_id = {r.get("id"): r for r in replies}
+        outcomes: list[Any] = []
+        for i, (method, _) in enumerate(calls):
+            try:
+                outcomes.append(_result(method, by_id.get(first + i, {})))
+            except RpcError as exc:
+                outcomes.append(exc)
+        return outcomes
+
 
 def _result(method: str, reply: dict[str, Any]) -> Any:
     if "error" in reply:

@@ -1,0 +1,194 @@
+"""The pipelined writer: exactly once on chain through crashes, dropped transactions, restarts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from ftzchain.compile import Build
+from ftzchain.devnet import dev_private_key, start_node
+from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256
+from ftzchain.writer import Outbox, QueuedRecord, Writer, registered_on_chain
+from tests.conftest import AH, ROOT, SH, World, make_world
+
+TOPIC = "0x" + keccak256(IP_REGISTERED_SIGNATURE.encode()).hex()
+
+
+def _records(world: World, label: str, count: int, zone: bytes = SH) -> list[QueuedRecord]:
+    owner = world.sh_enterprise if zone == SH else world.ah_enterprise
+    return [
+        QueuedRecord(hashlib.sha256(f"{label} {i}".encode()).digest(), owner.address, zone, 1)
+        for i in range(count)
+    ]
+
+
+def _registrations_per_id(world: World) -> dict[str, int]:
+    """IpRegistered logs per content hash, straight from the chain."""
+    logs = world.ctx.client.rpc.call(
+        "eth_getLogs",
+        [{"address": world.ctx.ip_registry.address, "topics": [TOPIC], "fromBlock": "0x0"}],
+    )
+    counts: dict[str, int] = {}
+    for log in logs:
+        counts[log["topics"][1]] = counts.get(log["topics"][1], 0) + 1
+    return counts
+
+
+def _assert_exactly_once(world: World, records: list[QueuedRecord]) -> None:
+    ids = ["0x" + r.content_hash.hex() for r in records]
+    assert registered_on_chain(world.ctx.ip_registry, ids) == set(ids)
+    counts = _registrations_per_id(world)
+    doubled = {i: counts.get(i) for i in ids if counts.get(i) != 1}
+    assert not doubled, f"{len(doubled)} records not on chain exactly once"
+
+
+def _writer(world: World, outbox: Outbox, **kwargs: object) -> Writer:
+    return Writer(
+        world.ctx.ip_registry,
+        [world.sh_node, world.ah_node] if kwargs.pop("both_zones", False) else [world.sh_node],
+        {e.address: e for e in (world.sh_enterprise, world.ah_enterprise)},
+        outbox,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_writer_registers_every_record_once_in_batches(anvil_world: World, tmp_path: Path) -> None:
+    world = anvil_world
+    outbox = Outbox(tmp_path / "outbox.db")
+    records = _records(world, "basic", 450)
+    assert outbox.enqueue(records) == 450
+    assert outbox.enqueue(records[:10]) == 0  # ids are the natural key: queued once
+    stats = _writer(world, outbox).run()
+    assert stats.records == 450 and stats.transactions == 5  # batches of up to 100
+    assert outbox.counts() == {"queued": 0, "sent": 0, "confirmed": 450}
+    _assert_exactly_once(world, records)
+    # Queued again (another outbox, say): the chain already has them; nothing doubles.
+    again = Outbox(tmp_path / "second.db")
+    again.enqueue(records[:150])
+    _writer(world, again).run()
+    _assert_exactly_once(world, records)
+
+
+def test_sigkill_at_random_points_leaves_every_record_once(
+    anvil_world: World, build: Build, tmp_path: Path
+) -> None:
+    world = anvil_world
+    records = _records(world, "crash", 10_000)
+    outbox_path = tmp_path / "outbox.db"
+    outbox = Outbox(outbox_path)
+    outbox.enqueue(records)
+    outbox.close()
+    (tmp_path / "build.json").write_text((ROOT / "build" / "contracts.json").read_text())
+    config = {
+        "build": str(tmp_path / "build.json"),
+        "rpc_url": world.node.url,
+        "registry": world.ctx.ip_registry.address,
+        "sender_keys": [dev_private_key(4).hex()],
+        "enterprise_key": world.sh_enterprise.private_key.hex(),
+        "outbox": str(outbox_path),
+    }
+    config_path = tmp_path / "writer.json"
+    config_path.write_text(json.dumps(config))
+    rng = random.Random(20261128)
+    kills = 0
+    command = [
+        sys.executable,
+        str(ROOT / "tests" / "ftzchain" / "writer_child.py"),
+        str(config_path),
+    ]
+    while True:
+        child = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+        if kills >= 20:
+            assert child.wait(300) == 0
+            break
+        time.sleep(rng.uniform(0.4, 1.2))  # startup ~0.4 s, then a random point of the run
+        if child.poll() is not None:
+            assert child.returncode == 0
+            break
+        child.kill()
+        child.wait()
+        kills += 1
+    assert kills >= 3, "the writer finished before it could be killed often enough"
+    _assert_exactly_once(world, records)
+    counts = Outbox(outbox_path).counts()
+    assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000}
+
+
+def test_dropped_transaction_is_noticed_and_its_records_resubmitted(
+    anvil_world: World, tmp_path: Path
+) -> None:
+    world = anvil_world
+    rpc = world.ctx.client.rpc
+    outbox = Outbox(tmp_path / "outbox.db")
+    records = _records(world, "dropped", 300)
+    outbox.enqueue(records)
+    writer = _writer(world, outbox, stall_after=0.5)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            writer.run()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    rpc.call("evm_setAutomine", [False])
+    try:
+        done = threading.Thread(target=run)
+        done.start()
+        deadline = time.monotonic() + 30
+        while len(writer.in_flight) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        first = min(writer.in_flight.values(), key=lambda f: f.nonce)
+        rpc.call("anvil_dropTransaction", [first.tx_hash])
+        rpc.call("evm_setIntervalMining", [1])
+        done.join(60)
+        assert not done.is_alive() and not errors, errors
+    finally:
+        rpc.call("evm_setIntervalMining", [0])
+        rpc.call("evm_setAutomine", [True])
+        world.sh_node.resync_nonce()
+    assert writer.resubmitted >= 100  # at least the dropped batch went again
+    _assert_exactly_once(world, records)
+
+
+def test_node_restart_mid_run_loses_nothing(build: Build, tmp_path: Path) -> None:
+    state = tmp_path / "anvil-state.json"
+    node = start_node("anvil", ROOT, extra_args=["--dump-state", str(state)])
+    world = make_world(node, tmp_path / "world", build)
+    port = int(node.url.rsplit(":", 1)[1])
+    outbox = Outbox(tmp_path / "outbox.db")
+    records = _records(world, "restart", 3_000) + _records(world, "restart ah", 1_000, AH)
+    outbox.enqueue(records)
+    writer = _writer(world, outbox, both_zones=True, stall_after=1.0)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            writer.run()
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    try:
+        world.ctx.client.rpc.call("evm_setAutomine", [False])
+        world.ctx.client.rpc.call("evm_setIntervalMining", [1])
+        thread.start()
+        deadline = time.monotonic() + 30
+        while outbox.counts()["confirmed"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        node.stop()  # pending transactions die with it; mined blocks are dumped
+        node = start_node(
+            "anvil", ROOT, port=port, extra_args=["--load-state", str(state), "--block-time", "1"]
+        )
+        thread.join(120)
+        assert not thread.is_alive() and not errors, errors
+        _assert_exactly_once(world, records)
+    finally:
+        world.ctx.close()
+        node.stop()
