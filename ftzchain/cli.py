@@ -339,6 +339,52 @@ def ip_verify(
     )
 
 
+@ip_app.command("register-many")
+def ip_register_many(
+    files: Annotated[list[Path], typer.Argument(help="The works; only their SHA-256 go on chain.")],
+    enterprise: Annotated[str, typer.Option(help="Keystore name of the owning enterprise's key.")],
+    sender: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sender", "-s", help="Zone-node key(s) that submit; repeat for parallel keys."
+        ),
+    ] = None,
+    work_type: Annotated[str, typer.Option(help="Work type of every file.")] = "unspecified",
+    batch: Annotated[int, typer.Option(min=1, max=500, help="Works per transaction.")] = 100,
+) -> None:
+    """Register many works through the crash-safe writer: queued in the outbox
+    ($FTZ_STATE_DIR/outbox.db), signed once per batch by the enterprise, submitted in
+    pipelined transactions. Run it again after a crash: nothing is registered twice."""
+    from ftzchain.writer import Outbox, QueuedRecord, Writer
+
+    try:
+        kind = WorkType[work_type.upper()]
+    except KeyError as exc:
+        raise InvalidInput(f"unknown work type {work_type!r}") from exc
+    settings = _settings()
+    ctx = FtzContext(settings)
+    password = _password(settings)
+    owner = ctx.signer(enterprise, password)
+    names = sender or [_sender_name(settings, None)]
+    senders = [ctx.sender(ctx.signer(name, password)) for name in names]
+    zid = ctx.governance.enterprise_zone(owner.address)
+    if not any(zid):
+        raise ConfigError(f"enterprise {owner.address} is bound to no zone: bind it first")
+    outbox = Outbox(settings.state_dir / "outbox.db")
+    added = outbox.enqueue(
+        QueuedRecord(sha256_file(f), owner.address, zid, int(kind)) for f in files
+    )
+    console.print(f"queued {added} new works ({len(files) - added} were queued before)")
+    writer = Writer(ctx.ip_registry, senders, {owner.address: owner}, outbox, batch_size=batch)
+    with console.status("writing") as status:
+        stats = writer.run(on_progress=lambda c: status.update(f"writing: {c}"))
+    console.print(
+        f"{stats.records} works confirmed in {stats.transactions} transactions "
+        f"({stats.seconds:.1f} s); outbox {outbox.counts()}"
+    )
+    outbox.close()
+
+
 @ip_app.command("show")
 def ip_show(
     sha256: Annotated[str, typer.Argument(help="SHA-256 of the work (64 hex digits).")],

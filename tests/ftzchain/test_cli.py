@@ -55,6 +55,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["gov", "propose"],
         ["index", "status"],
         ["ip", "transfer"],
+        ["ip", "register-many"],
         ["ip", "license"],
         ["ip", "freeze"],
         ["ip", "unfreeze"],
@@ -177,6 +178,17 @@ def test_governance_and_ip_flow_through_the_cli(
         check=False,
     )
     _assert_one_line_error(dup, "IpRegistryAlreadyRegistered")
+
+    many = [tmp_path / f"drawing-{i}.dxf" for i in range(120)]
+    for i, path in enumerate(many):
+        path.write_bytes(f"drawing {i}".encode())
+    out = run(
+        ["ip", "register-many", *map(str, many), "--enterprise", "acme", "-s", "sh-node"], env
+    )
+    assert "queued 120 new works" in out.stdout and "120 works confirmed in 2" in out.stdout
+    again = run(["ip", "register-many", str(many[0]), "--enterprise", "acme", "-s", "sh-node"], env)
+    assert "queued 0 new works" in again.stdout
+    assert "registered" in run(["ip", "verify", str(many[119])], env).stdout
 
     assert "indexed chain" in run(["index"], env).stdout
     assert "lag 0" in run(["index", "status"], env).stdout
