@@ -15,6 +15,7 @@ from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import Keystore, LocalSigner, Signer
+from ftzchain.trace import TraceabilityContract
 
 
 class FtzContext:
@@ -54,6 +55,14 @@ class FtzContext:
             self.client,
             self.deployment.address("IpRegistry"),
             AbiCodec(self.build.get("IpRegistry").abi),
+        )
+
+    @cached_property
+    def traceability(self) -> TraceabilityContract:
+        return TraceabilityContract(
+            self.client,
+            self.deployment.address("Traceability"),
+            AbiCodec(self.build.get("Traceability").abi),
         )
 
     @cached_property

@@ -19,6 +19,7 @@ from ftzchain.errors import NotDeployed
 log = logging.getLogger(__name__)
 
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
+CORE_CONTRACTS = ("Governance", "IpRegistry", "Traceability")
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def deploy(
     proposal_lifetime: int = DEFAULT_PROPOSAL_LIFETIME,
     force: bool = False,
 ) -> tuple[Deployment, bool]:
-    """Deploy Governance and IpRegistry unless a live deployment of this build exists.
+    """Deploy Governance, IpRegistry and Traceability unless a live deployment of this build
+    exists.
 
     Returns the deployment and whether anything was deployed.
     """
@@ -149,16 +151,21 @@ def deploy(
             existing = load_deployment(deployments_dir, client.chain_id)
         except NotDeployed:
             existing = None
-        if existing is not None and is_live(client, existing, build):
+        if (
+            existing is not None
+            and set(existing.contracts) >= set(CORE_CONTRACTS)
+            and is_live(client, existing, build)
+        ):
             log.info("chain %d already has this build deployed; nothing to do", client.chain_id)
             return existing, False
     members = [to_checksum_address(m) for m in members]
     governance = _deploy_one(sender, build, "Governance", members, threshold, proposal_lifetime)
     registry = _deploy_one(sender, build, "IpRegistry", governance.address)
+    traceability = _deploy_one(sender, build, "Traceability", governance.address)
     deployment = Deployment(
         chain_id=client.chain_id,
         genesis_hash=client.genesis_hash(),
-        contracts={"Governance": governance, "IpRegistry": registry},
+        contracts={"Governance": governance, "IpRegistry": registry, "Traceability": traceability},
     )
     save_deployment(deployments_dir, deployment)
     return deployment, True

@@ -26,6 +26,7 @@ from ftzchain.governance import Action
 from ftzchain.ip import IpRegistryContract, SignedRegistration
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner
+from ftzchain.trace import BIZ_STEPS, DISPOSITIONS, TraceItem
 
 SNAPSHOT_PATH = Path("contracts") / "gas-snapshot.json"
 BATCH = 100
@@ -102,6 +103,17 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
     )
     gas["IpRegistry.transfer"] = ip.transfer(zone_node, t, t_sig).gas_used
 
+    gas.update(_trace_events(ctx, zone_node, enterprise, sh))
+    naive_items = _trace_items("naive", 1)
+    naive = deploy_contracts(
+        client, payer, build, ctx.settings.state_dir / "naive", [("NaiveTraceStore", ())]
+    )
+    naive_codec = AbiCodec(build.get("NaiveTraceStore").abi)
+    gas["NaiveTraceStore.store (baseline: one struct per event)"] = payer.transact(
+        naive.address("NaiveTraceStore"),
+        naive_codec.encode_call("store", naive_items[0].as_tuple()),
+    ).gas_used
+
     anchor = deploy_contracts(
         client, payer, build, ctx.settings.state_dir / "anchors", [("FtzAnchor", ())]
     )
@@ -142,6 +154,34 @@ def _registrations(
         ip.register_signed(zone_node, signed_batch).gas_used // BATCH
     )
     return gas
+
+
+def _trace_items(label: str, count: int) -> list[TraceItem]:
+    return [
+        TraceItem(
+            event_id=_content(f"{label} event", i),
+            event_type=1,
+            action=2,
+            biz_step=BIZ_STEPS.index("shipping") + 1,
+            disposition=DISPOSITIONS.index("in_transit") + 1,
+            event_time=1_800_000_000 + i,
+            what_hash=_content(f"{label} what", i),
+            where_hash=_content(f"{label} where", i),
+        )
+        for i in range(count)
+    ]
+
+
+def _trace_events(
+    ctx: FtzContext, zone_node: TxSender, enterprise: LocalSigner, zone: bytes
+) -> dict[str, int]:
+    trace = ctx.traceability
+    batch = trace.sign_batch(enterprise, zone, _trace_items("batch", BATCH), deadline=DEADLINE)
+    one = trace.sign_batch(enterprise, zone, _trace_items("single", 1), deadline=DEADLINE)
+    return {
+        "Traceability.recordEvents per event": trace.record(zone_node, batch).gas_used // BATCH,
+        "Traceability.recordEvents single": trace.record(zone_node, one).gas_used,
+    }
 
 
 def load_snapshot(project_root: Path) -> dict[str, int]:

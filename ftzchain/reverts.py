@@ -23,6 +23,8 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "IpRegistryNotZoneNode": PermissionDenied,
     "IpRegistryEnterpriseNotInZone": PermissionDenied,
     "IpRegistryNotCourt": PermissionDenied,
+    "TraceabilityNotZoneNode": PermissionDenied,
+    "TraceabilityEnterpriseNotInZone": PermissionDenied,
     # first-to-file and other duplicates
     "IpRegistryAlreadyRegistered": AlreadyExists,
     "GovernanceAlreadyApproved": AlreadyExists,
@@ -41,6 +43,8 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     # signatures
     "IpRegistryInvalidSigner": InvalidSignature,
     "IpRegistryExpiredSignature": InvalidSignature,
+    "TraceabilityInvalidSigner": InvalidSignature,
+    "TraceabilityExpiredSignature": InvalidSignature,
 }
 
 

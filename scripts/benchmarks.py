@@ -399,9 +399,12 @@ def bench_gas(args: argparse.Namespace) -> Result:
     if args.write_snapshot:
         print(f"wrote {write_snapshot(ROOT, gas)}")
     per_record = gas["IpRegistry.registerSigned per record"]
+    per_event = gas["Traceability.recordEvents per event"]
     single = gas["IpRegistry.register"]
     figures: dict[str, float | int | str] = {
-        "trace_event_gas": "not_built",  # issue 4: traceability contracts
+        "trace_event_gas": gas["Traceability.recordEvents per event"],
+        "trace_event_single_gas": gas["Traceability.recordEvents single"],
+        "trace_event_naive_gas": gas["NaiveTraceStore.store (baseline: one struct per event)"],
         "ip_registration_gas": per_record,
         "ip_registration_single_gas": single,
         "ip_register_batch_per_record_gas": gas["IpRegistry.registerBatch per record"],
@@ -416,7 +419,8 @@ def bench_gas(args: argparse.Namespace) -> Result:
     return Result(
         "gas",
         figures,
-        headline=f"{per_record:,} gas per IP registration (signed batch of {BATCH})",
+        headline=f"{per_record:,} gas per IP registration, {per_event:,} per trace event "
+        f"(batches of {BATCH})",
         baseline=f"{single:,} gas (single register)",
         ratio=f"{single / per_record:.2f}",
     )

@@ -61,6 +61,15 @@ def _register_signed(world: World) -> Call:
     return reg.address, reg.codec.encode_call("registerSigned", *batch.call_args())
 
 
+def _record_events(world: World) -> Call:
+    from ftzchain.trace import TraceItem
+
+    trace = world.ctx.traceability
+    item = TraceItem(b"\7" * 32, 1, 2, 0, 0, 1_800_000_000, b"\1" * 32, b"\2" * 32)
+    batch = trace.sign_batch(world.sh_enterprise, SH, [item])
+    return trace.address, trace.codec.encode_call("recordEvents", *batch.call_args())
+
+
 def _transfer(world: World) -> Call:
     reg = world.ctx.ip_registry
     content = _registered(world)
@@ -127,6 +136,7 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
         "IpRegistryNotZoneNode",
     ),
     "IpRegistry.registerSigned": (_register_signed, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
+    "Traceability.recordEvents": (_record_events, {"zone_node_sh"}, "TraceabilityNotZoneNode"),
     "IpRegistry.transfer": (_transfer, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
     "IpRegistry.license": (_license, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
     "IpRegistry.freeze": (lambda w: _court(w, "freeze"), {"court_ah"}, "IpRegistryNotCourt"),
@@ -145,7 +155,7 @@ def test_table_covers_every_write_function(build: object) -> None:
     assert isinstance(build, Build)
     writes = {
         f"{name}.{entry['name']}"
-        for name in ("Governance", "IpRegistry")
+        for name in ("Governance", "IpRegistry", "Traceability")
         for entry in build.get(name).abi
         if entry.get("type") == "function" and entry["stateMutability"] not in ("view", "pure")
     }

@@ -36,7 +36,7 @@ def test_gas_matches_the_snapshot(build: Build, tmp_path: Path) -> None:
 def test_every_write_entry_point_is_in_the_snapshot(build: Build) -> None:
     writes = {
         f"{name}.{entry['name']}"
-        for name in ("Governance", "IpRegistry", "FtzAnchor")
+        for name in ("Governance", "IpRegistry", "Traceability", "FtzAnchor", "NaiveTraceStore")
         for entry in build.get(name).abi
         if entry.get("type") == "function" and entry["stateMutability"] not in ("view", "pure")
     }

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title FTZ Chain traceability: EPCIS 2.0 events
+/// @notice Supply-chain events captured by an enterprise, signed by it once per batch (EIP-712)
+/// and relayed by a zone node of its zone. Each event is identified by its CBV 2.0 Event Hash
+/// ID (the SHA-256 digest of the `ni:///sha-256;…?ver=CBV2.0` name); the full EPCIS JSON stays
+/// in the zone's own store. The chain keeps no per-event storage: the logs are the record (an
+/// indexer rebuilds everything from them) and a batch costs one signature check.
+interface ITraceability {
+    /// @notice One event as the chain keeps it (EIP-712 type `TraceItem`).
+    struct TraceItem {
+        bytes32 eventId; // SHA-256 digest of the CBV 2.0 Event Hash ID
+        uint8 eventType; // 1 object, 2 aggregation, 3 transformation, 4 transaction, 5 association
+        uint8 action; // 0 none (transformation), 1 ADD, 2 OBSERVE, 3 DELETE
+        uint16 bizStep; // CBV 2.0 business step code (ftzchain.trace.BIZ_STEPS), 0 other
+        uint16 disposition; // CBV 2.0 disposition code (ftzchain.trace.DISPOSITIONS), 0 other
+        uint64 eventTime; // unix seconds
+        bytes32 whatHash; // SHA-256 of the event's sorted identifiers (EPCs, classes, parent)
+        bytes32 whereHash; // SHA-256 of its read point and business location
+    }
+
+    event TraceEventRecorded(
+        bytes32 indexed eventId,
+        bytes32 indexed zoneId,
+        address indexed enterprise,
+        uint8 eventType,
+        uint8 action,
+        uint16 bizStep,
+        uint16 disposition,
+        uint64 eventTime,
+        bytes32 whatHash,
+        bytes32 whereHash,
+        address submitter
+    );
+
+    error TraceabilityExpiredSignature(uint64 deadline, uint256 nowTimestamp);
+    error TraceabilityNotZoneNode(address caller, bytes32 zoneId);
+    error TraceabilityEnterpriseNotInZone(address enterprise, bytes32 boundZone, bytes32 zoneId);
+    error TraceabilityInvalidSigner(address recovered, address expected);
+    error TraceabilityZeroEventId(uint256 index);
+    error TraceabilityUnknownEventType(uint256 index, uint8 eventType);
+    error TraceabilityEmptyBatch();
+
+    /// @notice Record events captured by `enterprise` in `zoneId`, under ONE signature over the
+    /// whole list (EIP-712 `TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,
+    /// uint64 deadline)`). The caller must be an active zone node of `zoneId`.
+    function recordEvents(
+        address enterprise,
+        bytes32 zoneId,
+        uint64 deadline,
+        TraceItem[] calldata events,
+        bytes calldata signature
+    ) external;
+
+    function governance() external view returns (address);
+}

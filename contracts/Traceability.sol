@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IGovernance} from "./IGovernance.sol";
+import {ITraceability} from "./ITraceability.sol";
+import {Roles} from "./Roles.sol";
+
+/// @title FTZ Chain traceability (EPCIS 2.0 events)
+/// @notice See {ITraceability}.
+contract Traceability is ITraceability, EIP712 {
+    bytes32 private constant _ITEM_TYPEHASH = keccak256(
+        "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+    );
+    bytes32 private constant _BATCH_TYPEHASH = keccak256(
+        "TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+    );
+    uint8 private constant _MAX_EVENT_TYPE = 5;
+
+    IGovernance private immutable _GOVERNANCE;
+
+    constructor(IGovernance governance_) EIP712("FTZ Chain Traceability", "1") {
+        _GOVERNANCE = governance_;
+    }
+
+    /// @inheritdoc ITraceability
+    function recordEvents(
+        address enterprise,
+        bytes32 zoneId,
+        uint64 deadline,
+        TraceItem[] calldata events,
+        bytes calldata signature
+    ) external {
+        // Signatures live minutes to hours; validators' timestamp leeway is seconds.
+        // slither-disable-next-line timestamp
+        if (block.timestamp > deadline) {
+            revert TraceabilityExpiredSignature(deadline, block.timestamp);
+        }
+        if (events.length == 0) revert TraceabilityEmptyBatch();
+        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, zoneId)) {
+            revert TraceabilityNotZoneNode(msg.sender, zoneId);
+        }
+        bytes32 boundZone = _GOVERNANCE.enterpriseZone(enterprise);
+        if (boundZone != zoneId) {
+            revert TraceabilityEnterpriseNotInZone(enterprise, boundZone, zoneId);
+        }
+        bytes32 digest = _hashTypedDataV4(_batchStructHash(enterprise, zoneId, deadline, events));
+        // The third value (the error's argument) adds nothing once `err` is checked.
+        // slither-disable-next-line unused-return
+        (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err != ECDSA.RecoverError.NoError || recovered != enterprise) {
+            revert TraceabilityInvalidSigner(recovered, enterprise);
+        }
+        _emitEvents(enterprise, zoneId, events);
+    }
+
+    /// @inheritdoc ITraceability
+    function governance() external view returns (address) {
+        return address(_GOVERNANCE);
+    }
+
+    /// @notice The EIP-712 domain separator for this chain and contract.
+    // solhint-disable-next-line func-name-mixedcase
+    function DOMAIN_SEPARATOR() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    function _batchStructHash(
+        address enterprise,
+        bytes32 zoneId,
+        uint64 deadline,
+        TraceItem[] calldata events
+    ) private pure returns (bytes32) {
+        uint256 count = events.length;
+        bytes32[] memory hashes = new bytes32[](count);
+        for (uint256 i = 0; i < count; ++i) {
+            TraceItem calldata e = events[i];
+            hashes[i] = keccak256(
+                abi.encode(
+                    _ITEM_TYPEHASH,
+                    e.eventId,
+                    e.eventType,
+                    e.action,
+                    e.bizStep,
+                    e.disposition,
+                    e.eventTime,
+                    e.whatHash,
+                    e.whereHash
+                )
+            );
+        }
+        return keccak256(
+            abi.encode(_BATCH_TYPEHASH, enterprise, zoneId, keccak256(abi.encodePacked(hashes)), deadline)
+        );
+    }
+
+    function _emitEvents(address enterprise, bytes32 zoneId, TraceItem[] calldata events) private {
+        uint256 count = events.length;
+        for (uint256 i = 0; i < count; ++i) {
+            TraceItem calldata e = events[i];
+            if (e.eventId == bytes32(0)) revert TraceabilityZeroEventId(i);
+            if (e.eventType == 0 || e.eventType > _MAX_EVENT_TYPE) {
+                revert TraceabilityUnknownEventType(i, e.eventType);
+            }
+            emit TraceEventRecorded(
+                e.eventId,
+                zoneId,
+                enterprise,
+                e.eventType,
+                e.action,
+                e.bizStep,
+                e.disposition,
+                e.eventTime,
+                e.whatHash,
+                e.whereHash,
+                msg.sender
+            );
+        }
+    }
+}

@@ -1,0 +1,338 @@
+"""EPCIS 2.0 events on the FTZ chain: hash ids, the fields the chain keeps, signed batches.
+
+An event's identity is its CBV 2.0 Event Hash ID, computed by the reference implementation
+(PyPI ``epcis-event-hash-generator``) from the EPCIS JSON; never by a hash of our own. The
+chain keeps the SHA-256 digest of that id and the fields verification needs; the EPCIS JSON
+stays in the capturing zone's store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from ftzchain.abi import AbiCodec
+from ftzchain.client import ChainClient, Receipt, TxSender
+from ftzchain.eip712 import domain_separator
+from ftzchain.errors import InvalidInput
+from ftzchain.signing import Signer
+
+TRACE_DOMAIN_NAME = "FTZ Chain Traceability"
+TRACE_DOMAIN_VERSION = "1"
+
+EVENT_TYPES = {
+    "ObjectEvent": 1,
+    "AggregationEvent": 2,
+    "TransformationEvent": 3,
+    "TransactionEvent": 4,
+    "AssociationEvent": 5,
+}
+ACTIONS = {"": 0, "ADD": 1, "OBSERVE": 2, "DELETE": 3}
+# CBV 2.0 business steps and dispositions; the code is the position + 1 (0 = other).
+# The codes are on chain: append new values, never reorder.
+BIZ_STEPS = [
+    "accepting",
+    "arriving",
+    "assembling",
+    "collecting",
+    "commissioning",
+    "consigning",
+    "creating_class_instance",
+    "cycle_counting",
+    "decommissioning",
+    "departing",
+    "destroying",
+    "disassembling",
+    "dispensing",
+    "encoding",
+    "entering_exiting",
+    "holding",
+    "inspecting",
+    "installing",
+    "killing",
+    "loading",
+    "other",
+    "packing",
+    "picking",
+    "receiving",
+    "removing",
+    "repackaging",
+    "repairing",
+    "replacing",
+    "reserving",
+    "retail_selling",
+    "sampling",
+    "sensor_reporting",
+    "shipping",
+    "staging_outbound",
+    "stock_taking",
+    "stocking",
+    "storing",
+    "transporting",
+    "unloading",
+    "unpacking",
+    "void_shipping",
+]
+DISPOSITIONS = [
+    "active",
+    "available",
+    "completeness_verified",
+    "completeness_inferred",
+    "conformant",
+    "container_closed",
+    "container_open",
+    "damaged",
+    "destroyed",
+    "dispensed",
+    "disposed",
+    "encoded",
+    "expired",
+    "in_progress",
+    "in_transit",
+    "inactive",
+    "mismatch_instance",
+    "mismatch_class",
+    "mismatch_quantity",
+    "needs_replacement",
+    "no_pedigree_match",
+    "non_conformant",
+    "non_sellable_other",
+    "partially_dispensed",
+    "recalled",
+    "reserved",
+    "retail_sold",
+    "returned",
+    "sellable_accessible",
+    "sellable_not_accessible",
+    "stolen",
+    "unknown",
+]
+_VOCABULARY_PREFIXES = (
+    "urn:epcglobal:cbv:bizstep:",
+    "urn:epcglobal:cbv:disp:",
+    "https://ref.gs1.org/cbv/BizStep-",
+    "https://ref.gs1.org/cbv/Disp-",
+    "cbv:BizStep-",
+    "cbv:Disp-",
+)
+_ITEM_TYPEHASH = keccak(
+    text="TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,"
+    "uint16 disposition,uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+)
+_BATCH_TYPEHASH = keccak(
+    text="TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)"
+    "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,"
+    "uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+)
+_HASH_ID_PREFIX = "ni:///sha-256;"
+
+
+@dataclass(frozen=True)
+class TraceItem:
+    """One EPCIS event as the chain keeps it."""
+
+    event_id: bytes
+    event_type: int
+    action: int
+    biz_step: int
+    disposition: int
+    event_time: int
+    what_hash: bytes
+    where_hash: bytes
+
+    def as_tuple(self) -> tuple[bytes, int, int, int, int, int, bytes, bytes]:
+        return (
+            self.event_id,
+            self.event_type,
+            self.action,
+            self.biz_step,
+            self.disposition,
+            self.event_time,
+            self.what_hash,
+            self.where_hash,
+        )
+
+    @property
+    def hash_id(self) -> str:
+        """The CBV 2.0 Event Hash ID this item stands for."""
+        return f"{_HASH_ID_PREFIX}{self.event_id.hex()}?ver=CBV2.0"
+
+
+def event_hash_ids(document: dict[str, Any]) -> list[str]:
+    """CBV 2.0 Event Hash IDs of every event in an EPCIS 2.0 JSON document (reference code)."""
+    from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
+    from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
+
+    logging.getLogger("root").setLevel(logging.WARNING)  # the library logs at INFO on root
+    try:
+        events = event_list_from_epcis_document_json(document)
+        return [str(h) for h in epcis_hashes_from_events(events)]
+    except Exception as exc:  # the reference code raises bare errors on malformed documents
+        raise InvalidInput(
+            f"not an EPCIS 2.0 JSON document the hash generator reads: {exc}"
+        ) from exc
+
+
+def _vocabulary_code(value: str | None, vocabulary: list[str]) -> int:
+    if not value:
+        return 0
+    for prefix in _VOCABULARY_PREFIXES:
+        if value.startswith(prefix):
+            value = value[len(prefix) :]
+            break
+    try:
+        return vocabulary.index(value) + 1
+    except ValueError:
+        return 0  # a custom vocabulary: "other"; the hash id still covers the exact value
+
+
+def _identifiers(event: dict[str, Any]) -> list[str]:
+    ids: list[str] = []
+    for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
+        ids += [str(e) for e in event.get(key, [])]
+    if event.get("parentID"):
+        ids.append(str(event["parentID"]))
+    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
+        ids += [str(q.get("epcClass")) for q in event.get(key, [])]
+    return sorted(set(ids))
+
+
+def _sha256_lines(lines: list[str]) -> bytes:
+    return hashlib.sha256("\n".join(lines).encode()).digest()
+
+
+def _event_time(text: str) -> int:
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+    except (ValueError, AttributeError):
+        raise InvalidInput(f"eventTime {text!r} is not an ISO 8601 time") from None
+
+
+def trace_items(document: dict[str, Any]) -> list[TraceItem]:
+    """The chain's view of every event in an EPCIS 2.0 JSON document, in document order."""
+    body = document.get("epcisBody", {})
+    events = body.get("eventList") or ([body["event"]] if "event" in body else [])
+    hash_ids = event_hash_ids(document)
+    if len(hash_ids) != len(events):
+        raise InvalidInput("the document's events and their hash ids do not pair up")
+    items = []
+    for event, hash_id in zip(events, hash_ids, strict=True):
+        kind = EVENT_TYPES.get(str(event.get("type")))
+        if kind is None:
+            raise InvalidInput(f"unknown EPCIS event type {event.get('type')!r}")
+        if not hash_id.startswith(_HASH_ID_PREFIX):
+            raise InvalidInput(f"unexpected hash id {hash_id!r}")
+        where = [
+            str((event.get("readPoint") or {}).get("id", "")),
+            str((event.get("bizLocation") or {}).get("id", "")),
+        ]
+        items.append(
+            TraceItem(
+                event_id=bytes.fromhex(hash_id[len(_HASH_ID_PREFIX) :].split("?")[0]),
+                event_type=kind,
+                action=ACTIONS.get(str(event.get("action", "")), 0),
+                biz_step=_vocabulary_code(event.get("bizStep"), BIZ_STEPS),
+                disposition=_vocabulary_code(event.get("disposition"), DISPOSITIONS),
+                event_time=_event_time(str(event.get("eventTime"))),
+                what_hash=_sha256_lines(_identifiers(event)),
+                where_hash=_sha256_lines(where),
+            )
+        )
+    return items
+
+
+def trace_batch_digest(
+    enterprise: str,
+    zone_id: bytes,
+    items: list[TraceItem],
+    deadline: int,
+    chain_id: int,
+    contract: str,
+) -> bytes:
+    """The EIP-712 digest of ``TraceBatch`` the capturing enterprise signs."""
+    items_hash = keccak(
+        b"".join(
+            keccak(
+                _ITEM_TYPEHASH
+                + i.event_id
+                + i.event_type.to_bytes(32, "big")
+                + i.action.to_bytes(32, "big")
+                + i.biz_step.to_bytes(32, "big")
+                + i.disposition.to_bytes(32, "big")
+                + i.event_time.to_bytes(32, "big")
+                + i.what_hash
+                + i.where_hash
+            )
+            for i in items
+        )
+    )
+    struct_hash = keccak(
+        _BATCH_TYPEHASH
+        + bytes.fromhex(enterprise[2:]).rjust(32, b"\0")
+        + zone_id
+        + items_hash
+        + deadline.to_bytes(32, "big")
+    )
+    separator = domain_separator(TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION, chain_id, contract)
+    return keccak(b"\x19\x01" + separator + struct_hash)
+
+
+@dataclass(frozen=True)
+class SignedTraceBatch:
+    enterprise: str
+    zone_id: bytes
+    items: list[TraceItem]
+    deadline: int
+    signature: bytes
+
+    def call_args(self) -> tuple[str, bytes, int, list[tuple[Any, ...]], bytes]:
+        return (
+            self.enterprise,
+            self.zone_id,
+            self.deadline,
+            [i.as_tuple() for i in self.items],
+            self.signature,
+        )
+
+
+class TraceabilityContract:
+    """Signs and records EPCIS event batches on one deployed Traceability contract."""
+
+    def __init__(self, client: ChainClient, address: str, codec: AbiCodec) -> None:
+        self.client = client
+        self.address = address
+        self.codec = codec
+
+    def sign_batch(
+        self,
+        enterprise: Signer,
+        zone_id: bytes,
+        items: list[TraceItem],
+        *,
+        deadline: int | None = None,
+    ) -> SignedTraceBatch:
+        if deadline is None:
+            deadline = max(int(time.time()), self.client.latest_timestamp()) + 3600
+        digest = trace_batch_digest(
+            enterprise.address,
+            zone_id,
+            items,
+            deadline,
+            self.client.chain_id,
+            to_checksum_address(self.address),
+        )
+        return SignedTraceBatch(
+            enterprise.address, zone_id, items, deadline, enterprise.sign_digest_unsafe(digest)
+        )
+
+    def record(self, zone_node: TxSender, batch: SignedTraceBatch) -> Receipt:
+        return zone_node.transact(
+            self.address, self.codec.encode_call("recordEvents", *batch.call_args())
+        )
