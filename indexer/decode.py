@@ -82,7 +82,25 @@ class IpEvent:
     valid_until: datetime | None = None
 
 
-Record = IpRegistered | GovernanceEvent | IpEvent
+@dataclass(slots=True)
+class TraceEvent:
+    """One EPCIS event recorded on chain (``TraceEventRecorded``)."""
+
+    pos: LogPosition
+    event_id: str  # 0x SHA-256 digest of the CBV 2.0 Event Hash ID
+    zone: str
+    enterprise: str
+    event_type: int
+    action: int
+    biz_step: int
+    disposition: int
+    event_time: datetime
+    what_hash: str
+    where_hash: str
+    submitter: str
+
+
+Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent
 RawLog = dict[str, object]
 
 
@@ -201,6 +219,25 @@ def _ip_licensed(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _trace_event(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    kind, action, biz_step, disposition, event_time, what, where, submitter = _words(log, 8)
+    return TraceEvent(
+        pos=pos,
+        event_id=t[1],
+        zone=_zone_topic(t[2]),
+        enterprise=_addr_topic(t[3]),
+        event_type=_uint(kind),
+        action=_uint(action),
+        biz_step=_uint(biz_step),
+        disposition=_uint(disposition),
+        event_time=_time(_uint(event_time)),
+        what_hash=_h(what),
+        where_hash=_h(where),
+        submitter=_addr_word(submitter),
+    )
+
+
 def _ip_registration_conflict(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
     (_registered_at,) = _words(log, 1)
@@ -306,6 +343,8 @@ def _threshold_changed(log: RawLog, pos: LogPosition) -> Record:
 EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpRegistered(bytes32,bytes32,address,uint8,bytes32,address,uint256,uint64)": _ip_registered,
     "IpRegistrationConflict(bytes32,address,address,uint64)": _ip_registration_conflict,
+    "TraceEventRecorded(bytes32,bytes32,address,uint8,uint8,uint16,uint16,uint64,bytes32,bytes32,"
+    "address)": _trace_event,
     "IpTransferred(bytes32,address,address,bytes32,bytes32,address,uint256)": _ip_transferred,
     "IpLicensed(bytes32,uint256,address,address,bytes32,uint64,uint64,address,uint256)": (
         _ip_licensed

@@ -103,6 +103,30 @@ class IpEventRow(EventRowBase, table=True):
     valid_until: datetime | None = None
 
 
+class TraceEventRow(EventRowBase, table=True):
+    """One EPCIS event recorded on chain; the EPCIS JSON itself stays with its zone."""
+
+    __tablename__ = "trace_event"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_trace_event_log"),
+        Index("ix_trace_event_event_id", "chain_id", "event_id"),
+        Index("ix_trace_event_what", "chain_id", "what_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=66, description="SHA-256 digest of the CBV 2.0 hash id")
+    zone: str = Field(max_length=66)
+    enterprise: str = Field(max_length=42)
+    event_type: int
+    action: int
+    biz_step: int
+    disposition: int
+    event_time: datetime
+    what_hash: str = Field(max_length=66)
+    where_hash: str = Field(max_length=66)
+    submitter: str = Field(max_length=42)
+
+
 class IndexedBlock(SQLModel, table=True):
     """Hashes of recently indexed blocks (the unfinalised window) for reorg detection."""
 

@@ -13,13 +13,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from indexer.decode import GovernanceEvent, IpEvent, IpRegistered, LogPosition, Record
+from indexer.decode import GovernanceEvent, IpEvent, IpRegistered, LogPosition, Record, TraceEvent
 from indexer.models import (
     ChainCursor,
     GovernanceEventRow,
     IndexedBlock,
     IpEventRow,
     IpRegistrationRow,
+    TraceEventRow,
 )
 from indexer.source import BlockHeader
 
@@ -27,6 +28,7 @@ _EVENT_TABLES: tuple[Table, ...] = (
     IpRegistrationRow.__table__,  # type: ignore[attr-defined]
     GovernanceEventRow.__table__,  # type: ignore[attr-defined]
     IpEventRow.__table__,  # type: ignore[attr-defined]
+    TraceEventRow.__table__,  # type: ignore[attr-defined]
 )
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
@@ -117,6 +119,21 @@ def rows_by_table(
                 valid_until=record.valid_until,
             )
             grouped[_EVENT_TABLES[2]].append(row)
+        elif isinstance(record, TraceEvent):
+            row.update(
+                event_id=record.event_id,
+                zone=record.zone,
+                enterprise=record.enterprise,
+                event_type=record.event_type,
+                action=record.action,
+                biz_step=record.biz_step,
+                disposition=record.disposition,
+                event_time=record.event_time,
+                what_hash=record.what_hash,
+                where_hash=record.where_hash,
+                submitter=record.submitter,
+            )
+            grouped[_EVENT_TABLES[3]].append(row)
     return grouped
 
 

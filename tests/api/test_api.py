@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -16,7 +18,8 @@ import pytest
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode, free_port, wait_for_http
 from ftzchain.evidence.verify import verify_bundle
-from tests.conftest import make_world
+from ftzchain.trace import trace_items
+from tests.conftest import ROOT, SH, make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
 
 
@@ -35,6 +38,9 @@ def served(
     state = tmp_path_factory.mktemp("api")
     world = make_world(anvil, state, build)
     (registered,) = register_many(world, 1, label="api")
+    document = json.loads((ROOT / "tests" / "data" / "epcis-shipping.json").read_text())
+    trace = world.ctx.traceability
+    trace.record(world.sh_node, trace.sign_batch(world.sh_enterprise, SH, trace_items(document)))
     url = f"sqlite:///{state / 'api.db'}"
     indexer_for(world, fresh_db(url)).sync()
     port = free_port()
@@ -160,3 +166,20 @@ def test_certificate_html_and_pdf(served: Served) -> None:
     assert pdf.content.startswith(b"%PDF-")
     portal = httpx.get(f"{served.base}/ip/{served.registered.hex()}")
     assert "/certificate" in portal.text and "Evidence bundle" in portal.text
+
+
+def test_epcis_document_is_verified_by_recomputed_hash_id(served: Served) -> None:
+    document = json.loads((ROOT / "tests" / "data" / "epcis-shipping.json").read_text())
+    r = httpx.post(f"{served.base}/v1/trace/verify", json=document)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["all_recorded"] is True
+    assert [e["fields_match"] for e in body["events"]] == [True, True]
+    assert body["events"][0]["zone"] == "CN-SH"
+    # One EPC changed: a different event, not on chain.
+    changed = copy.deepcopy(document)
+    changed["epcisBody"]["eventList"][0]["epcList"][0] = "urn:epc:id:sgtin:0614141.107346.1"
+    body = httpx.post(f"{served.base}/v1/trace/verify", json=changed).json()
+    assert [e["recorded"] for e in body["events"]] == [False, True]
+    bad = httpx.post(f"{served.base}/v1/trace/verify", json={"type": "nonsense"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_epcis"

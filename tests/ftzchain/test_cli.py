@@ -56,6 +56,9 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["index", "status"],
         ["ip", "transfer"],
         ["ip", "register-many"],
+        ["trace"],
+        ["trace", "hash"],
+        ["trace", "record"],
         ["ip", "license"],
         ["ip", "freeze"],
         ["ip", "unfreeze"],
@@ -189,6 +192,12 @@ def test_governance_and_ip_flow_through_the_cli(
     again = run(["ip", "register-many", str(many[0]), "--enterprise", "acme", "-s", "sh-node"], env)
     assert "queued 0 new works" in again.stdout
     assert "registered" in run(["ip", "verify", str(many[119])], env).stdout
+
+    epcis = str(ROOT / "tests" / "data" / "epcis-shipping.json")
+    hashes = run(["trace", "hash", epcis], env).stdout.split()
+    assert len(hashes) == 2 and all(h.startswith("ni:///sha-256;") for h in hashes)
+    recorded = run(["trace", "record", epcis, "--enterprise", "acme", "-s", "sh-node"], env)
+    assert "recorded 2 events in CN-SH" in recorded.stdout
 
     assert "indexed chain" in run(["index"], env).stdout
     assert "lag 0" in run(["index", "status"], env).stdout

@@ -12,7 +12,7 @@ from indexer.decode import EVENT_SIGNATURES, UnknownEvent, decode_log
 def test_every_contract_event_has_a_decoder(build: Build) -> None:
     emitted = {
         f"{e['name']}({','.join(_abi_type(i) for i in e['inputs'])})"
-        for name in ("Governance", "IpRegistry")
+        for name in ("Governance", "IpRegistry", "Traceability")
         for e in build.get(name).abi
         if e["type"] == "event" and not e["name"].startswith("EIP712")
     }
