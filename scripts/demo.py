@@ -8,6 +8,7 @@ stops the chains, the indexer, the anchorer and the API.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import shutil
@@ -25,6 +26,7 @@ from ftzchain.errors import ToolchainError
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
+from ftzchain.trace import trace_items
 
 log = logging.getLogger("demo")
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,7 @@ STATE = ROOT / ".ftz" / "demo"
 PASSWORD = "demo-password"  # demo keystores only
 ANCHOR_CHAIN_ID = 1_234_321
 SAMPLE = ROOT / "scripts" / "demo-data" / "sample-work.md"
+EPCIS_SAMPLE = ROOT / "scripts" / "demo-data" / "auto-parts.epcis.json"
 
 
 def _port_free(port: int) -> bool:
@@ -102,9 +105,10 @@ def main() -> int:
             threshold=2,
         )
         log.info(
-            "deployed Governance %s and IpRegistry %s",
+            "deployed Governance %s, IpRegistry %s, Traceability %s",
             deployment.address("Governance"),
             deployment.address("IpRegistry"),
+            deployment.address("Traceability"),
         )
 
         apply_plan(  # 2 of the 3 members vote on each decision
@@ -132,6 +136,18 @@ def main() -> int:
         receipt = ctx.ip_registry.register(senders["shanghai-node"], signed)
         log.info(
             "registered %s (block %d, tx %s)", SAMPLE.name, receipt.block_number, receipt.tx_hash
+        )
+
+        epcis = json.loads(EPCIS_SAMPLE.read_text())
+        trace_batch = ctx.traceability.sign_batch(
+            keys["lingang-auto-parts"], shanghai, trace_items(epcis)
+        )
+        receipt = ctx.traceability.record(senders["shanghai-node"], trace_batch)
+        log.info(
+            "recorded %d EPCIS events of %s (block %d)",
+            len(trace_batch.items),
+            EPCIS_SAMPLE.name,
+            receipt.block_number,
         )
 
         # The anchor payer is a funded account of the anchor chain.
@@ -202,6 +218,10 @@ def main() -> int:
         print(f"  court evidence bundle:                 {base}/v1/evidence/{hex_hash}")
         print(f"  printable certificate:                 {base}/v1/evidence/{hex_hash}/certificate")
         print(f"  the bundle, offline: ftz evidence verify {bundle}")
+        print(
+            f"  EPCIS events on chain?  curl -s -X POST -H 'content-type: application/json' "
+            f"--data @{EPCIS_SAMPLE} {base}/v1/trace/verify"
+        )
         print(f"  API docs:                              {base}/docs")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()
