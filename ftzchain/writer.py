@@ -345,7 +345,12 @@ class Writer:
     def _send(self, raws: list[str]) -> list[str | None]:
         """Broadcast in one JSON-RPC batch; per transaction None or the node's error."""
         outcomes = self.client.rpc.batch_outcomes([("eth_sendRawTransaction", [r]) for r in raws])
-        return [o.rpc_message if isinstance(o, RpcError) else None for o in outcomes]
+        return [
+            None  # "already known": the node has this very transaction; it is in flight
+            if not isinstance(o, RpcError) or "already known" in o.rpc_message.lower()
+            else o.rpc_message
+            for o in outcomes
+        ]
 
     def _collect(self) -> None:
         hashes = list(self.in_flight)

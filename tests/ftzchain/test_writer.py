@@ -104,7 +104,7 @@ def test_sigkill_at_random_points_leaves_every_record_once(
     ]
     while True:
         child = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-        if kills >= 20:
+        if kills >= 20:  # enough: let it finish
             assert child.wait(300) == 0
             break
         time.sleep(rng.uniform(0.4, 1.2))  # startup ~0.4 s, then a random point of the run
@@ -114,7 +114,8 @@ def test_sigkill_at_random_points_leaves_every_record_once(
         child.kill()
         child.wait()
         kills += 1
-    assert kills >= 3, "the writer finished before it could be killed often enough"
+    print(f"writer killed {kills} times")
+    assert kills >= 5, f"the writer finished after only {kills} kills"
     _assert_exactly_once(world, records)
     counts = Outbox(outbox_path).counts()
     assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000}

@@ -23,7 +23,9 @@ def main() -> int:
     senders = [TxSender(client, LocalSigner.from_key(k)) for k in config["sender_keys"]]
     enterprise = LocalSigner.from_key(config["enterprise_key"])
     outbox = Outbox(Path(config["outbox"]))
-    Writer(registry, senders, {enterprise.address: enterprise}, outbox, in_flight=4).run()
+    Writer(
+        registry, senders, {enterprise.address: enterprise}, outbox, batch_size=50, in_flight=4
+    ).run()
     return 0
 
 
