@@ -145,7 +145,7 @@ def compile_contracts(project_root: Path, build_dir: Path, *, force: bool = Fals
             input_json, solc_binary=solc, base_path=str(project_root.resolve())
         )
     except SolcError as exc:
-        raise CompileError(str(exc)) from exc
+        raise CompileError(_compiler_errors(exc)) from exc
 
     contracts: dict[str, ContractArtifact] = {}
     for source_name, by_name in output["contracts"].items():
@@ -162,6 +162,25 @@ def compile_contracts(project_root: Path, build_dir: Path, *, force: bool = Fals
     build = Build(solc_version=version, digest=digest, contracts=contracts)
     _save_build(build, artifact_path)
     return build
+
+
+def _compiler_errors(exc: SolcError) -> str:
+    """The compiler's own error messages (not the whole JSON output py-solc-x attaches)."""
+    errors = getattr(exc, "error_dict", None) or {}
+    if not errors and getattr(exc, "stdout_data", None):
+        try:
+            errors = json.loads(exc.stdout_data or "{}")
+        except ValueError:
+            errors = {}
+    listed = errors if isinstance(errors, list) else errors.get("errors", [])
+    messages = [
+        str(e.get("formattedMessage") or e.get("message"))
+        for e in listed
+        if isinstance(e, dict) and e.get("severity") == "error"
+    ]
+    if not messages:
+        return f"solc failed: {exc.message}"
+    return "the contracts do not compile:\n" + "\n".join(m.strip() for m in messages)
 
 
 def _save_build(build: Build, path: Path) -> None:

@@ -76,3 +76,22 @@ def test_deploy_is_idempotent_and_redeploys_on_a_new_chain(build: Build, tmp_pat
         assert current_deployment(client, deployments) == second
     finally:
         second_node.stop()
+
+
+def test_compile_error_shows_the_compilers_messages_only(tmp_path: Path) -> None:
+    import shutil
+
+    from ftzchain.compile import compile_contracts
+    from ftzchain.errors import CompileError
+
+    shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
+    (tmp_path / "contracts" / "Broken.sol").write_text(
+        "// SPDX-License-Identifier: Apache-2.0\npragma solidity ^0.8.28;\n"
+        "contract Broken { function f() public { undeclared = 1; } }\n"
+    )
+    with pytest.raises(CompileError) as err:
+        compile_contracts(tmp_path, tmp_path / "build")
+    message = str(err.value)
+    assert "DeclarationError: Undeclared identifier" in message and "Broken.sol" in message
+    assert '"abi"' not in message and len(message) < 2_000
