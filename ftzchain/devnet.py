@@ -68,6 +68,10 @@ def node_command(
             "--accounts",
             "10",
             "--silent",
+            # Old block states are dropped, not written to ~/.foundry/anvil/tmp: a node that is
+            # killed leaves nothing behind, and long benchmarks do not fill the disk.
+            "--max-persisted-states",
+            "0",
         ]
         if block_time:
             cmd += ["--block-time", str(block_time)]
