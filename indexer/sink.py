@@ -30,6 +30,7 @@ _EVENT_TABLES: tuple[Table, ...] = (
     IpEventRow.__table__,  # type: ignore[attr-defined]
     TraceEventRow.__table__,  # type: ignore[attr-defined]
 )
+_TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in _EVENT_TABLES}
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
 _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
@@ -39,7 +40,7 @@ _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
 class PreparedRows:
     """Driver parameters per table, ready to insert (see :meth:`SqlSink.prepare`)."""
 
-    params: dict[Table, list[Any]]
+    params: dict[str, list[Any]]  # by table name
     count: int
 
 
@@ -179,14 +180,18 @@ class _BulkInsert:
 
 
 class _PgCopyInsert:
-    """PostgreSQL: COPY rows into a session-local staging table, then one
-    ``INSERT … SELECT … ON CONFLICT DO NOTHING``: several times faster than executemany."""
+    """PostgreSQL: COPY rows straight into the table inside a savepoint. A range above the
+    cursor normally holds only new rows; if some are present already (a replayed range), the
+    savepoint is rolled back and the rows go through a session-local staging table and one
+    ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Both are several times faster than
+    executemany."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
         self.names = [c.name for c in table.columns if c.name != "id"]
         cols = ", ".join(self.names)
         stage = f"_stage_{table.name}"
+        self.direct = f"COPY {table.name} ({cols}) FROM STDIN"
         self.create = (
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
             f"SELECT {cols} FROM {table.name} WITH NO DATA"
@@ -203,8 +208,20 @@ class _PgCopyInsert:
         return [getter(row) for row in rows]
 
     def insert(self, conn: Connection, params: list[Any]) -> int:
+        from psycopg.errors import UniqueViolation
+
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
+            cur.execute("SAVEPOINT ftz_copy")
+            try:
+                with cur.copy(self.direct) as copy:
+                    for row in params:
+                        copy.write_row(row)
+            except UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT ftz_copy")
+            else:
+                cur.execute("RELEASE SAVEPOINT ftz_copy")
+                return len(params)
             cur.execute(self.create)
             with cur.copy(self.copy) as copy:
                 for row in params:
@@ -252,11 +269,11 @@ class SqlSink:
     def prepare(self, records: Sequence[Record], blocks: dict[int, BlockHeader]) -> PreparedRows:
         """Turn records into driver parameters. Pure CPU and thread-safe: the indexer runs it
         in its fetch threads, so the committing thread only talks to the database."""
-        prepared: dict[Table, list[Any]] = {}
+        prepared: dict[str, list[Any]] = {}
         for table, rows in rows_by_table(records, blocks).items():
             if rows:
                 encoder = self._copy[table] if self._copy is not None else self._bulk[table]
-                prepared[table] = encoder.params(rows)
+                prepared[table.name] = encoder.params(rows)
         return PreparedRows(prepared, len(records))
 
     def write(
@@ -273,7 +290,8 @@ class SqlSink:
         """
         inserted = 0
         with self.engine.begin() as conn:
-            for table, params in prepared.params.items():
+            for name, params in prepared.params.items():
+                table = _TABLES_BY_NAME[name]
                 if self._copy is not None:
                     inserted += self._copy[table].insert(conn, params)
                     continue
