@@ -34,6 +34,7 @@ from ftzchain.settings import FtzSettings
 
 app = typer.Typer(
     help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
+    "EPCIS events, court evidence, anchoring, "
     "indexer and verification API. Settings come from FTZ_* variables (see README).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -193,7 +194,8 @@ def deploy(
     force: Annotated[bool, typer.Option(help="Deploy anew even if this build is live.")] = False,
     sender: SenderOpt = None,
 ) -> None:
-    """Compile and deploy Governance and IpRegistry; reuse a live deployment of the same build."""
+    """Compile and deploy Governance, IpRegistry and Traceability; reuse a live deployment
+    of the same build."""
     ctx, signer = _context_and_sender(sender)
     members = [_address(m) for m in member] if member else [signer.address]
     deployment, deployed = deploy_contracts(
