@@ -5,7 +5,9 @@ pragma solidity ^0.8.28;
 /// @notice Supply-chain events captured by an enterprise, signed by it once per batch (EIP-712)
 /// and relayed by a zone node of its zone. Each event is identified by its CBV 2.0 Event Hash
 /// ID (the SHA-256 digest of the `ni:///sha-256;…?ver=CBV2.0` name); the full EPCIS JSON stays
-/// in the zone's own store. The chain keeps no per-event storage: the logs are the record (an
+/// in the zone's own store. Identifiers (EPCs, lots) appear only as keyed fingerprints
+/// (HMAC-SHA256 under the consortium key), enough to link events into a provenance graph
+/// without exposing guessable serial numbers. The chain keeps no per-event storage: the logs are the record (an
 /// indexer rebuilds everything from them) and a batch costs one signature check.
 interface ITraceability {
     /// @notice One event as the chain keeps it (EIP-712 type `TraceItem`).
@@ -16,8 +18,9 @@ interface ITraceability {
         uint16 bizStep; // CBV 2.0 business step code (ftzchain.trace.BIZ_STEPS), 0 other
         uint16 disposition; // CBV 2.0 disposition code (ftzchain.trace.DISPOSITIONS), 0 other
         uint64 eventTime; // unix seconds
-        bytes32 whatHash; // SHA-256 of the event's sorted identifiers (EPCs, classes, parent)
-        bytes32 whereHash; // SHA-256 of its read point and business location
+        bytes32 whereHash; // keyed digest of its read point and business location
+        bytes32[] inputs; // keyed fingerprints of what went in (consumed, packed, observed)
+        bytes32[] outputs; // keyed fingerprints of what came out (produced, the container)
     }
 
     event TraceEventRecorded(
@@ -29,9 +32,10 @@ interface ITraceability {
         uint16 bizStep,
         uint16 disposition,
         uint64 eventTime,
-        bytes32 whatHash,
         bytes32 whereHash,
-        address submitter
+        address submitter,
+        bytes32[] inputs,
+        bytes32[] outputs
     );
 
     error TraceabilityExpiredSignature(uint64 deadline, uint256 nowTimestamp);

@@ -11,10 +11,10 @@ import {Roles} from "./Roles.sol";
 /// @notice See {ITraceability}.
 contract Traceability is ITraceability, EIP712 {
     bytes32 private constant _ITEM_TYPEHASH = keccak256(
-        "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+        "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
     );
     bytes32 private constant _BATCH_TYPEHASH = keccak256(
-        "TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+        "TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
     );
     uint8 private constant _MAX_EVENT_TYPE = 5;
 
@@ -75,23 +75,27 @@ contract Traceability is ITraceability, EIP712 {
         uint256 count = events.length;
         bytes32[] memory hashes = new bytes32[](count);
         for (uint256 i = 0; i < count; ++i) {
-            TraceItem calldata e = events[i];
-            hashes[i] = keccak256(
-                abi.encode(
-                    _ITEM_TYPEHASH,
-                    e.eventId,
-                    e.eventType,
-                    e.action,
-                    e.bizStep,
-                    e.disposition,
-                    e.eventTime,
-                    e.whatHash,
-                    e.whereHash
-                )
-            );
+            hashes[i] = _itemHash(events[i]);
         }
         return keccak256(
             abi.encode(_BATCH_TYPEHASH, enterprise, zoneId, keccak256(abi.encodePacked(hashes)), deadline)
+        );
+    }
+
+    function _itemHash(TraceItem calldata e) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                _ITEM_TYPEHASH,
+                e.eventId,
+                e.eventType,
+                e.action,
+                e.bizStep,
+                e.disposition,
+                e.eventTime,
+                e.whereHash,
+                keccak256(abi.encodePacked(e.inputs)),
+                keccak256(abi.encodePacked(e.outputs))
+            )
         );
     }
 
@@ -112,9 +116,10 @@ contract Traceability is ITraceability, EIP712 {
                 e.bizStep,
                 e.disposition,
                 e.eventTime,
-                e.whatHash,
                 e.whereHash,
-                msg.sender
+                msg.sender,
+                e.inputs,
+                e.outputs
             );
         }
     }

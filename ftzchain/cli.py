@@ -554,8 +554,8 @@ def trace_record(
     """Record the document's events: signed once by the enterprise, relayed by the zone node."""
     from ftzchain.trace import trace_items
 
-    items = trace_items(_epcis(file))
     ctx, zone_node = _context_and_sender(sender)
+    items = trace_items(_epcis(file), ctx.consortium_key)
     owner = ctx.signer(enterprise, _password(ctx.settings))
     zid = ctx.governance.enterprise_zone(owner.address)
     if not any(zid):

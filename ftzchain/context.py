@@ -15,7 +15,7 @@ from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import Keystore, LocalSigner, Signer
-from ftzchain.trace import TraceabilityContract
+from ftzchain.trace import TraceabilityContract, parse_consortium_key
 
 
 class FtzContext:
@@ -64,6 +64,11 @@ class FtzContext:
             self.deployment.address("Traceability"),
             AbiCodec(self.build.get("Traceability").abi),
         )
+
+    @property
+    def consortium_key(self) -> bytes:
+        """The consortium key (FTZ_CONSORTIUM_KEY, hex), for keyed fingerprints."""
+        return parse_consortium_key(self.settings.consortium_key)
 
     @cached_property
     def anchor_client(self) -> ChainClient:

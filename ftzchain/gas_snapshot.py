@@ -160,13 +160,14 @@ def _trace_items(label: str, count: int) -> list[TraceItem]:
     return [
         TraceItem(
             event_id=_content(f"{label} event", i),
-            event_type=1,
-            action=2,
+            event_type=3,  # a transformation: one input, one output
+            action=0,
             biz_step=BIZ_STEPS.index("shipping") + 1,
             disposition=DISPOSITIONS.index("in_transit") + 1,
             event_time=1_800_000_000 + i,
-            what_hash=_content(f"{label} what", i),
             where_hash=_content(f"{label} where", i),
+            inputs=(_content(f"{label} input", i),),
+            outputs=(_content(f"{label} output", i),),
         )
         for i in range(count)
     ]

@@ -48,6 +48,10 @@ class FtzSettings(BaseSettings):
         default=5, ge=0, description="Retries of a failed JSON-RPC request (backoff 0.1s→5s)"
     )
     tx_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for a receipt")
+    consortium_key: SecretStr | None = Field(
+        default=None,
+        description="Key member zones share for keyed fingerprints of identifiers (hex)",
+    )
     anchor_rpc_url: str | None = Field(
         default=None, description="JSON-RPC endpoint of the independent chain anchors go to"
     )

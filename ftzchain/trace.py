@@ -9,6 +9,7 @@ stays in the capturing zone's store.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import time
 from dataclasses import dataclass
@@ -17,11 +18,12 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from pydantic import SecretStr
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
 from ftzchain.eip712 import domain_separator
-from ftzchain.errors import InvalidInput
+from ftzchain.errors import ConfigError, InvalidInput
 from ftzchain.signing import Signer
 
 TRACE_DOMAIN_NAME = "FTZ Chain Traceability"
@@ -122,14 +124,14 @@ _VOCABULARY_PREFIXES = (
     "cbv:BizStep-",
     "cbv:Disp-",
 )
-_ITEM_TYPEHASH = keccak(
-    text="TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,"
-    "uint16 disposition,uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+_ITEM_TYPE = (
+    "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,"
+    "uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
 )
+_ITEM_TYPEHASH = keccak(text=_ITEM_TYPE)
 _BATCH_TYPEHASH = keccak(
     text="TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)"
-    "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,"
-    "uint64 eventTime,bytes32 whatHash,bytes32 whereHash)"
+    + _ITEM_TYPE
 )
 _HASH_ID_PREFIX = "ni:///sha-256;"
 
@@ -144,10 +146,13 @@ class TraceItem:
     biz_step: int
     disposition: int
     event_time: int
-    what_hash: bytes
     where_hash: bytes
+    inputs: tuple[bytes, ...] = ()
+    outputs: tuple[bytes, ...] = ()
 
-    def as_tuple(self) -> tuple[bytes, int, int, int, int, int, bytes, bytes]:
+    def as_tuple(
+        self,
+    ) -> tuple[bytes, int, int, int, int, int, bytes, list[bytes], list[bytes]]:
         return (
             self.event_id,
             self.event_type,
@@ -155,8 +160,9 @@ class TraceItem:
             self.biz_step,
             self.disposition,
             self.event_time,
-            self.what_hash,
             self.where_hash,
+            list(self.inputs),
+            list(self.outputs),
         )
 
     @property
@@ -193,19 +199,54 @@ def _vocabulary_code(value: str | None, vocabulary: list[str]) -> int:
         return 0  # a custom vocabulary: "other"; the hash id still covers the exact value
 
 
-def _identifiers(event: dict[str, Any]) -> list[str]:
+def parse_consortium_key(secret: SecretStr | None) -> bytes:
+    """FTZ_CONSORTIUM_KEY as bytes; a missing or weak key is a configuration error."""
+    if secret is None:
+        raise ConfigError("no consortium key: set FTZ_CONSORTIUM_KEY (hex, shared by member zones)")
+    try:
+        key = bytes.fromhex(secret.get_secret_value().removeprefix("0x"))
+    except ValueError:
+        raise ConfigError("FTZ_CONSORTIUM_KEY is not hex") from None
+    if len(key) < 16:
+        raise ConfigError("FTZ_CONSORTIUM_KEY is shorter than 16 bytes")
+    return key
+
+
+def fingerprint(identifier: str, key: bytes) -> bytes:
+    """The keyed fingerprint of an EPC, class or lot id (HMAC-SHA256 under the consortium
+    key): member zones can link events by it, outsiders cannot test guessed serials."""
+    return hmac.new(key, identifier.strip().encode(), hashlib.sha256).digest()
+
+
+def _ids(event: dict[str, Any], *keys: str) -> list[str]:
     ids: list[str] = []
-    for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
-        ids += [str(e) for e in event.get(key, [])]
-    if event.get("parentID"):
-        ids.append(str(event["parentID"]))
-    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
-        ids += [str(q.get("epcClass")) for q in event.get(key, [])]
-    return sorted(set(ids))
+    for key in keys:
+        value = event.get(key)
+        if isinstance(value, str):
+            ids.append(value)
+        elif isinstance(value, list):
+            ids += [str(q.get("epcClass")) if isinstance(q, dict) else str(q) for q in value]
+    return ids
 
 
-def _sha256_lines(lines: list[str]) -> bytes:
-    return hashlib.sha256("\n".join(lines).encode()).digest()
+def _flow(event: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """What went in and what came out, for the provenance graph (EPCIS semantics)."""
+    kind, action = event.get("type"), event.get("action")
+    if kind == "TransformationEvent":
+        return (
+            _ids(event, "inputEPCList", "inputQuantityList"),
+            _ids(event, "outputEPCList", "outputQuantityList"),
+        )
+    if kind in ("AggregationEvent", "AssociationEvent"):
+        children = _ids(event, "childEPCs", "childQuantityList")
+        parent = _ids(event, "parentID")
+        return (parent, children) if action == "DELETE" else (children, parent)
+    touched = _ids(event, "parentID", "epcList", "quantityList")
+    return ([], touched) if action == "ADD" else (touched, [])
+
+
+def _digest_lines(lines: list[str], key: bytes) -> bytes:
+    return hmac.new(key, "\n".join(lines).encode(), hashlib.sha256).digest()
 
 
 def _event_time(text: str) -> int:
@@ -215,8 +256,11 @@ def _event_time(text: str) -> int:
         raise InvalidInput(f"eventTime {text!r} is not an ISO 8601 time") from None
 
 
-def trace_items(document: dict[str, Any]) -> list[TraceItem]:
-    """The chain's view of every event in an EPCIS 2.0 JSON document, in document order."""
+def trace_items(document: dict[str, Any], key: bytes) -> list[TraceItem]:
+    """The chain's view of every event in an EPCIS 2.0 JSON document, in document order.
+
+    ``key`` is the consortium key: identifiers and locations go on chain only as keyed
+    digests (they are guessable; a bare hash of them could be reversed by trying values)."""
     body = document.get("epcisBody", {})
     events = body.get("eventList") or ([body["event"]] if "event" in body else [])
     hash_ids = event_hash_ids(document)
@@ -233,6 +277,7 @@ def trace_items(document: dict[str, Any]) -> list[TraceItem]:
             str((event.get("readPoint") or {}).get("id", "")),
             str((event.get("bizLocation") or {}).get("id", "")),
         ]
+        inputs, outputs = _flow(event)
         items.append(
             TraceItem(
                 event_id=bytes.fromhex(hash_id[len(_HASH_ID_PREFIX) :].split("?")[0]),
@@ -241,8 +286,9 @@ def trace_items(document: dict[str, Any]) -> list[TraceItem]:
                 biz_step=_vocabulary_code(event.get("bizStep"), BIZ_STEPS),
                 disposition=_vocabulary_code(event.get("disposition"), DISPOSITIONS),
                 event_time=_event_time(str(event.get("eventTime"))),
-                what_hash=_sha256_lines(_identifiers(event)),
-                where_hash=_sha256_lines(where),
+                where_hash=_digest_lines(where, key),
+                inputs=tuple(fingerprint(i, key) for i in inputs),
+                outputs=tuple(fingerprint(o, key) for o in outputs),
             )
         )
     return items
@@ -267,8 +313,9 @@ def trace_batch_digest(
                 + i.biz_step.to_bytes(32, "big")
                 + i.disposition.to_bytes(32, "big")
                 + i.event_time.to_bytes(32, "big")
-                + i.what_hash
                 + i.where_hash
+                + keccak(b"".join(i.inputs))
+                + keccak(b"".join(i.outputs))
             )
             for i in items
         )

@@ -95,9 +95,10 @@ class TraceEvent:
     biz_step: int
     disposition: int
     event_time: datetime
-    what_hash: str
     where_hash: str
     submitter: str
+    inputs: list[str]
+    outputs: list[str]
 
 
 Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent
@@ -219,9 +220,24 @@ def _ip_licensed(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _word_array(data: bytes, offset: int) -> list[str]:
+    if offset + 32 > len(data):
+        raise MalformedLog("array offset past the data")
+    count = int.from_bytes(data[offset : offset + 32], "big")
+    start = offset + 32
+    if start + 32 * count > len(data):
+        raise MalformedLog("array runs past the data")
+    return ["0x" + data[start + 32 * i : start + 32 * (i + 1)].hex() for i in range(count)]
+
+
 def _trace_event(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
-    kind, action, biz_step, disposition, event_time, what, where, submitter = _words(log, 8)
+    data = bytes.fromhex(str(log["data"])[2:])
+    if len(data) < 9 * 32:
+        raise MalformedLog(f"expected at least 9 data words, got {len(data)} bytes")
+    kind, action, biz_step, disposition, event_time, where, submitter = (
+        data[i : i + 32] for i in range(0, 7 * 32, 32)
+    )
     return TraceEvent(
         pos=pos,
         event_id=t[1],
@@ -232,9 +248,10 @@ def _trace_event(log: RawLog, pos: LogPosition) -> Record:
         biz_step=_uint(biz_step),
         disposition=_uint(disposition),
         event_time=_time(_uint(event_time)),
-        what_hash=_h(what),
         where_hash=_h(where),
         submitter=_addr_word(submitter),
+        inputs=_word_array(data, _uint(data[224:256])),
+        outputs=_word_array(data, _uint(data[256:288])),
     )
 
 
@@ -343,8 +360,8 @@ def _threshold_changed(log: RawLog, pos: LogPosition) -> Record:
 EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpRegistered(bytes32,bytes32,address,uint8,bytes32,address,uint256,uint64)": _ip_registered,
     "IpRegistrationConflict(bytes32,address,address,uint64)": _ip_registration_conflict,
-    "TraceEventRecorded(bytes32,bytes32,address,uint8,uint8,uint16,uint16,uint64,bytes32,bytes32,"
-    "address)": _trace_event,
+    "TraceEventRecorded(bytes32,bytes32,address,uint8,uint8,uint16,uint16,uint64,bytes32,address,"
+    "bytes32[],bytes32[])": _trace_event,
     "IpTransferred(bytes32,address,address,bytes32,bytes32,address,uint256)": _ip_transferred,
     "IpLicensed(bytes32,uint256,address,address,bytes32,uint64,uint64,address,uint256)": (
         _ip_licensed

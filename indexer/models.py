@@ -110,7 +110,6 @@ class TraceEventRow(EventRowBase, table=True):
     __table_args__ = (
         UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_trace_event_log"),
         Index("ix_trace_event_event_id", "chain_id", "event_id"),
-        Index("ix_trace_event_what", "chain_id", "what_hash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -122,9 +121,29 @@ class TraceEventRow(EventRowBase, table=True):
     biz_step: int
     disposition: int
     event_time: datetime
-    what_hash: str = Field(max_length=66)
     where_hash: str = Field(max_length=66)
     submitter: str = Field(max_length=42)
+
+
+class TraceLinkRow(EventRowBase, table=True):
+    """One identifier an event consumed (``in``) or produced (``out``): the provenance graph's
+    edges pair each of an event's inputs with each of its outputs. Fingerprints are keyed
+    (HMAC), never raw ids."""
+
+    __tablename__ = "trace_link"
+    __table_args__ = (
+        UniqueConstraint(
+            "chain_id", "tx_hash", "log_index", "role", "position", name="uq_trace_link"
+        ),
+        Index("ix_trace_link_fingerprint", "chain_id", "fingerprint", "role"),
+        Index("ix_trace_link_log", "chain_id", "tx_hash", "log_index", "role"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=66)
+    role: str = Field(max_length=3, description="in | out")
+    position: int
+    fingerprint: str = Field(max_length=66)
 
 
 class IndexedBlock(SQLModel, table=True):

@@ -21,6 +21,7 @@ from indexer.models import (
     IpEventRow,
     IpRegistrationRow,
     TraceEventRow,
+    TraceLinkRow,
 )
 from indexer.source import BlockHeader
 
@@ -29,11 +30,17 @@ _EVENT_TABLES: tuple[Table, ...] = (
     GovernanceEventRow.__table__,  # type: ignore[attr-defined]
     IpEventRow.__table__,  # type: ignore[attr-defined]
     TraceEventRow.__table__,  # type: ignore[attr-defined]
+    TraceLinkRow.__table__,  # type: ignore[attr-defined]
 )
 _TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in _EVENT_TABLES}
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
 _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
+
+
+def _conflict_key(table: Table) -> tuple[str, ...]:
+    """A log's natural key; a link row (several per log) adds its role and position."""
+    return (*_NATURAL_KEY, "role", "position") if table.name == "trace_link" else _NATURAL_KEY
 
 
 @dataclass(frozen=True)
@@ -130,11 +137,22 @@ def rows_by_table(
                 biz_step=record.biz_step,
                 disposition=record.disposition,
                 event_time=record.event_time,
-                what_hash=record.what_hash,
                 where_hash=record.where_hash,
                 submitter=record.submitter,
             )
             grouped[_EVENT_TABLES[3]].append(row)
+            base = _base(record.pos, times[record.pos.block_number])
+            for role, fingerprints in (("in", record.inputs), ("out", record.outputs)):
+                for position, fp in enumerate(fingerprints):
+                    grouped[_EVENT_TABLES[4]].append(
+                        {
+                            **base,
+                            "event_id": record.event_id,
+                            "role": role,
+                            "position": position,
+                            "fingerprint": fp,
+                        }
+                    )
     return grouped
 
 
@@ -147,7 +165,7 @@ class _BulkInsert:
     """
 
     def __init__(self, engine: Engine, table: Table, insert: Any) -> None:
-        stmt = insert(table).on_conflict_do_nothing(index_elements=_NATURAL_KEY)
+        stmt = insert(table).on_conflict_do_nothing(index_elements=_conflict_key(table))
         columns = [c for c in table.columns if c.name != "id"]
         compiled = stmt.values({c.name: bindparam(c.name, type_=c.type) for c in columns}).compile(
             dialect=engine.dialect
@@ -200,7 +218,7 @@ class _PgCopyInsert:
         self.merge = (
             f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
             f"ORDER BY block_number, log_index "
-            f"ON CONFLICT ({', '.join(_NATURAL_KEY)}) DO NOTHING"
+            f"ON CONFLICT ({', '.join(_conflict_key(table))}) DO NOTHING"
         )
 
     def params(self, rows: list[dict[str, Any]]) -> list[Any]:

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STATE = ROOT / ".ftz" / "demo"
 PASSWORD = "demo-password"  # demo keystores only
 ANCHOR_CHAIN_ID = 1_234_321
+CONSORTIUM_KEY = "64656d6f2d636f6e736f727469756d2d6b6579"  # "demo-consortium-key": demo only
 SAMPLE = ROOT / "scripts" / "demo-data" / "sample-work.md"
 EPCIS_SAMPLE = ROOT / "scripts" / "demo-data" / "auto-parts.epcis.json"
 
@@ -74,6 +75,7 @@ def main() -> int:
             api_port=api_port,
             anchor_rpc_url=anchor_node.url,
             anchor_chain_id=ANCHOR_CHAIN_ID,
+            consortium_key=CONSORTIUM_KEY,
         )
         ctx = FtzContext(settings)
         faucet = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
@@ -166,6 +168,7 @@ def main() -> int:
             "FTZ_ANCHOR_SENDER": "anchor-payer",
             "FTZ_ANCHOR_INTERVAL": "30",
             "FTZ_API_PORT": str(api_port),
+            "FTZ_CONSORTIUM_KEY": CONSORTIUM_KEY,
         }
         ftz = str(Path(sys.executable).with_name("ftz"))
         subprocess.run([ftz, "anchor", "deploy"], env=env, check=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from ftzchain.client import TxSender
 from ftzchain.compile import Build, compile_contracts
@@ -30,6 +31,7 @@ NODE_KINDS = os.environ.get("FTZ_TEST_NODES", "anvil,ganache").split(",")
 DB_KINDS = os.environ.get("FTZ_TEST_DBS", "sqlite,postgresql").split(",")
 
 SH = zone_id("CN-SH")
+TEST_CONSORTIUM_KEY = "746573742d636f6e736f727469756d2d6b6579"  # "test-consortium-key"
 AH = zone_id("CN-AH")
 
 
@@ -103,6 +105,7 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
         rpc_url=node.url,
         chain_id=node.chain_id,
         database_url=f"sqlite:///{state_dir / 'ftz.db'}",
+        consortium_key=SecretStr(TEST_CONSORTIUM_KEY),
     )
     ctx = FtzContext(settings)
     ctx.__dict__["build"] = build  # compiled once per session

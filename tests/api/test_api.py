@@ -19,7 +19,7 @@ from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode, free_port, wait_for_http
 from ftzchain.evidence.verify import verify_bundle
 from ftzchain.trace import trace_items
-from tests.conftest import ROOT, SH, make_world
+from tests.conftest import ROOT, SH, TEST_CONSORTIUM_KEY, make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
 
 
@@ -40,7 +40,10 @@ def served(
     (registered,) = register_many(world, 1, label="api")
     document = json.loads((ROOT / "tests" / "data" / "epcis-shipping.json").read_text())
     trace = world.ctx.traceability
-    trace.record(world.sh_node, trace.sign_batch(world.sh_enterprise, SH, trace_items(document)))
+    trace.record(
+        world.sh_node,
+        trace.sign_batch(world.sh_enterprise, SH, trace_items(document, world.ctx.consortium_key)),
+    )
     url = f"sqlite:///{state / 'api.db'}"
     indexer_for(world, fresh_db(url)).sync()
     port = free_port()
@@ -51,6 +54,7 @@ def served(
         "FTZ_RPC_URL": anvil.url,
         "FTZ_STATE_DIR": str(state),
         "FTZ_PUBLIC_URL": "https://sh.zone.example",
+        "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
     }
     ftz = str(Path(sys.executable).with_name("ftz"))
     proc = subprocess.Popen(
@@ -183,3 +187,18 @@ def test_epcis_document_is_verified_by_recomputed_hash_id(served: Served) -> Non
     assert [e["recorded"] for e in body["events"]] == [False, True]
     bad = httpx.post(f"{served.base}/v1/trace/verify", json={"type": "nonsense"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_epcis"
+
+
+def test_trace_back_and_forward_over_http(served: Served) -> None:
+    epc = "urn:epc:id:sgtin:0614141.107999.1"  # made from ….2017 in the sample document
+    back = httpx.get(f"{served.base}/v1/trace/upstream", params={"id": epc})
+    assert back.status_code == 200, back.text
+    body = back.json()
+    assert body["identifiers_reached"] == 2 and not body["truncated"]
+    assert [e["event_type"] for e in body["events"]] == ["ObjectEvent", "TransformationEvent"]
+    forward = httpx.get(
+        f"{served.base}/v1/trace/downstream", params={"id": "urn:epc:id:sgtin:0614141.107346.2017"}
+    ).json()
+    assert forward["identifiers_reached"] == 2
+    missing = httpx.get(f"{served.base}/v1/trace/upstream")
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"

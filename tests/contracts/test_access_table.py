@@ -65,7 +65,7 @@ def _record_events(world: World) -> Call:
     from ftzchain.trace import TraceItem
 
     trace = world.ctx.traceability
-    item = TraceItem(b"\7" * 32, 1, 2, 0, 0, 1_800_000_000, b"\1" * 32, b"\2" * 32)
+    item = TraceItem(b"\7" * 32, 1, 2, 0, 0, 1_800_000_000, b"\2" * 32)
     batch = trace.sign_batch(world.sh_enterprise, SH, [item])
     return trace.address, trace.codec.encode_call("recordEvents", *batch.call_args())
 

@@ -19,20 +19,26 @@ from ftzchain.trace import (
     trace_batch_digest,
     trace_items,
 )
-from tests.conftest import AH, ROOT, SH, World
+from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World
 
+KEY = bytes.fromhex(TEST_CONSORTIUM_KEY)
 DOCUMENT = json.loads((ROOT / "tests" / "data" / "epcis-shipping.json").read_text())
 
 
 def test_items_carry_the_reference_hash_ids_and_cbv_codes() -> None:
     ids = event_hash_ids(DOCUMENT)
-    items = trace_items(DOCUMENT)
+    items = trace_items(DOCUMENT, KEY)
     assert [i.hash_id for i in items] == ids
     assert all(h.startswith("ni:///sha-256;") and h.endswith("?ver=CBV2.0") for h in ids)
     shipping, assembly = items
     assert (shipping.event_type, shipping.action) == (1, 2)  # ObjectEvent, OBSERVE
     assert shipping.biz_step > 0 and shipping.disposition > 0
     assert assembly.event_type == 3 and assembly.action == 0
+    assert len(shipping.inputs) == 2 and shipping.outputs == ()  # observed: touched, not made
+    assert len(assembly.inputs) == 1 and len(assembly.outputs) == 1
+    # Identifiers are keyed: another key gives other fingerprints, the same hash id.
+    other = trace_items(DOCUMENT, b"another key, 16+ bytes")
+    assert other[1].event_id == assembly.event_id and other[1].inputs != assembly.inputs
     # The hash id is the reference one: reordering the EPC list (same event) keeps it, a
     # changed EPC changes it.
     reordered = copy.deepcopy(DOCUMENT)
@@ -45,7 +51,7 @@ def test_items_carry_the_reference_hash_ids_and_cbv_codes() -> None:
 
 def test_batch_is_recorded_with_one_signature(world: World) -> None:
     trace = world.ctx.traceability
-    items = trace_items(DOCUMENT)
+    items = trace_items(DOCUMENT, KEY)
     receipt = trace.record(world.sh_node, trace.sign_batch(world.sh_enterprise, SH, items))
     assert [bytes.fromhex(log["topics"][1][2:]) for log in receipt.logs] == [
         i.event_id for i in items
@@ -55,7 +61,7 @@ def test_batch_is_recorded_with_one_signature(world: World) -> None:
 
 def test_batch_refuses_tampering_other_zones_and_expired_signatures(world: World) -> None:
     trace = world.ctx.traceability
-    items = trace_items(DOCUMENT)
+    items = trace_items(DOCUMENT, KEY)
     batch = trace.sign_batch(world.sh_enterprise, SH, items)
     altered = replace(batch, items=[replace(items[0], disposition=1), items[1]])
     with pytest.raises(InvalidSignature):
@@ -77,7 +83,7 @@ def test_batch_refuses_tampering_other_zones_and_expired_signatures(world: World
 
 def test_trace_digest_equals_eth_account_typed_data(world: World) -> None:
     chain_id, address = world.ctx.client.chain_id, world.ctx.traceability.address
-    items = trace_items(DOCUMENT)
+    items = trace_items(DOCUMENT, KEY)
     key = LocalSigner.generate()
     item_fields = [
         ("eventId", "bytes32"),
@@ -86,8 +92,9 @@ def test_trace_digest_equals_eth_account_typed_data(world: World) -> None:
         ("bizStep", "uint16"),
         ("disposition", "uint16"),
         ("eventTime", "uint64"),
-        ("whatHash", "bytes32"),
         ("whereHash", "bytes32"),
+        ("inputs", "bytes32[]"),
+        ("outputs", "bytes32[]"),
     ]
     typed = {
         "types": {

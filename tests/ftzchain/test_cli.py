@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ftzchain.devnet import LocalNode, dev_private_key, free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, TEST_CONSORTIUM_KEY
 
 FTZ = str(Path(sys.executable).with_name("ftz"))
 
@@ -36,6 +36,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "FTZ_DATABASE_URL": f"sqlite:///{tmp_path / 'ftz.db'}",
         "FTZ_KEYSTORE_PASSWORD": "cli-test-password",
         "FTZ_KEYSTORE_SCRYPT_N": "16384",
+        "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
         "COLUMNS": "200",
     }
 
