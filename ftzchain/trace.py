@@ -8,10 +8,12 @@ stays in the capturing zone's store.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -176,14 +178,26 @@ def event_hash_ids(document: dict[str, Any]) -> list[str]:
     from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
     from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
 
-    logging.getLogger("root").setLevel(logging.WARNING)  # the library logs at INFO on root
     try:
-        events = event_list_from_epcis_document_json(document)
-        return [str(h) for h in epcis_hashes_from_events(events)]
+        with _quiet_root_logger():  # the library logs every event at INFO on the root logger
+            events = event_list_from_epcis_document_json(document)
+            return [str(h) for h in epcis_hashes_from_events(events)]
     except Exception as exc:  # the reference code raises bare errors on malformed documents
         raise InvalidInput(
             f"not an EPCIS 2.0 JSON document the hash generator reads: {exc}"
         ) from exc
+
+
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """Silence the root logger below WARNING for a moment, then restore its level."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
 
 
 def _vocabulary_code(value: str | None, vocabulary: list[str]) -> int:

@@ -15,7 +15,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,7 +203,8 @@ def naive_backfill(bench: Bench, url: str, first: int, last: int) -> int:
     engine = make_engine(url)
     w3 = Web3(Web3.HTTPProvider(bench.node.url, request_kwargs={"timeout": 600}))
     registry = w3.eth.contract(
-        address=bench.ctx.ip_registry.address, abi=bench.ctx.build.get("IpRegistry").abi
+        address=Web3.to_checksum_address(bench.ctx.ip_registry.address),
+        abi=bench.ctx.build.get("IpRegistry").abi,
     )
     events = registry.events.IpRegistered.get_logs(from_block=first, to_block=last)
     times: dict[int, datetime] = {}
@@ -463,7 +464,8 @@ def _naive_export_fetch(url: str, tx_hash: str) -> None:
     receipt = w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
     block = w3.eth.get_block(receipt["blockHash"], full_transactions=True)
     for tx in block["transactions"]:
-        w3.eth.get_transaction_receipt(tx["hash"])  # type: ignore[index]
+        assert isinstance(tx, Mapping)  # full_transactions=True: objects, not hashes
+        w3.eth.get_transaction_receipt(tx["hash"])
 
 
 def _median_p95(values: list[float]) -> tuple[float, float]:

@@ -30,7 +30,7 @@ from ftzchain.trace import trace_items
 
 log = logging.getLogger("demo")
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".ftz" / "demo"
+DEFAULT_STATE = ROOT / ".ftz" / "demo"
 PASSWORD = "demo-password"  # demo keystores only
 ANCHOR_CHAIN_ID = 1_234_321
 CONSORTIUM_KEY = "64656d6f2d636f6e736f727469756d2d6b6579"  # "demo-consortium-key": demo only
@@ -50,27 +50,34 @@ def main() -> int:
     parser.add_argument("--api-port", type=int, default=8000, help="API/portal port (default 8000)")
     parser.add_argument("--chain-port", type=int, default=8545, help="anvil port (default 8545)")
     parser.add_argument("--no-serve", action="store_true", help="set up, index once, and exit")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=DEFAULT_STATE,
+        help="where keys, databases, logs and evidence go (wiped first; default .ftz/demo)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="demo: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
 
-    shutil.rmtree(STATE, ignore_errors=True)
-    STATE.mkdir(parents=True)
+    state = args.state_dir.resolve()
+    shutil.rmtree(state, ignore_errors=True)
+    state.mkdir(parents=True)
     chain_port = args.chain_port if _port_free(args.chain_port) else free_port()
     api_port = args.api_port if _port_free(args.api_port) else free_port()
 
-    node = start_node("anvil", ROOT, port=chain_port, log_file=STATE / "anvil.log")
+    node = start_node("anvil", ROOT, port=chain_port, log_file=state / "anvil.log")
     # An independent chain for external anchors (a public chain in production).
     anchor_node = start_node(
-        "anvil", ROOT, chain_id=ANCHOR_CHAIN_ID, log_file=STATE / "anchor-chain.log"
+        "anvil", ROOT, chain_id=ANCHOR_CHAIN_ID, log_file=state / "anchor-chain.log"
     )
     children: list[subprocess.Popen[bytes]] = []
     try:
         settings = FtzSettings(
             project_root=ROOT,
-            state_dir=STATE,
+            state_dir=state,
             rpc_url=node.url,
-            database_url=f"sqlite:///{STATE / 'ftz.db'}",
+            database_url=f"sqlite:///{state / 'ftz.db'}",
             chain_id=node.chain_id,
             api_port=api_port,
             anchor_rpc_url=anchor_node.url,
@@ -142,7 +149,7 @@ def main() -> int:
 
         epcis = json.loads(EPCIS_SAMPLE.read_text())
         trace_batch = ctx.traceability.sign_batch(
-            keys["lingang-auto-parts"], shanghai, trace_items(epcis)
+            keys["lingang-auto-parts"], shanghai, trace_items(epcis, ctx.consortium_key)
         )
         receipt = ctx.traceability.record(senders["shanghai-node"], trace_batch)
         log.info(
@@ -157,7 +164,7 @@ def main() -> int:
         env = {
             **os.environ,
             "FTZ_PROJECT_ROOT": str(ROOT),
-            "FTZ_STATE_DIR": str(STATE),
+            "FTZ_STATE_DIR": str(state),
             "FTZ_RPC_URL": node.url,
             "FTZ_DATABASE_URL": settings.database_url,
             "FTZ_CHAIN_ID": str(node.chain_id),
@@ -175,7 +182,7 @@ def main() -> int:
         subprocess.run([ftz, "anchor", "run", "--once"], env=env, check=True)
         subprocess.run([ftz, "index"], env=env, check=True)
         hex_hash = "0x" + content_hash.hex()
-        evidence = STATE / "evidence"
+        evidence = state / "evidence"
         evidence.mkdir()
         bundle = evidence / "sample-work.bundle.json"
         subprocess.run(
@@ -204,7 +211,7 @@ def main() -> int:
             subprocess.Popen(
                 [ftz, "serve", "--port", str(api_port)],
                 env=env,
-                stdout=(STATE / "api.log").open("ab"),
+                stdout=(state / "api.log").open("ab"),
                 stderr=subprocess.STDOUT,
             )
         )
@@ -212,7 +219,7 @@ def main() -> int:
         try:
             wait_for_http(f"{base}/healthz", children[-1], timeout=30)
         except ToolchainError as exc:
-            log.error("the API did not start (%s); see %s", exc, STATE / "api.log")
+            log.error("the API did not start (%s); see %s", exc, state / "api.log")
             return 1
         print(f"\nFTZ Chain demo is running (chain {node.url}, chain id {node.chain_id}).")
         print(f"  the sample work's registration (JSON): {base}/v1/ip/{hex_hash}")
@@ -232,7 +239,7 @@ def main() -> int:
             signal.signal(signum, lambda *_: stop.set())
         while not stop.wait(1):
             if any(child.poll() is not None for child in children):
-                log.error("the indexer, the anchorer or the API stopped; see %s", STATE)
+                log.error("the indexer, the anchorer or the API stopped; see %s", state)
                 return 1
         return 0
     finally:
