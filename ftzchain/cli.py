@@ -17,7 +17,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from ftzchain import devnet as devnet_mod
-from ftzchain.cli_common import SenderOpt, console, err_console
+from ftzchain.cli_common import SenderOpt, console, err_console, load_json_object
 from ftzchain.cli_common import address as _address
 from ftzchain.cli_common import context_and_sender as _context_and_sender
 from ftzchain.cli_common import load_settings as _settings
@@ -523,15 +523,7 @@ def ip_ruling(
 
 
 def _epcis(file: Path) -> dict[str, object]:
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"no such file: {file}") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{file} is not JSON ({exc}): pass an EPCIS 2.0 JSON document") from None
-    if not isinstance(document, dict):
-        raise InvalidInput(f"{file} is not an EPCIS document (expected a JSON object)")
-    return document
+    return load_json_object(file, "an EPCIS 2.0 JSON document")
 
 
 @trace_app.command("hash")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from eth_utils.address import is_address, to_checksum_address
@@ -58,3 +60,16 @@ def address(text: str) -> str:
     if not is_address(text):
         raise InvalidInput(f"not an address: {text!r} (expected 0x and 40 hex digits)")
     return str(to_checksum_address(text))
+
+
+def load_json_object(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from ``path``; ``what`` names the expected document in the errors."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"no such file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{path} is not JSON ({exc}): pass {what}") from None
+    if not isinstance(data, dict):
+        raise InvalidInput(f"{path} is not {what} (expected a JSON object)")
+    return data

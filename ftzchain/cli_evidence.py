@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ftzchain.cli_common import console, context_and_sender, load_settings
+from ftzchain.cli_common import console, context_and_sender, load_json_object, load_settings
 from ftzchain.context import FtzContext
 from ftzchain.domain import parse_hash32
 from ftzchain.errors import ConfigError, InvalidInput, NotDeployed
@@ -26,17 +26,7 @@ anchor_app = typer.Typer(
 
 
 def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"no such file: {path}") from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not JSON ({exc}): pass a bundle from `ftz evidence export`"
-        ) from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{path} is not an evidence bundle (expected a JSON object)")
-    return data
+    return load_json_object(path, "an evidence bundle from `ftz evidence export`")
 
 
 def export_bundle(ctx: FtzContext, content_hash: bytes, tx_hash: str | None) -> dict[str, Any]:
@@ -169,17 +159,19 @@ def evidence_certificate(
 
 # --- anchor ---------------------------------------------------------------------------
 
+AnchorSenderOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sender",
+        "-s",
+        help="Keystore name paying on the anchor chain (default: FTZ_ANCHOR_SENDER).",
+    ),
+]
+
 
 @anchor_app.command("deploy")
 def anchor_deploy(
-    sender: Annotated[
-        str | None,
-        typer.Option(
-            "--sender",
-            "-s",
-            help="Keystore name paying on the anchor chain (default: FTZ_ANCHOR_SENDER).",
-        ),
-    ] = None,
+    sender: AnchorSenderOpt = None,
 ) -> None:
     """Deploy the FtzAnchor contract on the anchor chain (idempotent)."""
     from ftzchain.anchor import deploy_anchor
@@ -199,14 +191,7 @@ def anchor_deploy(
 
 @anchor_app.command("run")
 def anchor_run(
-    sender: Annotated[
-        str | None,
-        typer.Option(
-            "--sender",
-            "-s",
-            help="Keystore name paying on the anchor chain (default: FTZ_ANCHOR_SENDER).",
-        ),
-    ] = None,
+    sender: AnchorSenderOpt = None,
     once: Annotated[bool, typer.Option(help="Anchor the latest block once and exit.")] = False,
     interval: Annotated[
         float | None, typer.Option(help="Seconds between anchors (default FTZ_ANCHOR_INTERVAL).")

@@ -71,6 +71,11 @@ class ChainClient:
         latest = self.rpc.call("eth_getBlockByNumber", ["latest", False])
         return int(latest["timestamp"], 16)
 
+    def signature_deadline(self, ttl: int = 3600) -> int:
+        """A deadline ``ttl`` seconds ahead, by whichever is later: this clock or the chain's
+        (dev chains whose time was moved forward)."""
+        return max(int(time.time()), self.latest_timestamp()) + ttl
+
     def get_code(self, address: str) -> bytes:
         return bytes.fromhex(str(self.rpc.call("eth_getCode", [address, "latest"]))[2:])
 
@@ -179,20 +184,7 @@ class TxSender:
             gas = int(self.client.estimate_gas(self.address, to, data, value) * _GAS_HEADROOM)
         max_fee, tip = fees or self.client.fees()
         for attempt in range(2):
-            nonce = self._take_nonce()
-            tx: dict[str, Any] = {
-                "type": 2,
-                "chainId": self.client.chain_id,
-                "nonce": nonce,
-                "gas": gas,
-                "maxFeePerGas": max_fee,
-                "maxPriorityFeePerGas": tip,
-                "value": value,
-                "data": data,
-            }
-            if to is not None:
-                tx["to"] = to
-            raw = self.signer.sign_transaction(tx)
+            raw, nonce = self._sign_next(to, data, gas, value, (max_fee, tip))
             try:
                 return str(self.client.rpc.call("eth_sendRawTransaction", ["0x" + raw.hex()]))
             except RpcError as exc:
@@ -212,22 +204,27 @@ class TxSender:
 
         For writers that persist a transaction before broadcasting it.
         """
-        max_fee, tip = fees or self.client.fees()
-        nonce = self._take_nonce()
-        raw = self.signer.sign_transaction(
-            {
-                "type": 2,
-                "chainId": self.client.chain_id,
-                "nonce": nonce,
-                "gas": gas,
-                "maxFeePerGas": max_fee,
-                "maxPriorityFeePerGas": tip,
-                "value": 0,
-                "data": data,
-                "to": to,
-            }
-        )
+        raw, nonce = self._sign_next(to, data, gas, 0, fees or self.client.fees())
         return raw, nonce, "0x" + keccak(raw).hex()
+
+    def _sign_next(
+        self, to: str | None, data: bytes, gas: int, value: int, fees: tuple[int, int]
+    ) -> tuple[bytes, int]:
+        """An EIP-1559 transaction signed with the next local nonce: (raw, nonce)."""
+        nonce = self._take_nonce()
+        tx: dict[str, Any] = {
+            "type": 2,
+            "chainId": self.client.chain_id,
+            "nonce": nonce,
+            "gas": gas,
+            "maxFeePerGas": fees[0],
+            "maxPriorityFeePerGas": fees[1],
+            "value": value,
+            "data": data,
+        }
+        if to is not None:
+            tx["to"] = to
+        return self.signer.sign_transaction(tx), nonce
 
     def transact(self, to: str | None, data: bytes, gas: int | None = None) -> Receipt:
         """Send and wait; a mined-but-reverted transaction raises its decoded error."""

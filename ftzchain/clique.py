@@ -19,10 +19,9 @@ from eth_account import Account
 from ftzchain.devnet import (
     DEV_BALANCE_ETH,
     LocalNode,
-    _terminate_with_parent,
     dev_private_key,
     free_port,
-    wait_until_ready,
+    spawn_node,
 )
 from ftzchain.errors import ToolchainError
 
@@ -110,51 +109,37 @@ def start_clique_node(
         if done.returncode != 0:
             raise ToolchainError(f"{' '.join(cmd[:4])} failed: {done.stderr.strip()[-500:]}")
     port = free_port()
-    log = (workdir / "geth.log").open("ab")
-    proc = subprocess.Popen(
-        [
-            str(geth),
-            "--datadir",
-            str(datadir),
-            "--networkid",
-            str(chain_id),
-            "--nodiscover",
-            "--maxpeers",
-            "0",
-            "--port",
-            str(free_port()),
-            "--authrpc.port",
-            str(free_port()),
-            "--ipcdisable",
-            "--http",
-            "--http.addr",
-            "127.0.0.1",
-            "--http.port",
-            str(port),
-            "--http.api",
-            "eth,net,web3,clique",
-            "--mine",
-            "--miner.etherbase",
-            signer,
-            "--unlock",
-            signer,
-            "--password",
-            str(workdir / "password"),
-            "--allow-insecure-unlock",
-            "--miner.gasprice",
-            "1",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        preexec_fn=_terminate_with_parent,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_ready(url, proc)
-    except Exception:
-        proc.kill()
-        proc.wait()
-        raise
-    return LocalNode(kind="geth-clique", url=url, chain_id=chain_id, process=proc), signer
+    command = [
+        str(geth),
+        "--datadir",
+        str(datadir),
+        "--networkid",
+        str(chain_id),
+        "--nodiscover",
+        "--maxpeers",
+        "0",
+        "--port",
+        str(free_port()),
+        "--authrpc.port",
+        str(free_port()),
+        "--ipcdisable",
+        "--http",
+        "--http.addr",
+        "127.0.0.1",
+        "--http.port",
+        str(port),
+        "--http.api",
+        "eth,net,web3,clique",
+        "--mine",
+        "--miner.etherbase",
+        signer,
+        "--unlock",
+        signer,
+        "--password",
+        str(workdir / "password"),
+        "--allow-insecure-unlock",
+        "--miner.gasprice",
+        "1",
+    ]
+    node = spawn_node("geth-clique", command, port, chain_id, workdir / "geth.log")
+    return node, signer

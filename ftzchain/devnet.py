@@ -163,6 +163,20 @@ def start_node(
     """
     port = port or free_port()
     cmd = node_command(kind, project_root, port, chain_id, block_time) + (extra_args or [])
+    node = spawn_node(kind, cmd, port, chain_id, log_file, die_with_parent)
+    log.info("%s listening on %s (chain %d, pid %d)", kind, node.url, chain_id, node.process.pid)
+    return node
+
+
+def spawn_node(
+    kind: NodeFlavour,
+    cmd: list[str],
+    port: int,
+    chain_id: int,
+    log_file: Path | None = None,
+    die_with_parent: bool = True,
+) -> LocalNode:
+    """Run a node command in its own process group and wait until it answers on ``port``."""
     out = log_file.open("ab") if log_file else subprocess.DEVNULL
     proc = subprocess.Popen(
         cmd,
@@ -179,7 +193,6 @@ def start_node(
         proc.kill()
         proc.wait()
         raise
-    log.info("%s listening on %s (chain %d, pid %d)", kind, url, chain_id, proc.pid)
     return LocalNode(kind=kind, url=url, chain_id=chain_id, process=proc)
 
 

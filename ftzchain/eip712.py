@@ -105,22 +105,28 @@ def ip_registration_digest(reg: IpRegistration, chain_id: int, registry_address:
         + reg.work_type.to_bytes(32, "big")
         + reg.title_hash
         + reg.zone_id
-        + _word_address(reg.owner)
+        + word_address(reg.owner)
         + reg.nonce.to_bytes(32, "big")
         + reg.deadline.to_bytes(32, "big")
     )
     return _registry_digest(struct_hash, chain_id, registry_address)
 
 
-def _word_address(address: str) -> bytes:
+def word_address(address: str) -> bytes:
     return bytes.fromhex(address[2:]).rjust(32, b"\0")
 
 
+def typed_digest(
+    name: str, version: str, chain_id: int, contract: str, struct_hash: bytes
+) -> bytes:
+    """``keccak(0x1901 ‖ domainSeparator ‖ structHash)``: what an EIP-712 signature signs."""
+    return keccak(b"\x19\x01" + domain_separator(name, version, chain_id, contract) + struct_hash)
+
+
 def _registry_digest(struct_hash: bytes, chain_id: int, registry_address: str) -> bytes:
-    separator = domain_separator(
-        IP_REGISTRY_DOMAIN_NAME, IP_REGISTRY_DOMAIN_VERSION, chain_id, registry_address
+    return typed_digest(
+        IP_REGISTRY_DOMAIN_NAME, IP_REGISTRY_DOMAIN_VERSION, chain_id, registry_address, struct_hash
     )
-    return keccak(b"\x19\x01" + separator + struct_hash)
 
 
 IP_TRANSFER_FIELDS = [
@@ -155,7 +161,7 @@ def ip_transfer_digest(t: IpTransfer, chain_id: int, registry_address: str) -> b
     struct_hash = keccak(
         _TRANSFER_TYPEHASH
         + t.content_hash
-        + _word_address(t.new_owner)
+        + word_address(t.new_owner)
         + t.new_zone_id
         + t.nonce.to_bytes(32, "big")
         + t.deadline.to_bytes(32, "big")
@@ -206,7 +212,7 @@ def ip_licence_digest(lic: IpLicence, chain_id: int, registry_address: str) -> b
     struct_hash = keccak(
         _LICENCE_TYPEHASH
         + lic.content_hash
-        + _word_address(lic.licensee)
+        + word_address(lic.licensee)
         + lic.scope_hash
         + lic.valid_from.to_bytes(32, "big")
         + lic.valid_until.to_bytes(32, "big")
@@ -293,6 +299,6 @@ def ip_batch_digest(
         )
     )
     struct_hash = keccak(
-        _BATCH_TYPEHASH + _word_address(owner) + zone_id + items_hash + deadline.to_bytes(32, "big")
+        _BATCH_TYPEHASH + word_address(owner) + zone_id + items_hash + deadline.to_bytes(32, "big")
     )
     return _registry_digest(struct_hash, chain_id, registry_address)

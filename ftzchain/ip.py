@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from eth_utils.address import to_checksum_address
@@ -21,8 +20,6 @@ from ftzchain.eip712 import (
 )
 from ftzchain.errors import NotFound
 from ftzchain.signing import Signer
-
-DEFAULT_SIGNATURE_TTL = 3600
 
 
 @dataclass(frozen=True)
@@ -109,16 +106,12 @@ class IpRegistryContract:
             zone_id=zone_id,
             owner=enterprise.address,
             nonce=self.nonce(enterprise.address) if nonce is None else nonce,
-            deadline=self._default_deadline() if deadline is None else deadline,
+            deadline=self.client.signature_deadline() if deadline is None else deadline,
         )
         digest = ip_registration_digest(
             reg, chain_id or self.client.chain_id, to_checksum_address(self.address)
         )
         return SignedRegistration(reg, enterprise.sign_digest_unsafe(digest))
-
-    def _default_deadline(self) -> int:
-        now = max(int(time.time()), self.client.latest_timestamp())
-        return now + DEFAULT_SIGNATURE_TTL
 
     def register(self, zone_node: TxSender, signed: SignedRegistration) -> Receipt:
         data = self.codec.encode_call("register", signed.registration.as_tuple(), signed.signature)
@@ -141,7 +134,7 @@ class IpRegistryContract:
         deadline: int | None = None,
     ) -> SignedBatch:
         """One enterprise signature over many works (no nonce: see ``registerSigned``)."""
-        deadline = self._default_deadline() if deadline is None else deadline
+        deadline = self.client.signature_deadline() if deadline is None else deadline
         digest = ip_batch_digest(
             enterprise.address,
             zone_id,
@@ -176,7 +169,7 @@ class IpRegistryContract:
             new_owner=to_checksum_address(new_owner),
             new_zone_id=new_zone_id,
             nonce=self.nonce(owner.address) if nonce is None else nonce,
-            deadline=self._default_deadline() if deadline is None else deadline,
+            deadline=self.client.signature_deadline() if deadline is None else deadline,
         )
         digest = ip_transfer_digest(t, self.client.chain_id, to_checksum_address(self.address))
         return t, owner.sign_digest_unsafe(digest)
@@ -205,7 +198,7 @@ class IpRegistryContract:
             valid_from=valid_from,
             valid_until=valid_until,
             nonce=self.nonce(owner.address),
-            deadline=self._default_deadline() if deadline is None else deadline,
+            deadline=self.client.signature_deadline() if deadline is None else deadline,
         )
         digest = ip_licence_digest(lic, self.client.chain_id, to_checksum_address(self.address))
         return lic, owner.sign_digest_unsafe(digest)

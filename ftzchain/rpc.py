@@ -97,6 +97,14 @@ class JsonRpc:
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Many calls in one HTTP request; results in call order. The first error raises."""
+        outcomes = self.batch_outcomes(calls)
+        for outcome in outcomes:
+            if isinstance(outcome, RpcError):
+                raise outcome
+        return outcomes
+
+    def batch_outcomes(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Like :meth:`batch`, but each call's error is returned in its place, not raised."""
         if not calls:
             return []
         first = self._next_id()
@@ -108,24 +116,7 @@ class JsonRpc:
             self._ids = itertools.count(max(next(self._ids), first + len(calls)))
         replies = self._post(payload)
         if isinstance(replies, dict):  # a node that rejects batches answers with one error
-            return [_result(calls[0][0], replies)]
-        by_id = {r.get("id"): r for r in replies}
-        return [_result(m, by_id.get(first + i, {})) for i, (m, _) in enumerate(calls)]
-
-    def batch_outcomes(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        """Like :meth:`batch`, but each call's error is returned in its place, not raised."""
-        if not calls:
-            return []
-        first = self._next_id()
-        payload = [
-            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": p}
-            for i, (m, p) in enumerate(calls)
-        ]
-        with self._lock:
-            self._ids = itertools.count(max(next(self._ids), first + len(calls)))
-        replies = self._post(payload)
-        if isinstance(replies, dict):
-            replies = [replies]
+            replies = [{**replies, "id": first}]
         by_id = {r.get("id"): r for r in replies}
         outcomes: list[Any] = []
         for i, (method, _) in enumerate(calls):

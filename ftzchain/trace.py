@@ -12,7 +12,6 @@ import contextlib
 import hashlib
 import hmac
 import logging
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from pydantic import SecretStr
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
-from ftzchain.eip712 import domain_separator
+from ftzchain.eip712 import typed_digest, word_address
 from ftzchain.errors import ConfigError, InvalidInput
 from ftzchain.signing import Signer
 
@@ -336,13 +335,12 @@ def trace_batch_digest(
     )
     struct_hash = keccak(
         _BATCH_TYPEHASH
-        + bytes.fromhex(enterprise[2:]).rjust(32, b"\0")
+        + word_address(enterprise)
         + zone_id
         + items_hash
         + deadline.to_bytes(32, "big")
     )
-    separator = domain_separator(TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION, chain_id, contract)
-    return keccak(b"\x19\x01" + separator + struct_hash)
+    return typed_digest(TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION, chain_id, contract, struct_hash)
 
 
 @dataclass(frozen=True)
@@ -380,7 +378,7 @@ class TraceabilityContract:
         deadline: int | None = None,
     ) -> SignedTraceBatch:
         if deadline is None:
-            deadline = max(int(time.time()), self.client.latest_timestamp()) + 3600
+            deadline = self.client.signature_deadline()
         digest = trace_batch_digest(
             enterprise.address,
             zone_id,

@@ -32,7 +32,6 @@ _EVENT_TABLES: tuple[Table, ...] = (
     TraceEventRow.__table__,  # type: ignore[attr-defined]
     TraceLinkRow.__table__,  # type: ignore[attr-defined]
 )
-_TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in _EVENT_TABLES}
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
 _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
@@ -47,7 +46,7 @@ def _conflict_key(table: Table) -> tuple[str, ...]:
 class PreparedRows:
     """Driver parameters per table, ready to insert (see :meth:`SqlSink.prepare`)."""
 
-    params: dict[str, list[Any]]  # by table name
+    params: dict[Table, list[Any]]
     count: int
 
 
@@ -287,11 +286,11 @@ class SqlSink:
     def prepare(self, records: Sequence[Record], blocks: dict[int, BlockHeader]) -> PreparedRows:
         """Turn records into driver parameters. Pure CPU and thread-safe: the indexer runs it
         in its fetch threads, so the committing thread only talks to the database."""
-        prepared: dict[str, list[Any]] = {}
+        prepared: dict[Table, list[Any]] = {}
         for table, rows in rows_by_table(records, blocks).items():
             if rows:
                 encoder = self._copy[table] if self._copy is not None else self._bulk[table]
-                prepared[table.name] = encoder.params(rows)
+                prepared[table] = encoder.params(rows)
         return PreparedRows(prepared, len(records))
 
     def write(
@@ -308,8 +307,7 @@ class SqlSink:
         """
         inserted = 0
         with self.engine.begin() as conn:
-            for name, params in prepared.params.items():
-                table = _TABLES_BY_NAME[name]
+            for table, params in prepared.params.items():
                 if self._copy is not None:
                     inserted += self._copy[table].insert(conn, params)
                     continue

@@ -58,6 +58,18 @@ def _writer(world: World, outbox: Outbox, **kwargs: object) -> Writer:
     )
 
 
+def _thread(writer: Writer, errors: list[BaseException]) -> threading.Thread:
+    """A thread running the writer; what it raises lands in ``errors`` for the test to see."""
+
+    def run() -> None:
+        try:
+            writer.run()
+        except BaseException as exc:
+            errors.append(exc)
+
+    return threading.Thread(target=run)
+
+
 def test_writer_registers_every_record_once_in_batches(anvil_world: World, tmp_path: Path) -> None:
     world = anvil_world
     outbox = Outbox(tmp_path / "outbox.db")
@@ -131,16 +143,9 @@ def test_dropped_transaction_is_noticed_and_its_records_resubmitted(
     outbox.enqueue(records)
     writer = _writer(world, outbox, stall_after=0.5)
     errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            writer.run()
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
     rpc.call("evm_setAutomine", [False])
     try:
-        done = threading.Thread(target=run)
+        done = _thread(writer, errors)
         done.start()
         deadline = time.monotonic() + 30
         while len(writer.in_flight) < 3 and time.monotonic() < deadline:
@@ -168,14 +173,7 @@ def test_node_restart_mid_run_loses_nothing(build: Build, tmp_path: Path) -> Non
     outbox.enqueue(records)
     writer = _writer(world, outbox, both_zones=True, stall_after=1.0)
     errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            writer.run()
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
+    thread = _thread(writer, errors)
     try:
         world.ctx.client.rpc.call("evm_setAutomine", [False])
         world.ctx.client.rpc.call("evm_setIntervalMining", [1])
