@@ -9,9 +9,10 @@ library Roles {
     bytes32 internal constant COURT = keccak256("COURT");
     bytes32 internal constant FINANCIER = keccak256("FINANCIER");
     bytes32 internal constant AUDITOR = keccak256("AUDITOR");
+    bytes32 internal constant ORIGIN_ISSUER = keccak256("ORIGIN_ISSUER");
 
     function isKnown(bytes32 role) internal pure returns (bool) {
         return role == ZONE_NODE || role == CUSTOMS || role == COURT || role == FINANCIER
-            || role == AUDITOR;
+            || role == AUDITOR || role == ORIGIN_ISSUER;
     }
 }

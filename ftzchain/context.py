@@ -7,6 +7,7 @@ from functools import cached_property
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build, compile_contracts
+from ftzchain.custody import CustodyContract, CustomsContract, OriginCertificatesContract
 from ftzchain.deploy import Deployment, current_deployment
 from ftzchain.errors import ConfigError, NotDeployed
 from ftzchain.evidence.export import AnchorSource
@@ -63,6 +64,26 @@ class FtzContext:
             self.client,
             self.deployment.address("Traceability"),
             AbiCodec(self.build.get("Traceability").abi),
+        )
+
+    @cached_property
+    def custody(self) -> CustodyContract:
+        return CustodyContract(
+            self.client, self.deployment.address("Custody"), AbiCodec(self.build.get("Custody").abi)
+        )
+
+    @cached_property
+    def customs(self) -> CustomsContract:
+        return CustomsContract(
+            self.client, self.deployment.address("Customs"), AbiCodec(self.build.get("Customs").abi)
+        )
+
+    @cached_property
+    def origin_certificates(self) -> OriginCertificatesContract:
+        return OriginCertificatesContract(
+            self.client,
+            self.deployment.address("OriginCertificates"),
+            AbiCodec(self.build.get("OriginCertificates").abi),
         )
 
     @property

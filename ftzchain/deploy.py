@@ -19,7 +19,15 @@ from ftzchain.errors import NotDeployed
 log = logging.getLogger(__name__)
 
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
-CORE_CONTRACTS = ("Governance", "IpRegistry", "Traceability")
+# Every contract but Governance takes the Governance address as its one constructor argument.
+CORE_CONTRACTS = (
+    "Governance",
+    "IpRegistry",
+    "Traceability",
+    "Custody",
+    "Customs",
+    "OriginCertificates",
+)
 
 
 @dataclass(frozen=True)
@@ -141,8 +149,8 @@ def deploy(
     proposal_lifetime: int = DEFAULT_PROPOSAL_LIFETIME,
     force: bool = False,
 ) -> tuple[Deployment, bool]:
-    """Deploy Governance, IpRegistry and Traceability unless a live deployment of this build
-    exists.
+    """Deploy the core contracts (:data:`CORE_CONTRACTS`) unless a live deployment of this
+    build exists.
 
     Returns the deployment and whether anything was deployed.
     """
@@ -160,12 +168,11 @@ def deploy(
             return existing, False
     members = [to_checksum_address(m) for m in members]
     governance = _deploy_one(sender, build, "Governance", members, threshold, proposal_lifetime)
-    registry = _deploy_one(sender, build, "IpRegistry", governance.address)
-    traceability = _deploy_one(sender, build, "Traceability", governance.address)
+    contracts = {"Governance": governance}
+    for name in CORE_CONTRACTS[1:]:
+        contracts[name] = _deploy_one(sender, build, name, governance.address)
     deployment = Deployment(
-        chain_id=client.chain_id,
-        genesis_hash=client.genesis_hash(),
-        contracts={"Governance": governance, "IpRegistry": registry, "Traceability": traceability},
+        chain_id=client.chain_id, genesis_hash=client.genesis_hash(), contracts=contracts
     )
     save_deployment(deployments_dir, deployment)
     return deployment, True

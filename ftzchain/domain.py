@@ -24,7 +24,7 @@ ZONE_NAMES: dict[str, str] = {
     "CN-CQ": "Chongqing",
 }
 
-ROLE_NAMES = ("ZONE_NODE", "CUSTOMS", "COURT", "FINANCIER", "AUDITOR")
+ROLE_NAMES = ("ZONE_NODE", "CUSTOMS", "COURT", "FINANCIER", "AUDITOR", "ORIGIN_ISSUER")
 
 
 class WorkType(IntEnum):

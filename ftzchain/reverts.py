@@ -25,6 +25,11 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "IpRegistryNotCourt": PermissionDenied,
     "TraceabilityNotZoneNode": PermissionDenied,
     "TraceabilityEnterpriseNotInZone": PermissionDenied,
+    "CustodyNotZoneNode": PermissionDenied,
+    "CustodyNotCustodian": PermissionDenied,
+    "CustomsNotZoneNode": PermissionDenied,
+    "CustomsNotCustomsOfficer": PermissionDenied,
+    "OriginNotIssuer": PermissionDenied,
     # first-to-file and other duplicates
     "IpRegistryAlreadyRegistered": AlreadyExists,
     "GovernanceAlreadyApproved": AlreadyExists,
@@ -32,6 +37,11 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "GovernanceEnterpriseAlreadyBound": AlreadyExists,
     "GovernanceRoleAlreadyGranted": AlreadyExists,
     "GovernanceAlreadyMember": AlreadyExists,
+    "CustodyAlreadyHeld": AlreadyExists,
+    "CustodyConsignmentExists": AlreadyExists,
+    "CustomsDeclarationExists": AlreadyExists,
+    "CustomsAlreadyInspected": AlreadyExists,
+    "OriginAlreadyIssued": AlreadyExists,
     # missing things
     "GovernanceUnknownProposal": NotFound,
     "GovernanceUnknownZone": NotFound,
@@ -40,6 +50,9 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "GovernanceRoleNotGranted": NotFound,
     "GovernanceMemberNotFound": NotFound,
     "IpRegistryNotRegistered": NotFound,
+    "CustodyUnknownConsignment": NotFound,
+    "CustomsUnknownDeclaration": NotFound,
+    "OriginUnknownCertificate": NotFound,
     # signatures
     "IpRegistryInvalidSigner": InvalidSignature,
     "IpRegistryExpiredSignature": InvalidSignature,
@@ -88,7 +101,8 @@ class RevertDecoder:
         args = dict(zip(names, values, strict=True))
         kind = _KIND_BY_ERROR.get(name)
         if kind is None:
-            kind = InvalidState if name.startswith(("Governance", "IpRegistry")) else ContractRevert
+            stateful = ("Governance", "IpRegistry", "Custody", "Customs", "Origin")
+            kind = InvalidState if name.startswith(stateful) else ContractRevert
         return kind(name, args, data, tx_hash)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from ftzchain.domain import role_name, zone_code
@@ -101,7 +102,25 @@ class TraceEvent:
     outputs: list[str]
 
 
-Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent
+@dataclass(slots=True)
+class TradeEvent:
+    """Custody, customs or certificate-of-origin event (see ``trade_event``)."""
+
+    pos: LogPosition
+    event: str
+    subject: str
+    actor: str
+    zone: str | None = None
+    other_zone: str | None = None
+    lots: list[str] | None = None
+    passed: bool | None = None
+    rule: int | None = None
+    document_hash: str | None = None
+    ref: str | None = None
+    reason: str | None = None
+
+
+Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent | TradeEvent
 RawLog = dict[str, object]
 
 
@@ -119,6 +138,14 @@ def _words(log: RawLog, count: int) -> list[bytes]:
     if len(data) != 32 * count:
         raise MalformedLog(f"expected {count} data words, got {len(data)} bytes")
     return [data[i : i + 32] for i in range(0, len(data), 32)]
+
+
+def _words_prefix(log: RawLog, count: int) -> list[bytes]:
+    """The first ``count`` head words of data that also holds dynamic values."""
+    data = bytes.fromhex(str(log["data"])[2:])
+    if len(data) < 32 * count:
+        raise MalformedLog(f"expected at least {count} data words, got {len(data)} bytes")
+    return [data[i : i + 32] for i in range(0, 32 * count, 32)]
 
 
 def _uint(word: bytes) -> int:
@@ -255,6 +282,115 @@ def _trace_event(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _custody_taken(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    (event_id,) = _words_prefix(log, 1)
+    return TradeEvent(
+        pos=pos,
+        event="CustodyTaken",
+        subject=t[1],
+        lots=[t[1]],
+        zone=_zone_topic(t[2]),
+        actor=_addr_topic(t[3]),
+        ref=_h(event_id) if any(event_id) else None,
+    )
+
+
+def _consignment_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
+    def decode(log: RawLog, pos: LogPosition) -> Record:
+        t = _topics(log)
+        data = bytes.fromhex(str(log["data"])[2:])
+        submitter, event_id, offset = _words_prefix(log, 3)
+        return TradeEvent(
+            pos=pos,
+            event=name,
+            subject=t[1],
+            zone=_zone_topic(t[2]),
+            other_zone=_zone_topic(t[3]),
+            actor=_addr_word(submitter),
+            ref=_h(event_id) if any(event_id) else None,
+            lots=_word_array(data, _uint(offset)),
+        )
+
+    return decode
+
+
+def _declaration_filed(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    destination, rule, document, submitter = _words(log, 4)
+    return TradeEvent(
+        pos=pos,
+        event="DeclarationFiled",
+        subject=t[1],
+        ref=t[2],
+        zone=_zone_topic(t[3]),
+        other_zone=zone_code(destination),
+        rule=_uint(rule),
+        document_hash=_h(document),
+        actor=_addr_word(submitter),
+    )
+
+
+def _inspection_recorded(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    passed, report = _words(log, 2)
+    return TradeEvent(
+        pos=pos,
+        event="InspectionRecorded",
+        subject=t[1],
+        zone=_zone_topic(t[2]),
+        actor=_addr_topic(t[3]),
+        passed=bool(_uint(passed)),
+        document_hash=_h(report),
+    )
+
+
+def _declaration_cleared(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    return TradeEvent(
+        pos=pos,
+        event="DeclarationCleared",
+        subject=t[1],
+        zone=_zone_topic(t[2]),
+        actor=_addr_topic(t[3]),
+    )
+
+
+def _certificate_issued(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    lot, document, replaces = _words(log, 3)
+    return TradeEvent(
+        pos=pos,
+        event="CertificateIssued",
+        subject=t[1],
+        zone=_zone_topic(t[2]),
+        actor=_addr_topic(t[3]),
+        lots=[_h(lot)],
+        document_hash=_h(document),
+        ref=_h(replaces) if any(replaces) else None,
+    )
+
+
+def _certificate_revoked(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    (reason,) = abi_decode(["string"], bytes.fromhex(str(log["data"])[2:]))
+    return TradeEvent(
+        pos=pos,
+        event="CertificateRevoked",
+        subject=t[1],
+        zone=_zone_topic(t[2]),
+        actor=_addr_topic(t[3]),
+        reason=str(reason)[:1000],
+    )
+
+
+def _certificate_superseded(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    return TradeEvent(
+        pos=pos, event="CertificateSuperseded", subject=t[1], ref=t[2], actor=_addr_topic(t[3])
+    )
+
+
 def _ip_registration_conflict(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
     (_registered_at,) = _words(log, 1)
@@ -369,6 +505,19 @@ EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpFrozen(bytes32,bytes32,address,bytes32)": _court_event("IpFrozen"),
     "IpUnfrozen(bytes32,bytes32,address,bytes32)": _court_event("IpUnfrozen"),
     "IpRulingRecorded(bytes32,bytes32,address,bytes32,bytes32)": _court_event("IpRulingRecorded"),
+    "CustodyTaken(bytes32,bytes32,address,bytes32)": _custody_taken,
+    "ConsignmentDispatched(bytes32,bytes32,bytes32,address,bytes32,bytes32[])": (
+        _consignment_event("ConsignmentDispatched")
+    ),
+    "ConsignmentReceived(bytes32,bytes32,bytes32,address,bytes32,bytes32[])": (
+        _consignment_event("ConsignmentReceived")
+    ),
+    "DeclarationFiled(bytes32,bytes32,bytes32,bytes32,uint8,bytes32,address)": _declaration_filed,
+    "InspectionRecorded(bytes32,bytes32,address,bool,bytes32)": _inspection_recorded,
+    "DeclarationCleared(bytes32,bytes32,address)": _declaration_cleared,
+    "CertificateIssued(bytes32,bytes32,address,bytes32,bytes32,bytes32)": _certificate_issued,
+    "CertificateRevoked(bytes32,bytes32,address,string)": _certificate_revoked,
+    "CertificateSuperseded(bytes32,bytes32,address)": _certificate_superseded,
     "ProposalCreated(uint256,address,uint8,bytes32,address,bytes32,uint256,uint64)": (
         _proposal_created
     ),

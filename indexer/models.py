@@ -146,6 +146,36 @@ class TraceLinkRow(EventRowBase, table=True):
     fingerprint: str = Field(max_length=66)
 
 
+class TradeEventRow(EventRowBase, table=True):
+    """Custody hand-overs, customs declarations and inspections, certificates of origin.
+
+    One row per log, except that a consignment's dispatch and receipt give one row per lot
+    (``position`` numbers them). ``subject`` is the consignment, declaration or certificate id
+    (for ``CustodyTaken``, the lot); every id is a keyed fingerprint, never a readable number.
+    """
+
+    __tablename__ = "trade_event"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", "position", name="uq_trade_event"),
+        Index("ix_trade_event_subject", "chain_id", "subject"),
+        Index("ix_trade_event_lot", "chain_id", "lot"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=32)
+    subject: str = Field(max_length=66)
+    position: int = 0
+    lot: str | None = Field(default=None, max_length=66)
+    zone: str | None = Field(default=None, max_length=66)  # acting / origin / from zone
+    other_zone: str | None = Field(default=None, max_length=66)  # destination / to zone
+    actor: str = Field(max_length=42)
+    passed: bool | None = None
+    rule: int | None = None
+    document_hash: str | None = Field(default=None, max_length=66)
+    ref: str | None = Field(default=None, max_length=66)  # EPCIS event, consignment, replacement
+    reason: str | None = Field(default=None, max_length=1000)
+
+
 class IndexedBlock(SQLModel, table=True):
     """Hashes of recently indexed blocks (the unfinalised window) for reorg detection."""
 

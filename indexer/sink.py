@@ -13,7 +13,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from indexer.decode import GovernanceEvent, IpEvent, IpRegistered, LogPosition, Record, TraceEvent
+from indexer.decode import (
+    GovernanceEvent,
+    IpEvent,
+    IpRegistered,
+    LogPosition,
+    Record,
+    TraceEvent,
+    TradeEvent,
+)
 from indexer.models import (
     ChainCursor,
     GovernanceEventRow,
@@ -22,6 +30,7 @@ from indexer.models import (
     IpRegistrationRow,
     TraceEventRow,
     TraceLinkRow,
+    TradeEventRow,
 )
 from indexer.source import BlockHeader
 
@@ -31,6 +40,7 @@ _EVENT_TABLES: tuple[Table, ...] = (
     IpEventRow.__table__,  # type: ignore[attr-defined]
     TraceEventRow.__table__,  # type: ignore[attr-defined]
     TraceLinkRow.__table__,  # type: ignore[attr-defined]
+    TradeEventRow.__table__,  # type: ignore[attr-defined]
 )
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
@@ -38,8 +48,12 @@ _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
 
 
 def _conflict_key(table: Table) -> tuple[str, ...]:
-    """A log's natural key; a link row (several per log) adds its role and position."""
-    return (*_NATURAL_KEY, "role", "position") if table.name == "trace_link" else _NATURAL_KEY
+    """A log's natural key; a link or lot row (several per log) adds its position."""
+    if table.name == "trace_link":
+        return (*_NATURAL_KEY, "role", "position")
+    if table.name == "trade_event":
+        return (*_NATURAL_KEY, "position")
+    return _NATURAL_KEY
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,21 @@ def rows_by_table(
                             "fingerprint": fp,
                         }
                     )
+        elif isinstance(record, TradeEvent):
+            row.update(
+                event=record.event,
+                subject=record.subject,
+                zone=record.zone,
+                other_zone=record.other_zone,
+                actor=record.actor,
+                passed=record.passed,
+                rule=record.rule,
+                document_hash=record.document_hash,
+                ref=record.ref,
+                reason=record.reason,
+            )
+            for position, lot in enumerate(record.lots or [None]):
+                grouped[_EVENT_TABLES[5]].append({**row, "position": position, "lot": lot})
     return grouped
 
 

@@ -1,4 +1,5 @@
-"""The FTZ Chain demo: a local chain, contracts, governance, one IP record, indexer and API,
+"""The FTZ Chain demo: a local chain, contracts, governance, one IP record, two supply chains
+across six zones (EPCIS events, custody, customs, certificates of origin), indexer and API,
 plus an anchor chain, a court evidence bundle and its certificate.
 
 Run through `make demo`. Everything lives under .ftz/demo and is started afresh each run; Ctrl-C
@@ -16,7 +17,10 @@ import signal
 import subprocess
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
+
+import demo_goods  # scripts/ is on sys.path when this runs as a script
 
 from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
@@ -105,7 +109,7 @@ def main() -> int:
         senders = {name: ctx.sender(keys[name]) for name in names[:5]}
 
         committee = [senders[n] for n in names[:3]]
-        deployment, _ = deploy(
+        deploy(
             ctx.client,
             committee[0],
             ctx.build,
@@ -113,13 +117,6 @@ def main() -> int:
             [s.address for s in committee],
             threshold=2,
         )
-        log.info(
-            "deployed Governance %s, IpRegistry %s, Traceability %s",
-            deployment.address("Governance"),
-            deployment.address("IpRegistry"),
-            deployment.address("Traceability"),
-        )
-
         apply_plan(  # 2 of the 3 members vote on each decision
             ctx.governance,
             committee[:2],
@@ -157,6 +154,21 @@ def main() -> int:
             len(trace_batch.items),
             EPCIS_SAMPLE.name,
             receipt.block_number,
+        )
+
+        actors = demo_goods.set_up_actors(
+            ctx,
+            faucet,
+            committee[:2],
+            {"CN-SH": senders["shanghai-node"], "CN-AH": senders["anhui-node"]},
+            {"CN-SH": keys["lingang-auto-parts"]},
+        )
+        goods = demo_goods.run(ctx, actors, state / "goods")
+        log.info(
+            "goods flows: %d EPCIS events in %d documents, %d wrong steps refused",
+            goods.events,
+            len(goods.documents),
+            len(goods.refused),
         )
 
         # The anchor payer is a funded account of the anchor chain.
@@ -232,6 +244,16 @@ def main() -> int:
             f"  EPCIS events on chain?  curl -s -X POST -H 'content-type: application/json' "
             f"--data @{EPCIS_SAMPLE} {base}/v1/trace/verify"
         )
+        lot = urllib.parse.quote(demo_goods.PALLET, safe="")
+        print(f"  the export pallet's timeline:          {base}/v1/trace/timeline?id={lot}")
+        board = urllib.parse.quote(demo_goods.MAINBOARD, safe="")
+        print(
+            f"  mainboards' upstream events (CSV):     {base}/v1/trace/export?id={board}&format=csv"
+        )
+        print(f"  who held the mainboards:               {base}/v1/trace/custody?id={board}")
+        print(f"  declaration waiting for inspection:    {base}/v1/customs/declarations/CC-DEC-002")
+        revoked = f"{base}/v1/origin/certificates/CO-SC-2026-0007"
+        print(f"  a revoked certificate of origin:       {revoked}")
         print(f"  API docs:                              {base}/docs")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()

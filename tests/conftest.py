@@ -90,6 +90,8 @@ class World:
     ah_node: TxSender  # zone node of CN-AH
     customs: TxSender  # CUSTOMS role in CN-SH, not a zone node
     court: TxSender  # COURT role in CN-AH
+    customs_ah: TxSender  # CUSTOMS role in CN-AH
+    issuer: TxSender  # ORIGIN_ISSUER in CN-SH (certificates of origin)
     outsider: TxSender  # funded, no role
     sh_enterprise: LocalSigner  # bound to CN-SH
     ah_enterprise: LocalSigner  # bound to CN-AH
@@ -109,7 +111,10 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
     )
     ctx = FtzContext(settings)
     ctx.__dict__["build"] = build  # compiled once per session
-    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(9)]
+    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(10)]
+    # The devnet funds ten accounts; the eleventh role holder is funded by the deployer.
+    senders.append(ctx.sender(LocalSigner.generate()))
+    ctx.client.wait_for_receipt(senders[0].send(senders[10].address, b"", gas=21_000, value=10**20))
     deployer, committee = senders[0], senders[1:4]
     deployment, _ = deploy(
         ctx.client,
@@ -131,6 +136,8 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
                 ("ZONE_NODE", senders[5].address, "CN-AH"),
                 ("CUSTOMS", senders[6].address, "CN-SH"),
                 ("COURT", senders[8].address, "CN-AH"),
+                ("CUSTOMS", senders[9].address, "CN-AH"),
+                ("ORIGIN_ISSUER", senders[10].address, "CN-SH"),
             ],
             enterprises=[(sh_enterprise.address, "CN-SH"), (ah_enterprise.address, "CN-AH")],
         ),
@@ -145,6 +152,8 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
         ah_node=senders[5],
         customs=senders[6],
         court=senders[8],
+        customs_ah=senders[9],
+        issuer=senders[10],
         outsider=senders[7],
         sh_enterprise=sh_enterprise,
         ah_enterprise=ah_enterprise,

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
 from api.errors import ApiError, ErrorResponse
+from api.goods import (
+    KeyEvent,
+    SortKey,
+    custody_chain,
+    custody_state,
+    sort_events,
+    timeline,
+    upstream_key_events,
+)
 from api.provenance import Direction, events, reached
 from ftzchain.errors import ConfigError, InvalidInput
 from ftzchain.trace import (
@@ -24,6 +36,7 @@ from ftzchain.trace import (
 from indexer.models import TraceEventRow, TraceLinkRow
 
 router = APIRouter(prefix="/v1/trace", tags=["trace"])
+IdQuery = Annotated[str, Query(description="EPC, class or lot id, e.g. urn:epc:class:lgtin:…")]
 
 
 class TraceEventOut(BaseModel):
@@ -58,6 +71,50 @@ class ProvenanceOut(BaseModel):
     identifiers_reached: int = Field(description="Fingerprints reached, the start included")
     events: list[GraphEventOut]
     truncated: bool
+
+
+class KeyEventOut(BaseModel):
+    time: datetime = Field(description="EPCIS eventTime, or the block time of a chain step")
+    kind: str = Field(description="EPCIS type and bizStep, or the chain event's name")
+    zone: str | None
+    other_zone: str | None = Field(description="Destination zone of a hand-over or declaration")
+    actor: str = Field(description="Capturing enterprise, zone node, customs or issuer")
+    reference: str = Field(
+        description="CBV 2.0 hash id, or the keyed consignment, declaration or certificate id"
+    )
+    detail: str | None
+    block_number: int
+    tx_hash: str
+    log_index: int
+
+
+class TimelineOut(BaseModel):
+    identifier: str
+    events: list[KeyEventOut]
+
+
+class ExportOut(BaseModel):
+    identifier: str
+    batches_reached: int = Field(description="Batches in the upstream graph, the start included")
+    events: list[KeyEventOut]
+
+
+class CustodyStepOut(BaseModel):
+    event: str = Field(description="CustodyTaken, ConsignmentDispatched or ConsignmentReceived")
+    consignment: str | None = Field(description="Keyed consignment id")
+    zone: str | None = Field(description="The zone taking custody, or sending")
+    to_zone: str | None
+    actor: str
+    at: datetime
+    block_number: int
+    tx_hash: str
+
+
+class CustodyOut(BaseModel):
+    identifier: str
+    state: str = Field(description="held or in_transit")
+    zone: str | None = Field(description="The custodian, or the sending zone while in transit")
+    steps: list[CustodyStepOut]
 
 
 class TraceVerificationOut(BaseModel):
@@ -140,19 +197,16 @@ _EVENT_NAMES = {v: k for k, v in EVENT_TYPES.items()}
 _LIMIT = 10_000
 
 
-def _provenance(
-    session: SessionDep, settings: SettingsDep, identifier: str, direction: Direction
-) -> ProvenanceOut:
+def _lot(identifier: str, key: bytes) -> str:
     if not identifier.strip():
         raise ApiError(422, "invalid_request", "pass the EPC, class or lot id as ?id=")
-    try:
-        key = parse_consortium_key(settings.consortium_key)
-    except ConfigError as exc:
-        raise ApiError(503, "not_configured", str(exc)) from exc
-    chain_id = settings.chain_id
-    if chain_id is None:
-        raise ApiError(503, "not_configured", "set FTZ_CHAIN_ID for provenance queries")
-    start = "0x" + fingerprint(identifier, key).hex()
+    return "0x" + fingerprint(identifier, key).hex()
+
+
+def _provenance(
+    chain_id: int, session: Session, key: bytes, identifier: str, direction: Direction
+) -> ProvenanceOut:
+    start = _lot(identifier, key)
     found = events(session, chain_id, start, direction, limit=_LIMIT + 1)
     return ProvenanceOut(
         identifier=identifier,
@@ -178,19 +232,109 @@ def _provenance(
 @router.get("/upstream", response_model=ProvenanceOut, responses={422: {"model": ErrorResponse}})
 def upstream(
     session: SessionDep,
-    settings: SettingsDep,
-    id: Annotated[str, Query(description="EPC, class or lot id, e.g. urn:epc:id:sgtin:…")],
+    chain_id: ChainDep,
+    key: KeyDep,
+    id: IdQuery,
 ) -> ProvenanceOut:
     """Trace back: every event that made what ``id`` came from, through transformations and
     aggregations, any number of hops (a recorded cycle ends the walk)."""
-    return _provenance(session, settings, id, "upstream")
+    return _provenance(chain_id, session, key, id, "upstream")
 
 
 @router.get("/downstream", response_model=ProvenanceOut, responses={422: {"model": ErrorResponse}})
 def downstream(
     session: SessionDep,
-    settings: SettingsDep,
-    id: Annotated[str, Query(description="EPC, class or lot id")],
+    chain_id: ChainDep,
+    key: KeyDep,
+    id: IdQuery,
 ) -> ProvenanceOut:
     """Trace forward (recall): every event that used ``id`` or anything made from it."""
-    return _provenance(session, settings, id, "downstream")
+    return _provenance(chain_id, session, key, id, "downstream")
+
+
+def _key_event_out(e: KeyEvent) -> KeyEventOut:
+    return KeyEventOut(**asdict(e))
+
+
+@router.get("/timeline", response_model=TimelineOut, responses={422: {"model": ErrorResponse}})
+def batch_timeline(
+    session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery
+) -> TimelineOut:
+    """Everything that happened to one batch, oldest first: the EPCIS events that touched it,
+    its custody hand-overs, customs declarations and inspections, certificates of origin."""
+    found = timeline(session, chain_id, _lot(id, key))
+    if not found:
+        raise ApiError(404, "unknown_batch", f"nothing about {id!r} is on chain (check the id)")
+    return TimelineOut(identifier=id, events=[_key_event_out(e) for e in found])
+
+
+@router.get("/custody", response_model=CustodyOut, responses={404: {"model": ErrorResponse}})
+def batch_custody(session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery) -> CustodyOut:
+    """Who held a batch: the zone that took custody first, then every dispatch and receipt;
+    "in_transit" until the receiving zone records the receipt."""
+    steps = custody_chain(session, chain_id, _lot(id, key))
+    if not steps:
+        raise ApiError(404, "unknown_batch", f"no zone has taken custody of {id!r}")
+    state, zone = custody_state(steps)
+    return CustodyOut(
+        identifier=id,
+        state=state,
+        zone=zone,
+        steps=[
+            CustodyStepOut(
+                event=s.event,
+                consignment=None if s.event == "CustodyTaken" else s.subject,
+                zone=s.zone,
+                to_zone=s.other_zone,
+                actor=s.actor,
+                at=s.block_time,
+                block_number=s.block_number,
+                tx_hash=s.tx_hash,
+            )
+            for s in steps
+        ],
+    )
+
+
+_CSV_COLUMNS = [f.name for f in fields(KeyEvent)]
+
+
+@router.get(
+    "/export",
+    responses={
+        200: {"content": {"text/csv": {}, "application/json": {}}},
+        404: {"model": ErrorResponse},
+    },
+)
+def export(
+    session: SessionDep,
+    chain_id: ChainDep,
+    key: KeyDep,
+    id: IdQuery,
+    format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
+    sort: Annotated[SortKey, Query(description="time, zone, kind or block")] = "time",
+    order: Annotated[Literal["asc", "desc"], Query()] = "asc",
+) -> Response:
+    """Every key event of a batch's full upstream graph, sortable, as JSON or CSV: the EPCIS
+    events that made it, and the custody, customs and origin steps of every batch reached."""
+    found, lots = upstream_key_events(session, chain_id, _lot(id, key), limit=_LIMIT)
+    if not found:
+        raise ApiError(404, "unknown_batch", f"nothing about {id!r} is on chain (check the id)")
+    ordered = sort_events(found, sort, descending=order == "desc")
+    if format == "json":
+        body = ExportOut(
+            identifier=id, batches_reached=lots, events=[_key_event_out(e) for e in ordered]
+        )
+        return Response(body.model_dump_json(), media_type="application/json")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for e in ordered:
+        row = asdict(e)
+        row["time"] = e.time.isoformat()
+        writer.writerow(row)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="upstream-events.csv"'},
+    )

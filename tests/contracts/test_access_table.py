@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from ftzchain.client import TxSender
+from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.eip712 import IpItem
 from ftzchain.errors import PermissionDenied
 from ftzchain.governance import Action
@@ -16,13 +17,24 @@ from tests.conftest import AH, SH, World
 Call = tuple[str, bytes]  # (contract address, calldata)
 CASE = b"(2026) Hu 73 Min Chu 1".ljust(32, b"\0")
 
-CALLERS = ["outsider", "customs_sh", "court_ah", "zone_node_ah", "zone_node_sh", "committee_member"]
+CALLERS = [
+    "outsider",
+    "customs_sh",
+    "customs_ah",
+    "court_ah",
+    "issuer_sh",
+    "zone_node_ah",
+    "zone_node_sh",
+    "committee_member",
+]
 
 
 def _caller(world: World, kind: str) -> TxSender:
     return {
         "outsider": world.outsider,
         "customs_sh": world.customs,
+        "customs_ah": world.customs_ah,
+        "issuer_sh": world.issuer,
         "court_ah": world.court,
         "zone_node_ah": world.ah_node,
         "zone_node_sh": world.sh_node,
@@ -94,6 +106,48 @@ def _court(world: World, fn: str, *extra: bytes) -> Call:
     return reg.address, reg.codec.encode_call(fn, content, CASE, *extra)
 
 
+def _custody(world: World, fn: str) -> Call:
+    custody = world.ctx.custody
+    lots = [b"\5" * 32]
+    consignment = b"\6" * 32
+    if fn == "takeCustody":
+        return custody.address, custody.codec.encode_call(fn, SH, lots, b"\0" * 32)
+    custody.take_custody(world.sh_node, SH, lots)
+    if fn == "dispatch":
+        args: tuple[object, ...] = (consignment, SH, AH, lots, b"\0" * 32)
+    else:
+        custody.dispatch(world.sh_node, consignment, SH, AH, lots)
+        args = (consignment, lots, b"\0" * 32)
+    return custody.address, custody.codec.encode_call(fn, *args)
+
+
+def _customs(world: World, fn: str) -> Call:
+    from ftzchain.custody import Rule
+
+    customs = world.ctx.customs
+    decl = b"\7" * 32
+    if fn == "fileDeclaration":
+        args: tuple[object, ...] = (decl, b"\6" * 32, SH, AH, int(Rule.BOTH_ZONES), b"\0" * 32)
+        return customs.address, customs.codec.encode_call(fn, *args)
+    customs.file_declaration(world.sh_node, decl, b"\6" * 32, SH, AH, Rule.BOTH_ZONES)
+    if fn == "recordInspection":
+        return customs.address, customs.codec.encode_call(fn, decl, SH, True, b"\0" * 32)
+    customs.inspect(world.customs, decl, SH, True)
+    customs.inspect(world.customs_ah, decl, AH, True)
+    return customs.address, customs.codec.encode_call(fn, decl, AH)
+
+
+def _origin(world: World, fn: str) -> Call:
+    origin = world.ctx.origin_certificates
+    cert, lot, doc = b"\10" * 32, b"\11" * 32, b"\12" * 32
+    if fn == "issue":
+        return origin.address, origin.codec.encode_call(fn, cert, SH, lot, doc)
+    origin.issue(world.issuer, cert, SH, lot, doc)
+    if fn == "revoke":
+        return origin.address, origin.codec.encode_call(fn, cert, "reason")
+    return origin.address, origin.codec.encode_call(fn, cert, b"\13" * 32, lot, doc)
+
+
 def _open_proposal(world: World) -> int:
     return world.ctx.governance.propose(
         world.committee[1], Action.ADMIT_ZONE, zone_id=b"CN-ZJ".ljust(32, b"\0")
@@ -139,6 +193,35 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
     "Traceability.recordEvents": (_record_events, {"zone_node_sh"}, "TraceabilityNotZoneNode"),
     "IpRegistry.transfer": (_transfer, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
     "IpRegistry.license": (_license, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
+    "Custody.takeCustody": (
+        lambda w: _custody(w, "takeCustody"),
+        {"zone_node_sh"},
+        "CustodyNotZoneNode",
+    ),
+    "Custody.dispatch": (lambda w: _custody(w, "dispatch"), {"zone_node_sh"}, "CustodyNotZoneNode"),
+    "Custody.receiveConsignment": (
+        lambda w: _custody(w, "receiveConsignment"),
+        {"zone_node_ah"},
+        "CustodyNotZoneNode",
+    ),
+    "Customs.fileDeclaration": (
+        lambda w: _customs(w, "fileDeclaration"),
+        {"zone_node_sh"},
+        "CustomsNotZoneNode",
+    ),
+    "Customs.recordInspection": (
+        lambda w: _customs(w, "recordInspection"),
+        {"customs_sh"},
+        "CustomsNotCustomsOfficer",
+    ),
+    "Customs.clear": (lambda w: _customs(w, "clear"), {"customs_ah"}, "CustomsNotCustomsOfficer"),
+    "OriginCertificates.issue": (lambda w: _origin(w, "issue"), {"issuer_sh"}, "OriginNotIssuer"),
+    "OriginCertificates.revoke": (lambda w: _origin(w, "revoke"), {"issuer_sh"}, "OriginNotIssuer"),
+    "OriginCertificates.supersede": (
+        lambda w: _origin(w, "supersede"),
+        {"issuer_sh"},
+        "OriginNotIssuer",
+    ),
     "IpRegistry.freeze": (lambda w: _court(w, "freeze"), {"court_ah"}, "IpRegistryNotCourt"),
     "IpRegistry.unfreeze": (lambda w: _court(w, "unfreeze"), {"court_ah"}, "IpRegistryNotCourt"),
     "IpRegistry.recordRuling": (
@@ -155,7 +238,7 @@ def test_table_covers_every_write_function(build: object) -> None:
     assert isinstance(build, Build)
     writes = {
         f"{name}.{entry['name']}"
-        for name in ("Governance", "IpRegistry", "Traceability")
+        for name in CORE_CONTRACTS
         for entry in build.get(name).abi
         if entry.get("type") == "function" and entry["stateMutability"] not in ("view", "pure")
     }

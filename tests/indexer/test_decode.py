@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ftzchain.compile import Build
+from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.reverts import _abi_type
 from indexer.decode import EVENT_SIGNATURES, UnknownEvent, decode_log
 
@@ -12,7 +13,7 @@ from indexer.decode import EVENT_SIGNATURES, UnknownEvent, decode_log
 def test_every_contract_event_has_a_decoder(build: Build) -> None:
     emitted = {
         f"{e['name']}({','.join(_abi_type(i) for i in e['inputs'])})"
-        for name in ("Governance", "IpRegistry", "Traceability")
+        for name in CORE_CONTRACTS
         for e in build.get(name).abi
         if e["type"] == "event" and not e["name"].startswith("EIP712")
     }
