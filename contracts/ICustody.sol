@@ -26,12 +26,12 @@ interface ICustody {
     }
 
     struct Consignment {
-        ConsignmentState state;
+        ConsignmentState state; // state and both times share one storage slot
+        uint64 dispatchedAt;
+        uint64 receivedAt;
         bytes32 fromZone;
         bytes32 toZone;
         bytes32 lotsHash; // keccak256(abi.encodePacked(lots))
-        uint64 dispatchedAt;
-        uint64 receivedAt;
     }
 
     /// @notice `eventId` names the EPCIS event (SHA-256 of its CBV 2.0 hash id) that

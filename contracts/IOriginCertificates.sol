@@ -16,13 +16,13 @@ interface IOriginCertificates {
     }
 
     struct Certificate {
-        Status status;
-        bytes32 zoneId;
+        Status status; // status, issuer and issue time share one storage slot
         address issuer;
         uint64 issuedAt;
-        uint64 closedAt; // when revoked or superseded
+        bytes32 zoneId;
         bytes32 lot;
         bytes32 documentHash; // SHA-256 of the certificate document
+        uint64 closedAt; // when revoked or superseded
         bytes32 replacedBy; // the superseding certificate
     }
 

@@ -243,7 +243,7 @@ class OriginCertificatesContract(_Contract):
         return self._send(issuer, "supersede", certificate_id, replacement_id, lot, document)
 
     def certificate(self, certificate_id: bytes) -> Certificate | None:
-        status, zone, issuer, issued, closed, lot, doc, replaced = self._view(
+        status, issuer, issued, zone, lot, doc, closed, replaced = self._view(
             "certificate", certificate_id
         )
         if not status:

@@ -18,6 +18,7 @@ from ftzchain.abi import AbiCodec
 from ftzchain.client import TxSender
 from ftzchain.compile import Build
 from ftzchain.context import FtzContext
+from ftzchain.custody import Rule
 from ftzchain.deploy import deploy, deploy_contracts
 from ftzchain.devnet import dev_private_key
 from ftzchain.domain import zone_id
@@ -48,7 +49,7 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
     Batch entries are per record in batches of ``BATCH``; the rest per call.
     """
     client = ctx.client
-    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(6)]
+    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(9)]
     admin, zone_node, court, payer = senders[0], senders[1], senders[2], senders[3]
     committee = [admin, senders[4]]
     enterprise, other = _key("enterprise"), _key("other enterprise")
@@ -82,6 +83,9 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
                 ("ZONE_NODE", zone_node.address, "CN-SH"),
                 ("ZONE_NODE", senders[5].address, "CN-AH"),
                 ("COURT", court.address, "CN-SH"),
+                ("CUSTOMS", senders[6].address, "CN-SH"),
+                ("CUSTOMS", senders[7].address, "CN-AH"),
+                ("ORIGIN_ISSUER", senders[8].address, "CN-SH"),
             ],
             enterprises=[(enterprise.address, "CN-SH"), (other.address, "CN-AH")],
         ),
@@ -104,6 +108,7 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
     gas["IpRegistry.transfer"] = ip.transfer(zone_node, t, t_sig).gas_used
 
     gas.update(_trace_events(ctx, zone_node, enterprise, sh))
+    gas.update(_goods(ctx, zone_node, senders[5], senders[6], senders[7], senders[8]))
     naive_items = _trace_items("naive", 1)
     naive = deploy_contracts(
         client, payer, build, ctx.settings.state_dir / "naive", [("NaiveTraceStore", ())]
@@ -122,6 +127,43 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
         anchor.address("FtzAnchor"), codec.encode_call("anchor", 31337, 1, b"\3" * 32)
     ).gas_used
     return dict(sorted(gas.items()))
+
+
+def _goods(
+    ctx: FtzContext,
+    sh_node: TxSender,
+    ah_node: TxSender,
+    sh_customs: TxSender,
+    ah_customs: TxSender,
+    issuer: TxSender,
+) -> dict[str, int]:
+    """One lot handed from CN-SH to CN-AH, declared, inspected twice and cleared; a
+    certificate of origin issued, superseded, and its replacement revoked."""
+    sh, ah = zone_id("CN-SH"), zone_id("CN-AH")
+    lot, consignment, declaration = b"\x11" * 32, b"\x12" * 32, b"\x13" * 32
+    custody, customs, origin = ctx.custody, ctx.customs, ctx.origin_certificates
+    gas = {
+        "Custody.takeCustody": custody.take_custody(sh_node, sh, [lot]).gas_used,
+        "Custody.dispatch": custody.dispatch(sh_node, consignment, sh, ah, [lot]).gas_used,
+        "Custody.receiveConsignment": custody.receive(ah_node, consignment, [lot]).gas_used,
+        "Customs.fileDeclaration": customs.file_declaration(
+            sh_node, declaration, consignment, sh, ah, Rule.BOTH_ZONES, b"\x14" * 32
+        ).gas_used,
+        "Customs.recordInspection": customs.inspect(
+            sh_customs, declaration, sh, True, b"\x15" * 32
+        ).gas_used,
+    }
+    customs.inspect(ah_customs, declaration, ah, True, b"\x16" * 32)
+    gas["Customs.clear"] = customs.clear(ah_customs, declaration, ah).gas_used
+    first, second = b"\x21" * 32, b"\x22" * 32
+    gas["OriginCertificates.issue"] = origin.issue(issuer, first, sh, lot, b"\x23" * 32).gas_used
+    gas["OriginCertificates.supersede"] = origin.supersede(
+        issuer, first, second, lot, b"\x24" * 32
+    ).gas_used
+    gas["OriginCertificates.revoke"] = origin.revoke(
+        issuer, second, "issued under the wrong HS heading"
+    ).gas_used
+    return gas
 
 
 def _registrations(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import csv
 import hashlib
+import io
 import json
 import os
 import subprocess
@@ -16,10 +18,11 @@ import httpx
 import pytest
 
 from ftzchain.compile import Build
+from ftzchain.custody import Rule, certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.devnet import LocalNode, free_port, wait_for_http
 from ftzchain.evidence.verify import verify_bundle
-from ftzchain.trace import trace_items
-from tests.conftest import ROOT, SH, TEST_CONSORTIUM_KEY, make_world
+from ftzchain.trace import TraceItem, trace_items
+from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
 
 
@@ -29,6 +32,35 @@ class Served:
     registered: bytes
     zone_node: str
     owner: str
+
+
+PARTS = "urn:epc:class:lgtin:4012345.000001.PARTS"
+UNIT = "urn:epc:class:lgtin:4012345.000002.UNIT"
+CERTIFICATE_DOCUMENT = b"Certificate of origin CO-API-1"
+
+
+def _goods_flow(world: World) -> None:
+    """Parts made into a unit in CN-SH, the unit sent to CN-AH (received), a declaration with
+    the destination's inspection missing, a certificate of origin revoked."""
+    key = world.ctx.consortium_key
+    parts, unit = lot_key(PARTS, key), lot_key(UNIT, key)
+    assemble = TraceItem(
+        hashlib.sha256(b"api assemble").digest(), 3, 0, 3, 0, 1_700_000_000, b"\2" * 32,
+        (parts,), (unit,),
+    )  # fmt: skip
+    trace = world.ctx.traceability
+    trace.record(world.sh_node, trace.sign_batch(world.sh_enterprise, SH, [assemble]))
+    csg = consignment_key("API-CSG-1", key)
+    world.ctx.custody.take_custody(world.sh_node, SH, [parts, unit])
+    world.ctx.custody.dispatch(world.sh_node, csg, SH, AH, [unit])
+    world.ctx.custody.receive(world.ah_node, csg, [unit])
+    decl = declaration_key("API-DEC-1", key)
+    world.ctx.customs.file_declaration(world.sh_node, decl, csg, SH, AH, Rule.BOTH_ZONES)
+    world.ctx.customs.inspect(world.customs, decl, SH, True)
+    cert = certificate_key("CO-API-1", key)
+    document = hashlib.sha256(CERTIFICATE_DOCUMENT).digest()
+    world.ctx.origin_certificates.issue(world.issuer, cert, SH, parts, document)
+    world.ctx.origin_certificates.revoke(world.issuer, cert, "wrong HS heading")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +76,7 @@ def served(
         world.sh_node,
         trace.sign_batch(world.sh_enterprise, SH, trace_items(document, world.ctx.consortium_key)),
     )
+    _goods_flow(world)
     url = f"sqlite:///{state / 'api.db'}"
     indexer_for(world, fresh_db(url)).sync()
     port = free_port()
@@ -202,3 +235,70 @@ def test_trace_back_and_forward_over_http(served: Served) -> None:
     assert forward["identifiers_reached"] == 2
     missing = httpx.get(f"{served.base}/v1/trace/upstream")
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"
+
+
+def test_custody_and_timeline_of_a_batch(served: Served) -> None:
+    custody = httpx.get(f"{served.base}/v1/trace/custody", params={"id": UNIT})
+    assert custody.status_code == 200, custody.text
+    body = custody.json()
+    assert (body["state"], body["zone"]) == ("held", "CN-AH")
+    assert [s["event"] for s in body["steps"]] == [
+        "CustodyTaken",
+        "ConsignmentDispatched",
+        "ConsignmentReceived",
+    ]
+    timeline = httpx.get(f"{served.base}/v1/trace/timeline", params={"id": UNIT}).json()
+    kinds = [e["kind"] for e in timeline["events"]]
+    assert kinds[0] == "TransformationEvent assembling"
+    assert {"DeclarationFiled", "InspectionRecorded", "ConsignmentReceived"} <= set(kinds)
+    unknown = httpx.get(f"{served.base}/v1/trace/custody", params={"id": "urn:epc:nothing"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_batch"
+
+
+def test_export_of_the_upstream_graph_in_csv_and_json(served: Served) -> None:
+    r = httpx.get(
+        f"{served.base}/v1/trace/export",
+        params={"id": UNIT, "format": "csv", "sort": "kind", "order": "desc"},
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    kinds = [row["kind"] for row in rows]
+    assert kinds == sorted(kinds, reverse=True)
+    assert "CertificateRevoked" in kinds  # the parts' certificate, one hop upstream
+    as_json = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT}).json()
+    assert as_json["batches_reached"] == 2
+    times = [e["time"] for e in as_json["events"]]
+    assert times == sorted(times) and len(times) == len(rows)
+    bad = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT, "sort": "colour"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_declaration_with_an_inspection_missing_is_not_cleared(served: Served) -> None:
+    r = httpx.get(f"{served.base}/v1/customs/declarations/API-DEC-1")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["cleared"] is False and body["status"] == "awaiting_inspection"
+    assert body["blocking"] == ["inspection by CN-AH missing"]
+    assert [i["zone"] for i in body["inspections"]] == ["CN-SH"]
+    missing = httpx.get(f"{served.base}/v1/customs/declarations/API-DEC-404")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "unknown_declaration"
+
+
+def test_revoked_certificate_is_reported_as_such(served: Served) -> None:
+    genuine = hashlib.sha256(CERTIFICATE_DOCUMENT).hexdigest()
+    r = httpx.get(
+        f"{served.base}/v1/origin/certificates/CO-API-1", params={"document_sha256": genuine}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "revoked" and body["reason"] == "wrong HS heading"
+    assert body["genuine"] is True and body["zone"] == "CN-SH"
+    forged = hashlib.sha256(b"a forged copy").hexdigest()
+    r = httpx.get(
+        f"{served.base}/v1/origin/certificates/CO-API-1", params={"document_sha256": forged}
+    )
+    assert r.json()["genuine"] is False
+    missing = httpx.get(f"{served.base}/v1/origin/certificates/CO-404")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "unknown_certificate"

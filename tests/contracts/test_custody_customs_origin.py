@@ -77,7 +77,7 @@ def test_two_sided_hand_over_between_zones(world: World) -> None:
         custody.dispatch(world.ah_node, back, AH, SH, [LOT_B])
     data = custody.codec.encode_call("consignment", csg)
     state = custody.codec.decode_output("consignment", world.ctx.client.call(custody.address, data))
-    assert ConsignmentState(state[0][0]) is ConsignmentState.RECEIVED
+    assert ConsignmentState(state[0][0]) is ConsignmentState.RECEIVED and state[0][2] > 0
 
 
 def test_dispatch_to_an_unknown_zone_or_the_same_zone_is_refused(world: World) -> None:

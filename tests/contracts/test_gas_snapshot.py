@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ftzchain.compile import Build
 from ftzchain.context import FtzContext
+from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.devnet import start_node
 from ftzchain.gas_snapshot import load_snapshot, measure
 from ftzchain.settings import FtzSettings
@@ -36,7 +37,7 @@ def test_gas_matches_the_snapshot(build: Build, tmp_path: Path) -> None:
 def test_every_write_entry_point_is_in_the_snapshot(build: Build) -> None:
     writes = {
         f"{name}.{entry['name']}"
-        for name in ("Governance", "IpRegistry", "Traceability", "FtzAnchor", "NaiveTraceStore")
+        for name in (*CORE_CONTRACTS, "FtzAnchor", "NaiveTraceStore")
         for entry in build.get(name).abi
         if entry.get("type") == "function" and entry["stateMutability"] not in ("view", "pure")
     }
