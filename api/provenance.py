@@ -33,21 +33,25 @@ WITH RECURSIVE reach(fp) AS (
 # Events of the walk: those that produced (upstream) or consumed (downstream) a reached
 # identifier, plus those that only touched one (observations, commissioning) — not the ones
 # that took a reached identifier elsewhere (a sibling branch of a split).
+# Driven from the walk: links of the reached identifiers, then their events by natural key.
+# SQLite plans joins without statistics, and would rather scan every link of the chain; its
+# CROSS JOIN keeps the written order (``{join}``; PostgreSQL plans from its own statistics).
 _EVENTS = (
     _WALK
     + """
-SELECT e.event_id, e.event_type, e.action, e.biz_step, e.disposition, e.event_time, e.zone,
-       e.enterprise, e.block_number, e.tx_hash, e.log_index
-FROM trace_event e
-WHERE e.chain_id = :chain AND EXISTS (
-    SELECT 1 FROM trace_link l
-    WHERE l.chain_id = e.chain_id AND l.tx_hash = e.tx_hash AND l.log_index = e.log_index
-      AND l.fingerprint IN (SELECT fp FROM reach)
-      AND (l.role = :from_role OR NOT EXISTS (
-          SELECT 1 FROM trace_link x
-          WHERE x.chain_id = l.chain_id AND x.tx_hash = l.tx_hash
-            AND x.log_index = l.log_index AND x.role = :from_role))
+, hits AS (
+    SELECT DISTINCT l.tx_hash, l.log_index
+    FROM reach {join} trace_link l
+      ON l.chain_id = :chain AND l.fingerprint = reach.fp
+    WHERE l.role = :from_role OR NOT EXISTS (
+        SELECT 1 FROM trace_link x
+        WHERE x.chain_id = l.chain_id AND x.tx_hash = l.tx_hash
+          AND x.log_index = l.log_index AND x.role = :from_role)
 )
+SELECT e.event_id, e.event_type, e.action, e.biz_step, e.disposition, e.event_time, e.zone,
+       e.enterprise, e.block_number, e.tx_hash, e.log_index, (SELECT COUNT(*) FROM reach)
+FROM hits {join} trace_event e
+  ON e.chain_id = :chain AND e.tx_hash = hits.tx_hash AND e.log_index = hits.log_index
 ORDER BY e.event_time, e.block_number, e.log_index
 LIMIT :limit
 """
@@ -85,12 +89,23 @@ def reached(session: Session, chain_id: int, fingerprint: str, direction: Direct
     return {str(r[0]) for r in rows}
 
 
+def walk(
+    session: Session, chain_id: int, fingerprint: str, direction: Direction, limit: int = 10_000
+) -> tuple[list[GraphEvent], int]:
+    """The events up- or downstream of ``fingerprint``, oldest first, at most ``limit``, and
+    how many identifiers the walk reached (itself included), from one query."""
+    join = "CROSS JOIN" if session.get_bind().dialect.name == "sqlite" else "JOIN"
+    rows = session.execute(
+        text(_EVENTS.format(join=join)),
+        {"fp": fingerprint, "chain": chain_id, "limit": limit, **_roles(direction)},
+    ).all()
+    if not rows:
+        return [], 1  # nothing recorded: the walk reached only its start
+    return [GraphEvent(*row[:11]) for row in rows], int(rows[0][11])
+
+
 def events(
     session: Session, chain_id: int, fingerprint: str, direction: Direction, limit: int = 10_000
 ) -> list[GraphEvent]:
     """The events up- or downstream of ``fingerprint``, oldest first, at most ``limit``."""
-    rows = session.execute(
-        text(_EVENTS),
-        {"fp": fingerprint, "chain": chain_id, "limit": limit, **_roles(direction)},
-    ).all()
-    return [GraphEvent(*row) for row in rows]
+    return walk(session, chain_id, fingerprint, direction, limit)[0]

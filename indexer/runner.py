@@ -29,6 +29,8 @@ from indexer.sink import Cursor, PreparedRows, SqlSink
 from indexer.source import BlockHeader, RpcSource
 
 log = logging.getLogger(__name__)
+# A sync that wrote this many events refreshes the database's planner statistics.
+ANALYZE_AFTER_EVENTS = 2_000
 
 _RANGE_ERRORS = ("too many", "range", "limit", "exceed", "timeout", "timed out", "size")
 _SUGGESTED_RANGE = re.compile(r"\[\s*(0x[0-9a-f]+)\s*,\s*(0x[0-9a-f]+)\s*\]")
@@ -258,6 +260,9 @@ class Indexer:
             events += count
             if done:
                 break
+        if events >= ANALYZE_AFTER_EVENTS:
+            self.sink.refresh_statistics()
+            log.info("refreshed the query planner's statistics after %d events", events)
         self.metrics.indexed.set(cursor.block_number)
         return cursor
 

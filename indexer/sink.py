@@ -289,6 +289,18 @@ class SqlSink:
             else None
         )
 
+    def refresh_statistics(self) -> None:
+        """Update the query planner's statistics of the event tables (after a backfill): the
+        API's recursive provenance queries need them to start from the index on fingerprints
+        instead of scanning every link."""
+        with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                names = ", ".join(t.name for t in _EVENT_TABLES)
+                conn.exec_driver_sql(f"ANALYZE {names}")
+            else:
+                conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled, fast
+                conn.exec_driver_sql("ANALYZE")
+
     def read_cursor(self, chain_id: int) -> Cursor | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(_CURSOR).where(_CURSOR.c.chain_id == chain_id)).first()

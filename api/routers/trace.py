@@ -23,7 +23,7 @@ from api.goods import (
     timeline,
     upstream_key_events,
 )
-from api.provenance import Direction, events, reached
+from api.provenance import Direction, walk
 from ftzchain.errors import ConfigError, InvalidInput
 from ftzchain.trace import (
     BIZ_STEPS,
@@ -207,11 +207,11 @@ def _provenance(
     chain_id: int, session: Session, key: bytes, identifier: str, direction: Direction
 ) -> ProvenanceOut:
     start = _lot(identifier, key)
-    found = events(session, chain_id, start, direction, limit=_LIMIT + 1)
+    found, reached = walk(session, chain_id, start, direction, limit=_LIMIT + 1)
     return ProvenanceOut(
         identifier=identifier,
         direction=direction,
-        identifiers_reached=len(reached(session, chain_id, start, direction)),
+        identifiers_reached=reached,
         events=[
             GraphEventOut(
                 hash_id=f"ni:///sha-256;{e.event_id[2:]}?ver=CBV2.0",
