@@ -172,6 +172,35 @@ class TraceItem:
         return f"{_HASH_ID_PREFIX}{self.event_id.hex()}?ver=CBV2.0"
 
 
+# Typed list entries whose pre-hash the reference generator (1.9) builds in the JSON key
+# order; CBV 2.0 puts the value before its type ("bizTransaction=…type=…").
+_TYPED_LISTS = {
+    "bizTransactionList": "bizTransaction",
+    "sourceList": "source",
+    "destinationList": "destination",
+}
+
+
+def _canonical_key_order(value: Any) -> Any:
+    """The document with each typed list entry's value key before ``type``, so that the same
+    event gets the same id however its JSON keys were ordered (JSON objects are unordered)."""
+    if isinstance(value, list):
+        return [_canonical_key_order(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {k: _canonical_key_order(v) for k, v in value.items()}
+    for name, first in _TYPED_LISTS.items():
+        entries = out.get(name)
+        if isinstance(entries, list):
+            out[name] = [
+                {first: e[first], **{k: v for k, v in e.items() if k != first}}
+                if isinstance(e, dict) and first in e
+                else e
+                for e in entries
+            ]
+    return out
+
+
 def event_hash_ids(document: dict[str, Any]) -> list[str]:
     """CBV 2.0 Event Hash IDs of every event in an EPCIS 2.0 JSON document (reference code)."""
     from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
@@ -179,7 +208,7 @@ def event_hash_ids(document: dict[str, Any]) -> list[str]:
 
     try:
         with _quiet_root_logger():  # the library logs every event at INFO on the root logger
-            events = event_list_from_epcis_document_json(document)
+            events = event_list_from_epcis_document_json(_canonical_key_order(document))
             return [str(h) for h in epcis_hashes_from_events(events)]
     except Exception as exc:  # the reference code raises bare errors on malformed documents
         raise InvalidInput(
