@@ -15,7 +15,9 @@ from typing import Annotated
 import typer
 from rich.logging import RichHandler
 from rich.table import Table
+from sqlmodel import Session
 
+from api.goods import SortKey
 from ftzchain import devnet as devnet_mod
 from ftzchain.cli_common import SenderOpt, console, err_console, load_json_object
 from ftzchain.cli_common import address as _address
@@ -24,6 +26,7 @@ from ftzchain.cli_common import load_settings as _settings
 from ftzchain.cli_common import password as _password
 from ftzchain.cli_common import sender_name as _sender_name
 from ftzchain.cli_evidence import anchor_app, evidence_app
+from ftzchain.cli_goods import custody_app, customs_app, origin_app
 from ftzchain.context import FtzContext
 from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME
 from ftzchain.deploy import deploy as deploy_contracts
@@ -34,7 +37,7 @@ from ftzchain.settings import FtzSettings
 
 app = typer.Typer(
     help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
-    "EPCIS events, court evidence, anchoring, "
+    "EPCIS events, custody, customs, certificates of origin, court evidence, anchoring, "
     "indexer and verification API. Settings come from FTZ_* variables (see README).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -52,7 +55,8 @@ gov_app = typer.Typer(
 ip_app = typer.Typer(help="IP proof-of-existence records.", no_args_is_help=True)
 index_app = typer.Typer(help="Mirror chain events into SQL.")
 trace_app = typer.Typer(
-    help="EPCIS 2.0 supply-chain events: hash ids, recording.", no_args_is_help=True
+    help="EPCIS 2.0 supply-chain events: hash ids, recording, a batch's timeline and export.",
+    no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")
 app.add_typer(devnet_app, name="devnet")
@@ -60,6 +64,9 @@ app.add_typer(gov_app, name="gov")
 app.add_typer(ip_app, name="ip")
 app.add_typer(index_app, name="index")
 app.add_typer(trace_app, name="trace")
+app.add_typer(custody_app, name="custody")
+app.add_typer(customs_app, name="customs")
+app.add_typer(origin_app, name="origin")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(anchor_app, name="anchor")
 
@@ -560,6 +567,78 @@ def trace_record(
         f"recorded {len(items)} events in {zone_code(zid)}: tx {receipt.tx_hash} "
         f"block {receipt.block_number}"
     )
+
+
+def _goods_session() -> tuple[Session, int, bytes]:
+    from indexer.db import make_engine
+
+    settings = _settings()
+    ctx = FtzContext(settings)
+    chain_id = settings.chain_id or ctx.client.chain_id
+    return Session(make_engine(settings.database_url)), chain_id, ctx.consortium_key
+
+
+@trace_app.command("timeline")
+def trace_timeline(
+    lot: Annotated[str, typer.Argument(help="Lot, class or EPC id.")],
+) -> None:
+    """Everything that happened to one batch, oldest first (from the indexed SQL)."""
+    from api.goods import timeline
+    from ftzchain.trace import fingerprint
+
+    session, chain_id, key = _goods_session()
+    with session:
+        found = timeline(session, chain_id, "0x" + fingerprint(lot, key).hex())
+    if not found:
+        console.print(f"nothing about {lot!r} is indexed (run `ftz index`, check the id)")
+        raise typer.Exit(1)
+    table = Table("time (UTC)", "what", "zone", "to", "detail", "block")
+    for e in found:
+        table.add_row(
+            e.time.strftime("%Y-%m-%d %H:%M:%S"),
+            e.kind,
+            e.zone or "",
+            e.other_zone or "",
+            e.detail or "",
+            str(e.block_number),
+        )
+    console.print(table)
+
+
+@trace_app.command("export")
+def trace_export(
+    lot: Annotated[str, typer.Argument(help="Lot, class or EPC id.")],
+    out: Annotated[Path, typer.Option(help="File to write (.csv or .json).")],
+    sort: Annotated[SortKey, typer.Option(help="time, zone, kind or block.")] = "time",
+    descending: Annotated[bool, typer.Option(help="Newest (or last) first.")] = False,
+) -> None:
+    """Write every key event of a batch's upstream graph (EPCIS events, custody, customs and
+    origin steps of every batch it came from) as CSV or JSON."""
+    import csv
+    from dataclasses import asdict
+
+    from api.goods import sort_events, upstream_key_events
+    from ftzchain.trace import fingerprint
+
+    if out.suffix not in (".csv", ".json"):
+        raise InvalidInput(f"{out} must end in .csv or .json")
+    session, chain_id, key = _goods_session()
+    with session:
+        found, lots = upstream_key_events(
+            session, chain_id, "0x" + fingerprint(lot, key).hex(), limit=100_000
+        )
+    if not found:
+        console.print(f"nothing about {lot!r} is indexed (run `ftz index`, check the id)")
+        raise typer.Exit(1)
+    rows = [{**asdict(e), "time": e.time.isoformat()} for e in sort_events(found, sort, descending)]
+    if out.suffix == ".json":
+        out.write_text(json.dumps({"identifier": lot, "batches_reached": lots, "events": rows}))
+    else:
+        with out.open("w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    console.print(f"wrote {len(rows)} events from {lots} batches to {out}")
 
 
 # --- index & serve --------------------------------------------------------------------

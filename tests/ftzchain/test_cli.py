@@ -71,6 +71,23 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["anchor"],
         ["anchor", "deploy"],
         ["anchor", "run"],
+        ["custody"],
+        ["custody", "take"],
+        ["custody", "dispatch"],
+        ["custody", "receive"],
+        ["custody", "show"],
+        ["customs"],
+        ["customs", "declare"],
+        ["customs", "inspect"],
+        ["customs", "clear"],
+        ["customs", "status"],
+        ["origin"],
+        ["origin", "issue"],
+        ["origin", "revoke"],
+        ["origin", "supersede"],
+        ["origin", "verify"],
+        ["trace", "timeline"],
+        ["trace", "export"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
@@ -255,3 +272,93 @@ def test_governance_and_ip_flow_through_the_cli(
     assert "licence 1" in licensed
     run(["ip", "transfer", sha, "--owner", "acme", "--to", addresses["beta"], "-s", "sh-node"], env)
     assert addresses["beta"] in run(["ip", "show", sha], env).stdout
+
+
+def test_goods_across_zones_through_the_cli(
+    anvil: LocalNode, env: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**env, "FTZ_RPC_URL": anvil.url, "FTZ_CHAIN_ID": str(anvil.chain_id)}
+    names = ["chair", "sh-node", "ah-node", "sh-customs", "ah-customs", "sh-issuer"]
+    for index, name in enumerate(names, start=1):
+        run(["keys", "new", name, "--import-key", dev_private_key(index).hex()], env)
+    run(["keys", "new", "maker"], env)
+    addresses = {
+        line.split()[0]: line.split()[1] for line in run(["keys", "list"], env).stdout.splitlines()
+    }
+    run(["deploy", "-s", "chair", "--member", addresses["chair"], "--threshold", "1"], env)
+
+    def decide(*proposal: str) -> None:
+        pid = run(["gov", "propose", *proposal, "-s", "chair"], env).stdout.split()[1].rstrip(":")
+        run(["gov", "execute", pid, "-s", "chair"], env)
+
+    for zone in ("CN-SH", "CN-AH"):
+        decide("admit-zone", "--zone", zone)
+    for role, name, zone in [
+        ("zone_node", "sh-node", "CN-SH"),
+        ("zone_node", "ah-node", "CN-AH"),
+        ("customs", "sh-customs", "CN-SH"),
+        ("customs", "ah-customs", "CN-AH"),
+        ("origin_issuer", "sh-issuer", "CN-SH"),
+    ]:
+        decide("grant-role", "--role", role, "--account", addresses[name], "--zone", zone)
+    decide("bind-enterprise", "--account", addresses["maker"], "--zone", "CN-SH")
+
+    lot = ["--lot", "urn:epc:class:lgtin:4012345.000001.L1"]
+    epcis = str(ROOT / "tests" / "data" / "epcis-shipping.json")
+    shipped = run(["trace", "record", epcis, "--enterprise", "maker", "-s", "sh-node"], env)
+    event = shipped.stdout.split()[0]
+    run(["custody", "take", "--zone", "CN-SH", *lot, "--event", event, "-s", "sh-node"], env)
+    wrong = run(
+        ["custody", "dispatch", "C-1", "--from", "CN-AH", "--to", "CN-SH", *lot, "-s", "ah-node"],
+        env,
+        check=False,
+    )
+    _assert_one_line_error(wrong, "CustodyNotCustodian")
+    run(
+        ["custody", "dispatch", "C-1", "--from", "CN-SH", "--to", "CN-AH", *lot, "-s", "sh-node"],
+        env,
+    )
+    assert "in transit from CN-SH" in run(["custody", "show", lot[1]], env).stdout
+    again = run(
+        ["custody", "dispatch", "C-2", "--from", "CN-SH", "--to", "CN-AH", *lot, "-s", "sh-node"],
+        env,
+        check=False,
+    )
+    _assert_one_line_error(again, "CustodyLotInTransit")
+    run(["custody", "receive", "C-1", *lot, "-s", "ah-node"], env)
+    assert "held by CN-AH" in run(["custody", "show", lot[1]], env).stdout
+
+    declare = ["customs", "declare", "D-1", "--consignment", "C-1"]
+    run([*declare, "--origin", "CN-SH", "--destination", "CN-AH", "-s", "sh-node"], env)
+    run(["customs", "inspect", "D-1", "--zone", "CN-SH", "--passed", "-s", "sh-customs"], env)
+    early = run(
+        ["customs", "clear", "D-1", "--zone", "CN-AH", "-s", "ah-customs"], env, check=False
+    )
+    _assert_one_line_error(early, "CustomsInspectionMissing")
+    status = run(["customs", "status", "D-1"], env).stdout
+    assert "CN-AH: not inspected" in status and "not cleared" in status
+    run(["customs", "inspect", "D-1", "--zone", "CN-AH", "--passed", "-s", "ah-customs"], env)
+    run(["customs", "clear", "D-1", "--zone", "CN-AH", "-s", "ah-customs"], env)
+    assert "  cleared" in run(["customs", "status", "D-1"], env).stdout
+
+    certificate = tmp_path / "co.pdf"
+    certificate.write_bytes(b"%PDF-1.7 certificate of origin CO-1")
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(b"%PDF-1.7 certificate of origin CO-1 (edited)")
+    issue = ["origin", "issue", "CO-1", "--zone", "CN-SH", "--lot", lot[1]]
+    run([*issue, "--document", str(certificate), "-s", "sh-issuer"], env)
+    assert run(["origin", "verify", "CO-1", "--document", str(certificate)], env).returncode == 0
+    copy = run(["origin", "verify", "CO-1", "--document", str(forged)], env, check=False)
+    assert copy.returncode == 1 and "COPY DIFFERS" in copy.stdout
+    run(["origin", "revoke", "CO-1", "--reason", "wrong HS heading", "-s", "sh-issuer"], env)
+    revoked = run(["origin", "verify", "CO-1"], env, check=False)
+    assert revoked.returncode == 1 and "revoked" in revoked.stdout
+
+    run(["index"], env)
+    timeline = run(["trace", "timeline", lot[1]], env).stdout
+    for step in ("CustodyTaken", "ConsignmentReceived", "DeclarationCleared", "CertificateRevoked"):
+        assert step in timeline
+    out = tmp_path / "export.csv"
+    run(["trace", "export", lot[1], "--out", str(out), "--sort", "kind"], env)
+    lines = out.read_text().splitlines()
+    assert lines[0].startswith("time,kind,") and len(lines) > 8
