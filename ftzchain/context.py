@@ -12,6 +12,7 @@ from ftzchain.deploy import Deployment, current_deployment
 from ftzchain.errors import ConfigError, NotDeployed
 from ftzchain.evidence.export import AnchorSource
 from ftzchain.governance import GovernanceContract
+from ftzchain.invoice import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
 from ftzchain.settings import FtzSettings
@@ -84,6 +85,14 @@ class FtzContext:
             self.client,
             self.deployment.address("OriginCertificates"),
             AbiCodec(self.build.get("OriginCertificates").abi),
+        )
+
+    @cached_property
+    def invoices(self) -> InvoiceRegistryContract:
+        return InvoiceRegistryContract(
+            self.client,
+            self.deployment.address("InvoiceRegistry"),
+            AbiCodec(self.build.get("InvoiceRegistry").abi),
         )
 
     @property

@@ -19,7 +19,7 @@ from ftzchain.errors import NotDeployed
 log = logging.getLogger(__name__)
 
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
-# Every contract but Governance takes the Governance address as its one constructor argument.
+# Every contract but Governance takes the Governance address; InvoiceRegistry also Custody's.
 CORE_CONTRACTS = (
     "Governance",
     "IpRegistry",
@@ -27,6 +27,7 @@ CORE_CONTRACTS = (
     "Custody",
     "Customs",
     "OriginCertificates",
+    "InvoiceRegistry",
 )
 
 
@@ -170,7 +171,10 @@ def deploy(
     governance = _deploy_one(sender, build, "Governance", members, threshold, proposal_lifetime)
     contracts = {"Governance": governance}
     for name in CORE_CONTRACTS[1:]:
-        contracts[name] = _deploy_one(sender, build, name, governance.address)
+        args = [governance.address]
+        if name == "InvoiceRegistry":
+            args.append(contracts["Custody"].address)
+        contracts[name] = _deploy_one(sender, build, name, *args)
     deployment = Deployment(
         chain_id=client.chain_id, genesis_hash=client.genesis_hash(), contracts=contracts
     )

@@ -30,6 +30,11 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "CustomsNotZoneNode": PermissionDenied,
     "CustomsNotCustomsOfficer": PermissionDenied,
     "OriginNotIssuer": PermissionDenied,
+    "InvoiceNotZoneNode": PermissionDenied,
+    "InvoiceSellerNotInZone": PermissionDenied,
+    "InvoiceNotFinancier": PermissionDenied,
+    "InvoiceNotPledgeHolder": PermissionDenied,
+    "InvoiceNotIssuer": PermissionDenied,
     # first-to-file and other duplicates
     "IpRegistryAlreadyRegistered": AlreadyExists,
     "GovernanceAlreadyApproved": AlreadyExists,
@@ -42,6 +47,8 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "CustomsDeclarationExists": AlreadyExists,
     "CustomsAlreadyInspected": AlreadyExists,
     "OriginAlreadyIssued": AlreadyExists,
+    "InvoiceAlreadyIssued": AlreadyExists,
+    "InvoiceAlreadyPledged": AlreadyExists,
     # missing things
     "GovernanceUnknownProposal": NotFound,
     "GovernanceUnknownZone": NotFound,
@@ -53,11 +60,15 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "CustodyUnknownConsignment": NotFound,
     "CustomsUnknownDeclaration": NotFound,
     "OriginUnknownCertificate": NotFound,
+    "InvoiceUnknown": NotFound,
+    "InvoiceUnknownConsignment": NotFound,
     # signatures
     "IpRegistryInvalidSigner": InvalidSignature,
     "IpRegistryExpiredSignature": InvalidSignature,
     "TraceabilityInvalidSigner": InvalidSignature,
     "TraceabilityExpiredSignature": InvalidSignature,
+    "InvoiceInvalidSigner": InvalidSignature,
+    "InvoiceExpiredSignature": InvalidSignature,
 }
 
 
@@ -101,7 +112,7 @@ class RevertDecoder:
         args = dict(zip(names, values, strict=True))
         kind = _KIND_BY_ERROR.get(name)
         if kind is None:
-            stateful = ("Governance", "IpRegistry", "Custody", "Customs", "Origin")
+            stateful = ("Governance", "IpRegistry", "Custody", "Customs", "Origin", "Invoice")
             kind = InvalidState if name.startswith(stateful) else ContractRevert
         return kind(name, args, data, tx_hash)
 

@@ -92,6 +92,8 @@ class World:
     court: TxSender  # COURT role in CN-AH
     customs_ah: TxSender  # CUSTOMS role in CN-AH
     issuer: TxSender  # ORIGIN_ISSUER in CN-SH (certificates of origin)
+    bank_sh: TxSender  # FINANCIER in CN-SH
+    bank_ah: TxSender  # FINANCIER in CN-AH
     outsider: TxSender  # funded, no role
     sh_enterprise: LocalSigner  # bound to CN-SH
     ah_enterprise: LocalSigner  # bound to CN-AH
@@ -112,9 +114,11 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
     ctx = FtzContext(settings)
     ctx.__dict__["build"] = build  # compiled once per session
     senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(10)]
-    # The devnet funds ten accounts; the eleventh role holder is funded by the deployer.
-    senders.append(ctx.sender(LocalSigner.generate()))
-    ctx.client.wait_for_receipt(senders[0].send(senders[10].address, b"", gas=21_000, value=10**20))
+    # The devnet funds ten accounts; the other role holders are funded by the deployer.
+    for _ in range(3):
+        senders.append(ctx.sender(LocalSigner.generate()))
+    for funded in [senders[0].send(s.address, b"", gas=21_000, value=10**20) for s in senders[10:]]:
+        ctx.client.wait_for_receipt(funded)
     deployer, committee = senders[0], senders[1:4]
     deployment, _ = deploy(
         ctx.client,
@@ -138,6 +142,8 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
                 ("COURT", senders[8].address, "CN-AH"),
                 ("CUSTOMS", senders[9].address, "CN-AH"),
                 ("ORIGIN_ISSUER", senders[10].address, "CN-SH"),
+                ("FINANCIER", senders[11].address, "CN-SH"),
+                ("FINANCIER", senders[12].address, "CN-AH"),
             ],
             enterprises=[(sh_enterprise.address, "CN-SH"), (ah_enterprise.address, "CN-AH")],
         ),
@@ -154,6 +160,8 @@ def make_world(node: LocalNode, state_dir: Path, build: Build) -> World:
         court=senders[8],
         customs_ah=senders[9],
         issuer=senders[10],
+        bank_sh=senders[11],
+        bank_ah=senders[12],
         outsider=senders[7],
         sh_enterprise=sh_enterprise,
         ah_enterprise=ah_enterprise,

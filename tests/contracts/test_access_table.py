@@ -23,6 +23,8 @@ CALLERS = [
     "customs_ah",
     "court_ah",
     "issuer_sh",
+    "bank_sh",
+    "bank_ah",
     "zone_node_ah",
     "zone_node_sh",
     "committee_member",
@@ -35,6 +37,8 @@ def _caller(world: World, kind: str) -> TxSender:
         "customs_sh": world.customs,
         "customs_ah": world.customs_ah,
         "issuer_sh": world.issuer,
+        "bank_sh": world.bank_sh,
+        "bank_ah": world.bank_ah,
         "court_ah": world.court,
         "zone_node_ah": world.ah_node,
         "zone_node_sh": world.sh_node,
@@ -148,6 +152,28 @@ def _origin(world: World, fn: str) -> Call:
     return origin.address, origin.codec.encode_call(fn, cert, b"\13" * 32, lot, doc)
 
 
+def _invoice(world: World, fn: str) -> Call:
+    from ftzchain.custody import consignment_key
+    from ftzchain.invoice import InvoiceAction
+
+    reg = world.ctx.invoices
+    fps = [b"\31" * 32, b"\32" * 32]
+    if fn == "issue":
+        return reg.address, reg.issue_call(world.sh_enterprise, SH, fps)
+    reg.issue(world.sh_node, world.sh_enterprise, SH, fps)
+    if fn == "act":
+        return reg.address, reg.act_call(world.sh_enterprise, fps[0], InvoiceAction.PAID, "paid")
+    if fn == "linkGoods":
+        lot, csg = [b"\33" * 32], consignment_key("access", b"k" * 16)
+        world.ctx.custody.take_custody(world.sh_node, SH, lot)
+        world.ctx.custody.dispatch(world.sh_node, csg, SH, AH, lot)
+        return reg.address, reg.link_goods_call(world.sh_enterprise, fps[0], csg)
+    if fn == "pledge":
+        return reg.address, reg.pledge_call(fps, SH, "ref", False)
+    reg.pledge(world.bank_sh, fps, SH, "ref")
+    return reg.address, reg.release_call(fps, "ref")
+
+
 def _open_proposal(world: World) -> int:
     return world.ctx.governance.propose(
         world.committee[1], Action.ADMIT_ZONE, zone_id=b"CN-ZJ".ljust(32, b"\0")
@@ -221,6 +247,23 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
         lambda w: _origin(w, "supersede"),
         {"issuer_sh"},
         "OriginNotIssuer",
+    ),
+    "InvoiceRegistry.issue": (
+        lambda w: _invoice(w, "issue"),
+        {"zone_node_sh"},
+        "InvoiceNotZoneNode",
+    ),
+    "InvoiceRegistry.act": (lambda w: _invoice(w, "act"), {"zone_node_sh"}, "InvoiceNotZoneNode"),
+    "InvoiceRegistry.linkGoods": (
+        lambda w: _invoice(w, "linkGoods"),
+        {"zone_node_sh"},
+        "InvoiceNotZoneNode",
+    ),
+    "InvoiceRegistry.pledge": (lambda w: _invoice(w, "pledge"), {"bank_sh"}, "InvoiceNotFinancier"),
+    "InvoiceRegistry.release": (
+        lambda w: _invoice(w, "release"),
+        {"bank_sh"},
+        "InvoiceNotPledgeHolder",
     ),
     "IpRegistry.freeze": (lambda w: _court(w, "freeze"), {"court_ah"}, "IpRegistryNotCourt"),
     "IpRegistry.unfreeze": (lambda w: _court(w, "unfreeze"), {"court_ah"}, "IpRegistryNotCourt"),

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+/// @title FTZ Chain electronic invoices: verifiable anywhere, never financed twice
+/// @notice Nothing readable goes on chain. An invoice is known by keyed fingerprints
+/// (HMAC-SHA256 under the consortium key) of its normalised fields: the first, over seller and
+/// number, is its id; the others, over other field combinations, catch near-duplicates. The
+/// seller enterprise signs the issue and every later change (EIP-712) and its zone node relays
+/// them. A financier pledges an invoice and releases it later; a pledge is refused while any
+/// fingerprint of the invoice is pledged anywhere in the network, when the invoice is voided,
+/// credited or paid, and, when the financier asks for it, unless goods are linked: a
+/// consignment on the {ICustody} contract billed by the invoice.
+interface IInvoiceRegistry {
+    enum Status {
+        None,
+        Issued,
+        Voided,
+        Credited, // a credit note cancelled it
+        Paid
+    }
+
+    /// @notice What the seller does to an issued invoice (EIP-712 `InvoiceAction`).
+    enum Action {
+        None,
+        Void,
+        CreditNote,
+        Paid
+    }
+
+    struct Invoice {
+        Status status;
+        uint64 issuedAt;
+        address seller;
+        bytes32 zoneId;
+        bytes32 fingerprintsHash; // keccak256(abi.encodePacked(fingerprints))
+        address financier; // the holder of the active pledge, or zero
+        bytes32 consignmentId; // the goods it bills, or zero
+    }
+
+    event InvoiceIssued(
+        bytes32 indexed invoiceId,
+        bytes32 indexed zoneId,
+        address indexed seller,
+        address submitter,
+        bytes32[] fingerprints
+    );
+    event InvoiceStatusChanged(
+        bytes32 indexed invoiceId, uint8 indexed action, address indexed seller, bytes32 reasonHash
+    );
+    event InvoiceGoodsLinked(
+        bytes32 indexed invoiceId, bytes32 indexed consignmentId, address indexed seller
+    );
+    event InvoicePledged(
+        bytes32 indexed invoiceId,
+        address indexed financier,
+        bytes32 indexed zoneId,
+        bytes32 pledgeRef,
+        bool goodsRequired
+    );
+    event InvoiceReleased(bytes32 indexed invoiceId, address indexed financier, bytes32 pledgeRef);
+
+    error InvoiceNotZoneNode(address caller, bytes32 zoneId);
+    error InvoiceSellerNotInZone(address seller, bytes32 boundZone, bytes32 zoneId);
+    error InvoiceInvalidSigner(address recovered, address expected);
+    error InvoiceExpiredSignature(uint64 deadline, uint256 nowTimestamp);
+    error InvoiceBadFingerprints(uint256 count);
+    error InvoiceAlreadyIssued(bytes32 invoiceId);
+    error InvoiceUnknown(bytes32 invoiceId);
+    error InvoiceNotIssuer(address signer, address seller);
+    error InvoiceNotOpen(bytes32 invoiceId, Status status);
+    error InvoiceUnknownAction(uint8 action);
+    error InvoiceNotFinancier(address caller);
+    error InvoiceAlreadyPledged(bytes32 invoiceId, bytes32 fingerprint, bytes32 pledgedInvoiceId);
+    error InvoiceNotPledged(bytes32 invoiceId);
+    error InvoiceNotPledgeHolder(address caller, address financier);
+    error InvoiceGoodsRequired(bytes32 invoiceId);
+    error InvoiceUnknownConsignment(bytes32 consignmentId);
+    error InvoiceFingerprintsMismatch(bytes32 invoiceId);
+
+    /// @notice Issue an invoice. `fingerprints[0]` is its id; 1 to 8 fingerprints. Signed by
+    /// the seller (EIP-712 `InvoiceIssue(address seller,bytes32 zoneId,bytes32[] fingerprints,
+    /// uint64 deadline)`), relayed by an active zone node of the seller's zone.
+    function issue(
+        address seller,
+        bytes32 zoneId,
+        bytes32[] calldata fingerprints,
+        uint64 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Void, credit or mark paid, signed by the seller who issued it (EIP-712
+    /// `InvoiceAction(bytes32 invoiceId,uint8 action,bytes32 reasonHash,uint64 deadline)`);
+    /// relayed by a zone node of the invoice's zone. Only an issued invoice changes.
+    function act(
+        bytes32 invoiceId,
+        Action action,
+        bytes32 reasonHash,
+        uint64 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Link the consignment (see {ICustody}) whose goods the invoice bills, signed by
+    /// the seller (EIP-712 `InvoiceGoods(bytes32 invoiceId,bytes32 consignmentId,uint64
+    /// deadline)`). The consignment must have been dispatched.
+    function linkGoods(
+        bytes32 invoiceId,
+        bytes32 consignmentId,
+        uint64 deadline,
+        bytes calldata signature
+    ) external;
+
+    /// @notice Pledge an issued invoice, naming its fingerprints as issued (the chain keeps
+    /// their hash). Caller: an active FINANCIER of `zoneId`.
+    function pledge(
+        bytes32[] calldata fingerprints,
+        bytes32 zoneId,
+        bytes32 pledgeRef,
+        bool requireGoods
+    ) external;
+
+    /// @notice Release a pledge. Caller: the financier that holds it.
+    function release(bytes32[] calldata fingerprints, bytes32 pledgeRef) external;
+
+    function invoice(bytes32 invoiceId) external view returns (Invoice memory);
+    /// @notice The invoice whose active pledge covers `fingerprint`, or zero.
+    function pledgedBy(bytes32 fingerprint) external view returns (bytes32);
+    function governance() external view returns (address);
+}
