@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
-from api.routers import customs, evidence, health, ip, portal, trace
+from api.routers import customs, evidence, health, invoices, ip, portal, trace
 from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
 
@@ -30,5 +30,6 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(evidence.router)
     app.include_router(trace.router)
     app.include_router(customs.router)
+    app.include_router(invoices.router)
     app.include_router(portal.router)
     return app

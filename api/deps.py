@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from api.errors import ApiError
+from ftzchain.context import FtzContext
 from ftzchain.errors import ConfigError
 from ftzchain.settings import FtzSettings
 from ftzchain.trace import parse_consortium_key
@@ -30,7 +31,17 @@ def get_settings(request: Request) -> FtzSettings:
     return settings
 
 
+def get_context(request: Request) -> FtzContext:
+    """The zone's chain context (node, deployment, contracts), built on first use."""
+    ctx: FtzContext | None = getattr(request.app.state, "context", None)
+    if ctx is None:
+        ctx = FtzContext(request.app.state.settings)
+        request.app.state.context = ctx
+    return ctx
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ContextDep = Annotated[FtzContext, Depends(get_context)]
 SettingsDep = Annotated[FtzSettings, Depends(get_settings)]
 
 

@@ -120,7 +120,22 @@ class TradeEvent:
     reason: str | None = None
 
 
-Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent | TradeEvent
+@dataclass(slots=True)
+class InvoiceEvent:
+    """An InvoiceRegistry event (see ``invoice_event``)."""
+
+    pos: LogPosition
+    event: str
+    invoice_id: str
+    actor: str
+    fingerprints: list[str] | None = None
+    zone: str | None = None
+    action: int | None = None
+    ref: str | None = None
+    goods_required: bool | None = None
+
+
+Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent | TradeEvent | InvoiceEvent
 RawLog = dict[str, object]
 
 
@@ -391,6 +406,63 @@ def _certificate_superseded(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _invoice_issued(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    submitter, offset = _words_prefix(log, 2)
+    data = bytes.fromhex(str(log["data"])[2:])
+    del submitter  # the relaying zone node; the seller is the actor
+    return InvoiceEvent(
+        pos=pos,
+        event="InvoiceIssued",
+        invoice_id=t[1],
+        zone=_zone_topic(t[2]),
+        actor=_addr_topic(t[3]),
+        fingerprints=_word_array(data, _uint(offset)),
+    )
+
+
+def _invoice_status_changed(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    (reason,) = _words(log, 1)
+    return InvoiceEvent(
+        pos=pos,
+        event="InvoiceStatusChanged",
+        invoice_id=t[1],
+        action=int(t[2], 16),
+        actor=_addr_topic(t[3]),
+        ref=_h(reason),
+    )
+
+
+def _invoice_goods_linked(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    return InvoiceEvent(
+        pos=pos, event="InvoiceGoodsLinked", invoice_id=t[1], ref=t[2], actor=_addr_topic(t[3])
+    )
+
+
+def _invoice_pledged(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    ref, goods = _words(log, 2)
+    return InvoiceEvent(
+        pos=pos,
+        event="InvoicePledged",
+        invoice_id=t[1],
+        actor=_addr_topic(t[2]),
+        zone=_zone_topic(t[3]),
+        ref=_h(ref),
+        goods_required=bool(_uint(goods)),
+    )
+
+
+def _invoice_released(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    (ref,) = _words(log, 1)
+    return InvoiceEvent(
+        pos=pos, event="InvoiceReleased", invoice_id=t[1], actor=_addr_topic(t[2]), ref=_h(ref)
+    )
+
+
 def _ip_registration_conflict(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
     (_registered_at,) = _words(log, 1)
@@ -506,6 +578,11 @@ EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpUnfrozen(bytes32,bytes32,address,bytes32)": _court_event("IpUnfrozen"),
     "IpRulingRecorded(bytes32,bytes32,address,bytes32,bytes32)": _court_event("IpRulingRecorded"),
     "CustodyTaken(bytes32,bytes32,address,bytes32)": _custody_taken,
+    "InvoiceIssued(bytes32,bytes32,address,address,bytes32[])": _invoice_issued,
+    "InvoiceStatusChanged(bytes32,uint8,address,bytes32)": _invoice_status_changed,
+    "InvoiceGoodsLinked(bytes32,bytes32,address)": _invoice_goods_linked,
+    "InvoicePledged(bytes32,address,bytes32,bytes32,bool)": _invoice_pledged,
+    "InvoiceReleased(bytes32,address,bytes32)": _invoice_released,
     "ConsignmentDispatched(bytes32,bytes32,bytes32,address,bytes32,bytes32[])": (
         _consignment_event("ConsignmentDispatched")
     ),

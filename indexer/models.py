@@ -176,6 +176,30 @@ class TradeEventRow(EventRowBase, table=True):
     reason: str | None = Field(default=None, max_length=1000)
 
 
+class InvoiceEventRow(EventRowBase, table=True):
+    """An invoice's life on chain: issued (one row per fingerprint, ``position`` numbering
+    them), voided / credited / paid, goods linked, pledged, released. Only keyed fingerprints
+    and hashes: no invoice field is readable here."""
+
+    __tablename__ = "invoice_event"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", "position", name="uq_invoice_event"),
+        Index("ix_invoice_event_invoice", "chain_id", "invoice_id"),
+        Index("ix_invoice_event_fingerprint", "chain_id", "fingerprint"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=32)
+    invoice_id: str = Field(max_length=66)
+    position: int = 0
+    fingerprint: str | None = Field(default=None, max_length=66)
+    zone: str | None = Field(default=None, max_length=66)
+    actor: str = Field(max_length=42)  # the seller, or the financier
+    action: int | None = None  # 1 void, 2 credit note, 3 paid
+    ref: str | None = Field(default=None, max_length=66)  # reason hash, pledge ref, consignment
+    goods_required: bool | None = None
+
+
 class IndexedBlock(SQLModel, table=True):
     """Hashes of recently indexed blocks (the unfinalised window) for reorg detection."""
 

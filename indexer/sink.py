@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from indexer.decode import (
     GovernanceEvent,
+    InvoiceEvent,
     IpEvent,
     IpRegistered,
     LogPosition,
@@ -26,6 +27,7 @@ from indexer.models import (
     ChainCursor,
     GovernanceEventRow,
     IndexedBlock,
+    InvoiceEventRow,
     IpEventRow,
     IpRegistrationRow,
     TraceEventRow,
@@ -41,6 +43,7 @@ _EVENT_TABLES: tuple[Table, ...] = (
     TraceEventRow.__table__,  # type: ignore[attr-defined]
     TraceLinkRow.__table__,  # type: ignore[attr-defined]
     TradeEventRow.__table__,  # type: ignore[attr-defined]
+    InvoiceEventRow.__table__,  # type: ignore[attr-defined]
 )
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
@@ -51,7 +54,7 @@ def _conflict_key(table: Table) -> tuple[str, ...]:
     """A log's natural key; a link or lot row (several per log) adds its position."""
     if table.name == "trace_link":
         return (*_NATURAL_KEY, "role", "position")
-    if table.name == "trade_event":
+    if table.name in ("trade_event", "invoice_event"):
         return (*_NATURAL_KEY, "position")
     return _NATURAL_KEY
 
@@ -179,8 +182,24 @@ def rows_by_table(
                 ref=record.ref,
                 reason=record.reason,
             )
-            for position, lot in enumerate(record.lots or [None]):
+            lots: list[str | None] = [*record.lots] if record.lots else [None]
+            for position, lot in enumerate(lots):
                 grouped[_EVENT_TABLES[5]].append({**row, "position": position, "lot": lot})
+        elif isinstance(record, InvoiceEvent):
+            row.update(
+                event=record.event,
+                invoice_id=record.invoice_id,
+                zone=record.zone,
+                actor=record.actor,
+                action=record.action,
+                ref=record.ref,
+                goods_required=record.goods_required,
+            )
+            prints: list[str | None] = [*record.fingerprints] if record.fingerprints else [None]
+            for position, printed in enumerate(prints):
+                grouped[_EVENT_TABLES[6]].append(
+                    {**row, "position": position, "fingerprint": printed}
+                )
     return grouped
 
 

@@ -11,10 +11,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep, SettingsDep, get_context
 from api.errors import ApiError, ErrorResponse
 from api.routers.ip import Sha256Path, _normalise
-from ftzchain.context import FtzContext
 from ftzchain.errors import FtzError, NodeUnavailable
 from ftzchain.evidence.certificate import Certificate
 from ftzchain.evidence.export import EvidenceError
@@ -30,18 +29,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _context(request: Request) -> FtzContext:
-    ctx: FtzContext | None = getattr(request.app.state, "context", None)
-    if ctx is None:
-        ctx = FtzContext(request.app.state.settings)
-        request.app.state.context = ctx
-    return ctx
-
-
 def _bundle(request: Request, session: SessionDep, sha256: str) -> dict[str, Any]:
     content_hash = _normalise(sha256)
     try:
-        ctx = _context(request)
+        ctx = get_context(request)
         tx_hash = registration_tx(session, ctx.client.chain_id, bytes.fromhex(content_hash[2:]))
         if tx_hash is None:
             raise ApiError(

@@ -1,0 +1,176 @@
+"""Electronic invoices: verify anywhere; financiers prepare pledges and releases.
+
+The invoice is posted as JSON (fapiao fields or EN 16931 business terms) or UBL 2.1 XML; the
+zone recomputes its keyed fingerprints and answers from the indexed chain. Pledges are signed
+and sent by the financier itself: the API only returns the call to send, with the answer a
+pledge would get now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from api.deps import ChainDep, ContextDep, KeyDep, SessionDep
+from api.errors import ApiError, ErrorResponse
+from api.invoices import InvoiceAnswer, answer
+from ftzchain.domain import zone_id
+from ftzchain.errors import InvalidInput
+from ftzchain.invoice import InvalidInvoice, Invoice, parse_invoice
+
+router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/xml": {"schema": {"type": "string"}},
+        },
+        "description": "The invoice: JSON (number, issue_date, currency, seller{name,uscc}, "
+        "buyer{name,uscc}, total_without_tax, total_with_tax, or the BT-n terms) or UBL 2.1 XML",
+    }
+}
+
+
+class MatchOut(BaseModel):
+    fingerprint: str = Field(
+        description="Which of your invoice's fingerprints matched: "
+        + "id, parties_amount_date or buyer_amount_date"
+    )
+    same_invoice: bool = Field(description="False: it belongs to another invoice (near duplicate)")
+    status: str = Field(description="That invoice's status (issued, pledged, voided, …)")
+
+
+class VerificationOut(BaseModel):
+    status: str = Field(description="unknown, issued, voided, credited, paid or pledged")
+    invoice_id: str = Field(description="Keyed fingerprint of seller and number (on chain)")
+    zone: str | None = Field(description="The issuing zone")
+    issued_at: datetime | None = Field(description="Block time of the issue (UTC)")
+    block_number: int | None
+    tx_hash: str | None
+    goods_linked: bool
+    financeable: bool = Field(description="A pledge would be accepted now (goods aside)")
+    refusal: str | None = Field(description="Why a pledge would be refused")
+    matched: list[MatchOut]
+
+
+class PreparedCallOut(BaseModel):
+    to: str = Field(description="The InvoiceRegistry contract")
+    data: str = Field(description="Calldata to sign and send from the financier's account")
+    chain_id: int
+    verification: VerificationOut
+
+
+async def _invoice(request: Request) -> Invoice:
+    body = await request.body()
+    if not body.strip():
+        raise ApiError(422, "invalid_invoice", "post the invoice as JSON or UBL 2.1 XML")
+    try:
+        return parse_invoice(body)
+    except InvalidInvoice as exc:
+        raise ApiError(422, "invalid_invoice", str(exc), {"field": exc.field}) from exc
+    except InvalidInput as exc:
+        raise ApiError(422, "invalid_invoice", str(exc)) from exc
+
+
+def _out(found: InvoiceAnswer, invoice_id: str) -> VerificationOut:
+    state = found.state
+    return VerificationOut(
+        status=found.status,
+        invoice_id=invoice_id,
+        zone=state.issued.zone if state else None,
+        issued_at=state.issued.block_time if state else None,
+        block_number=state.issued.block_number if state else None,
+        tx_hash=state.issued.tx_hash if state else None,
+        goods_linked=bool(state and state.goods),
+        financeable=found.financeable,
+        refusal=found.refusal,
+        matched=[
+            MatchOut(fingerprint=m.kind, same_invoice=m.same_invoice, status=m.status)
+            for m in found.matches
+        ],
+    )
+
+
+async def _verified(
+    request: Request, session: SessionDep, chain_id: int, key: bytes
+) -> tuple[list[bytes], VerificationOut]:
+    fingerprints = (await _invoice(request)).fingerprints(key)
+    hexed = ["0x" + f.hex() for f in fingerprints]
+    return fingerprints, _out(answer(session, chain_id, hexed), hexed[0])
+
+
+@router.post(
+    "/verify",
+    response_model=VerificationOut,
+    openapi_extra=_BODY,
+    responses={422: {"model": ErrorResponse}},
+)
+async def verify(
+    request: Request, session: SessionDep, chain_id: ChainDep, key: KeyDep
+) -> VerificationOut:
+    """Is this invoice on chain, in which state, and is any of its fingerprints (exact or
+    near duplicate) already pledged anywhere in the network?"""
+    return (await _verified(request, session, chain_id, key))[1]
+
+
+@router.post(
+    "/pledge-request",
+    response_model=PreparedCallOut,
+    openapi_extra=_BODY,
+    responses={422: {"model": ErrorResponse}},
+)
+async def pledge_request(
+    request: Request,
+    session: SessionDep,
+    chain_id: ChainDep,
+    key: KeyDep,
+    ctx: ContextDep,
+    zone: Annotated[str, Query(description="The financier's zone, e.g. CN-AH")],
+    reference: Annotated[
+        str, Query(min_length=1, description="The financing contract's reference")
+    ],
+    require_goods: Annotated[bool, Query(description="Refuse unless goods are linked")] = False,
+) -> PreparedCallOut:
+    """Financier: the pledge call to sign and send, with what a pledge would be told now."""
+    fingerprints, verification = await _verified(request, session, chain_id, key)
+    try:
+        zid = zone_id(zone)
+    except InvalidInput as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
+    invoices = ctx.invoices
+    data = invoices.pledge_call(fingerprints, zid, reference, require_goods)
+    return PreparedCallOut(
+        to=invoices.address, data="0x" + data.hex(), chain_id=chain_id, verification=verification
+    )
+
+
+@router.post(
+    "/release-request",
+    response_model=PreparedCallOut,
+    openapi_extra=_BODY,
+    responses={422: {"model": ErrorResponse}},
+)
+async def release_request(
+    request: Request,
+    session: SessionDep,
+    chain_id: ChainDep,
+    key: KeyDep,
+    ctx: ContextDep,
+    reference: Annotated[
+        str, Query(min_length=1, description="The financing contract's reference")
+    ],
+) -> PreparedCallOut:
+    """Financier holding the pledge: the release call to sign and send."""
+    fingerprints, verification = await _verified(request, session, chain_id, key)
+    if verification.status != "pledged":
+        raise ApiError(409, "not_pledged", f"the invoice is {verification.status}, not pledged")
+    invoices = ctx.invoices
+    data = invoices.release_call(fingerprints, reference)
+    return PreparedCallOut(
+        to=invoices.address, data="0x" + data.hex(), chain_id=chain_id, verification=verification
+    )
