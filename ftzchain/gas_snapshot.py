@@ -24,6 +24,7 @@ from ftzchain.devnet import dev_private_key
 from ftzchain.domain import zone_id
 from ftzchain.eip712 import IpItem, IpRegistration, ip_registration_digest
 from ftzchain.governance import Action
+from ftzchain.invoice import InvoiceAction
 from ftzchain.ip import IpRegistryContract, SignedRegistration
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner
@@ -49,7 +50,7 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
     Batch entries are per record in batches of ``BATCH``; the rest per call.
     """
     client = ctx.client
-    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(9)]
+    senders = [ctx.sender(LocalSigner.from_key(dev_private_key(i))) for i in range(10)]
     admin, zone_node, court, payer = senders[0], senders[1], senders[2], senders[3]
     committee = [admin, senders[4]]
     enterprise, other = _key("enterprise"), _key("other enterprise")
@@ -86,6 +87,7 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
                 ("CUSTOMS", senders[6].address, "CN-SH"),
                 ("CUSTOMS", senders[7].address, "CN-AH"),
                 ("ORIGIN_ISSUER", senders[8].address, "CN-SH"),
+                ("FINANCIER", senders[9].address, "CN-AH"),
             ],
             enterprises=[(enterprise.address, "CN-SH"), (other.address, "CN-AH")],
         ),
@@ -109,6 +111,7 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
 
     gas.update(_trace_events(ctx, zone_node, enterprise, sh))
     gas.update(_goods(ctx, zone_node, senders[5], senders[6], senders[7], senders[8]))
+    gas.update(_invoices(ctx, zone_node, enterprise, senders[9]))
     naive_items = _trace_items("naive", 1)
     naive = deploy_contracts(
         client, payer, build, ctx.settings.state_dir / "naive", [("NaiveTraceStore", ())]
@@ -163,6 +166,31 @@ def _goods(
     gas["OriginCertificates.revoke"] = origin.revoke(
         issuer, second, "issued under the wrong HS heading"
     ).gas_used
+    return gas
+
+
+def _invoices(
+    ctx: FtzContext, sh_node: TxSender, seller: LocalSigner, bank: TxSender
+) -> dict[str, int]:
+    """Two invoices of three fingerprints: one issued, goods linked, pledged and released;
+    the other issued and paid."""
+    reg, sh = ctx.invoices, zone_id("CN-SH")
+    first = [keccak(text=f"invoice fingerprint {i}") for i in range(3)]
+    second = [keccak(text=f"invoice fingerprint {i}") for i in range(3, 6)]
+    gas = {"InvoiceRegistry.issue": reg.issue(sh_node, seller, sh, first).gas_used}
+    reg.issue(sh_node, seller, sh, second)
+    gas["InvoiceRegistry.act"] = reg.act(
+        sh_node, seller, second[0], InvoiceAction.PAID, "paid by transfer 2026-11-30"
+    ).gas_used
+    gas["InvoiceRegistry.linkGoods"] = reg.link_goods(
+        sh_node,
+        seller,
+        first[0],
+        b"\x12" * 32,  # the consignment of _goods
+    ).gas_used
+    ah = zone_id("CN-AH")
+    gas["InvoiceRegistry.pledge"] = reg.pledge(bank, first, ah, "loan 1", True).gas_used
+    gas["InvoiceRegistry.release"] = reg.release(bank, first, "loan 1").gas_used
     return gas
 
 
