@@ -27,6 +27,7 @@ from ftzchain.cli_common import password as _password
 from ftzchain.cli_common import sender_name as _sender_name
 from ftzchain.cli_evidence import anchor_app, evidence_app
 from ftzchain.cli_goods import custody_app, customs_app, origin_app
+from ftzchain.cli_invoice import invoice_app
 from ftzchain.context import FtzContext
 from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME
 from ftzchain.deploy import deploy as deploy_contracts
@@ -37,7 +38,8 @@ from ftzchain.settings import FtzSettings
 
 app = typer.Typer(
     help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
-    "EPCIS events, custody, customs, certificates of origin, court evidence, anchoring, "
+    "EPCIS events, custody, customs, certificates of origin, e-invoices, court evidence, "
+    "anchoring, "
     "indexer and verification API. Settings come from FTZ_* variables (see README).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -67,6 +69,7 @@ app.add_typer(trace_app, name="trace")
 app.add_typer(custody_app, name="custody")
 app.add_typer(customs_app, name="customs")
 app.add_typer(origin_app, name="origin")
+app.add_typer(invoice_app, name="invoice")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(anchor_app, name="anchor")
 

@@ -458,6 +458,12 @@ class InvoiceRegistryContract:
         ref = hashlib.sha256(reference.encode()).digest()
         return self.codec.encode_call("release", fingerprints, ref)
 
+    def pledged_by(self, fingerprint: bytes) -> bytes | None:
+        """The invoice whose active pledge covers ``fingerprint``, if any."""
+        data = self.client.call(self.address, self.codec.encode_call("pledgedBy", fingerprint))
+        (holder,) = self.codec.decode_output("pledgedBy", data)
+        return bytes(holder) if any(holder) else None
+
     def invoice(self, invoice_id: bytes) -> OnChainInvoice | None:
         data = self.client.call(self.address, self.codec.encode_call("invoice", invoice_id))
         status, issued, seller, zone, _fps, financier, consignment = self.codec.decode_output(

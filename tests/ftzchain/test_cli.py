@@ -88,6 +88,14 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["origin", "verify"],
         ["trace", "timeline"],
         ["trace", "export"],
+        ["invoice"],
+        ["invoice", "issue"],
+        ["invoice", "void"],
+        ["invoice", "paid"],
+        ["invoice", "link-goods"],
+        ["invoice", "verify"],
+        ["invoice", "pledge"],
+        ["invoice", "release"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
@@ -278,7 +286,7 @@ def test_goods_across_zones_through_the_cli(
     anvil: LocalNode, env: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**env, "FTZ_RPC_URL": anvil.url, "FTZ_CHAIN_ID": str(anvil.chain_id)}
-    names = ["chair", "sh-node", "ah-node", "sh-customs", "ah-customs", "sh-issuer"]
+    names = ["chair", "sh-node", "ah-node", "sh-customs", "ah-customs", "sh-issuer", "ah-bank"]
     for index, name in enumerate(names, start=1):
         run(["keys", "new", name, "--import-key", dev_private_key(index).hex()], env)
     run(["keys", "new", "maker"], env)
@@ -299,6 +307,7 @@ def test_goods_across_zones_through_the_cli(
         ("customs", "sh-customs", "CN-SH"),
         ("customs", "ah-customs", "CN-AH"),
         ("origin_issuer", "sh-issuer", "CN-SH"),
+        ("financier", "ah-bank", "CN-AH"),
     ]:
         decide("grant-role", "--role", role, "--account", addresses[name], "--zone", zone)
     decide("bind-enterprise", "--account", addresses["maker"], "--zone", "CN-SH")
@@ -362,3 +371,40 @@ def test_goods_across_zones_through_the_cli(
     run(["trace", "export", lot[1], "--out", str(out), "--sort", "kind"], env)
     lines = out.read_text().splitlines()
     assert lines[0].startswith("time,kind,") and len(lines) > 8
+
+    # An invoice for the goods: issued, linked to the consignment, pledged once only.
+    invoice = ROOT / "tests" / "data" / "invoice-auto-parts.json"
+    retyped = tmp_path / "retyped.json"
+    retyped.write_text(invoice.read_text().replace("SH-2026-00042", "sh 2026-0004-2"))
+    assert run(["invoice", "verify", str(invoice)], env, check=False).returncode == 1
+    run(["invoice", "issue", str(invoice), "--seller", "maker", "-s", "sh-node"], env)
+    assert run(["invoice", "verify", str(invoice)], env).returncode == 0
+    goods = ["--consignment", "C-1", "--seller", "maker", "-s", "sh-node"]
+    run(["invoice", "link-goods", str(invoice), *goods], env)
+    pledge = ["invoice", "pledge", "--zone", "CN-AH", "--reference", "L-1", "--require-goods"]
+    run([*pledge[:2], str(invoice), *pledge[2:], "-s", "ah-bank"], env)
+    status = run(["invoice", "verify", str(retyped)], env, check=False)
+    assert status.returncode == 1 and "pledged by" in status.stdout
+    twice = run([*pledge[:2], str(retyped), *pledge[2:], "-s", "ah-bank"], env, check=False)
+    _assert_one_line_error(twice, "InvoiceAlreadyPledged")
+    not_bank = run([*pledge[:2], str(retyped), *pledge[2:], "-s", "sh-node"], env, check=False)
+    _assert_one_line_error(not_bank, "InvoiceNotFinancier")
+    run(["invoice", "release", str(invoice), "--reference", "L-1", "-s", "ah-bank"], env)
+    run(
+        [
+            "invoice",
+            "void",
+            str(invoice),
+            "--seller",
+            "maker",
+            "--reason",
+            "re-issued",
+            "-s",
+            "sh-node",
+        ],
+        env,
+    )
+    assert "voided" in run(["invoice", "verify", str(invoice)], env, check=False).stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text(invoice.read_text().replace("91310115660123450W", "91310115660123450X"))
+    _assert_one_line_error(run(["invoice", "verify", str(bad)], env, check=False), "seller.uscc")
