@@ -21,6 +21,7 @@ import urllib.parse
 from pathlib import Path
 
 import demo_goods  # scripts/ is on sys.path when this runs as a script
+import demo_invoices
 
 from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
@@ -171,6 +172,9 @@ def main() -> int:
             len(goods.refused),
         )
 
+        financing = demo_invoices.run(ctx, actors, committee[:2], faucet, state / "invoices")
+        log.info("invoices: %d double-financing attempt refused", len(financing))
+
         # The anchor payer is a funded account of the anchor chain.
         ctx.keystore.create("anchor-payer", PASSWORD, dev_private_key(9))
         env = {
@@ -254,6 +258,11 @@ def main() -> int:
         print(f"  declaration waiting for inspection:    {base}/v1/customs/declarations/CC-DEC-002")
         revoked = f"{base}/v1/origin/certificates/CO-SC-2026-0007"
         print(f"  a revoked certificate of origin:       {revoked}")
+        invoice = state / "invoices" / "ecu-to-hefei.retyped.invoice.json"
+        print(
+            f"  a re-typed invoice, already financed:  curl -s -X POST --data @{invoice} "
+            f"{base}/v1/invoices/verify"
+        )
         print(f"  API docs:                              {base}/docs")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()

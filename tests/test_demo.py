@@ -16,9 +16,11 @@ from api.goods import (
     declaration_status,
     upstream_key_events,
 )
+from api.invoices import answer as invoice_answer
 from ftzchain.custody import certificate_key, declaration_key, lot_key
 from ftzchain.devnet import free_port
 from ftzchain.evidence.verify import verify_file
+from ftzchain.invoice import parse_invoice
 from indexer.db import make_engine
 from tests.conftest import ROOT
 
@@ -48,7 +50,9 @@ def test_demo_sets_everything_up(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "recorded 2 EPCIS events" in done.stderr
     assert "18 EPCIS events in 7 documents, 3 wrong steps refused" in done.stderr
-    for refused in ("CustodyLotInTransit", "CustodyNotCustodian", "CustomsInspectionMissing"):
+    assert "invoices: 1 double-financing attempt refused" in done.stderr
+    refusals = ("CustodyLotInTransit", "CustodyNotCustodian", "CustomsInspectionMissing")
+    for refused in (*refusals, "InvoiceAlreadyPledged"):
         assert refused in done.stderr
     # The goods flows reached SQL, and the queries tell their story.
     key = bytes.fromhex(CONSORTIUM_KEY)
@@ -69,6 +73,9 @@ def test_demo_sets_everything_up(tmp_path: Path) -> None:
         found, lots = upstream_key_events(session, chain_id, pallet, limit=1000)
         zones = {e.zone for e in found}
         assert {"CN-SH", "CN-AH", "CN-JS", "CN-ZJ"} <= zones and lots >= 4
+        retyped = (state / "invoices" / "ecu-to-hefei.retyped.invoice.json").read_text()
+        prints = ["0x" + f.hex() for f in parse_invoice(retyped).fingerprints(key)]
+        assert invoice_answer(session, chain_id, prints).status == "pledged"
     engine.dispose()
     bundle = state / "evidence" / "sample-work.bundle.json"
     verdict = verify_file(str(bundle))
