@@ -7,6 +7,7 @@ the same run. `--record` appends the result to BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import logging
@@ -15,7 +16,7 @@ import platform
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -581,6 +582,38 @@ def bench_evidence(args: argparse.Namespace) -> Result:
     )
 
 
+@contextlib.contextmanager
+def _served_api(bench: Bench, url: str, state: str) -> Iterator[str]:
+    """`ftz serve` on a free port over ``url``'s database; yields its base URL."""
+    import subprocess
+
+    from ftzchain.devnet import free_port, wait_for_http
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "FTZ_DATABASE_URL": url,
+        "FTZ_CHAIN_ID": str(bench.ctx.client.chain_id),
+        "FTZ_RPC_URL": bench.node.url,
+        "FTZ_STATE_DIR": state,
+        "FTZ_CONSORTIUM_KEY": BENCH_CONSORTIUM_KEY,
+    }
+    ftz = str(Path(sys.executable).with_name("ftz"))
+    server = subprocess.Popen(
+        [ftz, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/healthz", server)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
 def _merge_tree(key: bytes, leaves: int, label: str) -> tuple[list[TraceItem], str]:
     """A product made by merging lots pairwise: ``leaves`` commissioned lots, then
     transformations of two lots into one until one is left (about 2 x leaves events, depth
@@ -661,12 +694,10 @@ def _naive_upstream(url: str, chain_id: int, start: str) -> int:
 
 
 def bench_provenance(args: argparse.Namespace) -> Result:
-    import subprocess
     import urllib.parse
 
     import httpx
 
-    from ftzchain.devnet import free_port, wait_for_http
     from ftzchain.devpg import start_pg
     from indexer.db import make_engine, migrate
     from indexer.service import build_indexer
@@ -676,7 +707,7 @@ def bench_provenance(args: argparse.Namespace) -> Result:
     with tempfile.TemporaryDirectory() as state:
         bench = fresh_bench(args.node, Path(state))
         pg = start_pg() if args.store == "postgres" else None
-        server: subprocess.Popen[bytes] | None = None
+        stack = contextlib.ExitStack()
         try:
             ctx = bench.ctx
             trace = ctx.traceability
@@ -707,24 +738,7 @@ def bench_provenance(args: argparse.Namespace) -> Result:
             if naive_found != len(target):
                 raise RuntimeError(f"baseline found {naive_found} events, not {len(target)}")
 
-            port = free_port()
-            env = {
-                **os.environ,
-                "FTZ_DATABASE_URL": url,
-                "FTZ_CHAIN_ID": str(ctx.client.chain_id),
-                "FTZ_RPC_URL": bench.node.url,
-                "FTZ_STATE_DIR": state,
-                "FTZ_CONSORTIUM_KEY": BENCH_CONSORTIUM_KEY,
-            }
-            ftz = str(Path(sys.executable).with_name("ftz"))
-            server = subprocess.Popen(
-                [ftz, "serve", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            base = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{base}/healthz", server)
+            base = stack.enter_context(_served_api(bench, url, state))
             query = f"{base}/v1/trace/upstream?id={urllib.parse.quote(target_lot, safe='')}"
             times = []
             with httpx.Client(timeout=30) as http:
@@ -744,9 +758,7 @@ def bench_provenance(args: argparse.Namespace) -> Result:
                         raise RuntimeError("export failed")
                     export_times.append((time.perf_counter() - t0) * 1000)
         finally:
-            if server is not None:
-                server.terminate()
-                server.wait(10)
+            stack.close()
             bench.ctx.close()
             bench.node.stop()
             if pg:
@@ -833,11 +845,9 @@ def _naive_invoice_verify(
 
 
 def bench_invoice_verify(args: argparse.Namespace) -> Result:
-    import subprocess
 
     import httpx
 
-    from ftzchain.devnet import free_port, wait_for_http
     from ftzchain.devpg import start_pg
     from ftzchain.invoice import invoice_from_json
     from indexer.db import make_engine, migrate
@@ -847,7 +857,7 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
     with tempfile.TemporaryDirectory() as state:
         bench = fresh_bench(args.node, Path(state))
         pg = start_pg() if args.store == "postgres" else None
-        server: subprocess.Popen[bytes] | None = None
+        stack = contextlib.ExitStack()
         try:
             ctx = bench.ctx
             bank = ctx.sender(LocalSigner.from_key(dev_private_key(2)))
@@ -887,24 +897,7 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
                 _naive_invoice_verify(url, ctx.client.chain_id, invoice)
                 naive_times.append((time.perf_counter() - t0) * 1000)
 
-            port = free_port()
-            env = {
-                **os.environ,
-                "FTZ_DATABASE_URL": url,
-                "FTZ_CHAIN_ID": str(ctx.client.chain_id),
-                "FTZ_RPC_URL": bench.node.url,
-                "FTZ_STATE_DIR": state,
-                "FTZ_CONSORTIUM_KEY": BENCH_CONSORTIUM_KEY,
-            }
-            ftz = str(Path(sys.executable).with_name("ftz"))
-            server = subprocess.Popen(
-                [ftz, "serve", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            base = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{base}/healthz", server)
+            base = stack.enter_context(_served_api(bench, url, state))
             times = []
             with httpx.Client(timeout=30) as http:
                 for i, invoice in enumerate(sample[:10] + sample):
@@ -916,9 +909,7 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
                     if i >= 10:  # the first ones warm connections and caches
                         times.append(elapsed)
         finally:
-            if server is not None:
-                server.terminate()
-                server.wait(10)
+            stack.close()
             bench.ctx.close()
             bench.node.stop()
             if pg:
