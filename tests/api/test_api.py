@@ -424,3 +424,18 @@ def test_financier_pledges_through_a_prepared_call(served: Served) -> None:
         json=_invoice_json(number="SH-2026-99999"),
     )
     assert not_pledged.status_code == 409
+
+
+def test_portal_pages_for_batches_certificates_and_declarations(served: Served) -> None:
+    page = httpx.get(f"{served.base}/goods", params={"id": UNIT})
+    assert page.status_code == 200 and "held by CN-AH" in page.text
+    assert "ConsignmentReceived" in page.text and "/v1/trace/export?id=" in page.text
+    unknown = httpx.get(f"{served.base}/goods", params={"id": "urn:epc:nothing"})
+    assert "Nothing on chain" in unknown.text
+    certificate = httpx.get(f"{served.base}/origin/CO-API-1").text
+    assert "Revoked." in certificate and "wrong HS heading" in certificate
+    declaration = httpx.get(f"{served.base}/customs/API-DEC-1").text
+    assert "awaiting inspection" in declaration and "inspection by CN-AH missing" in declaration
+    home = httpx.get(f"{served.base}/").text
+    assert "/goods" in home and "/invoice" in home
+    assert "/v1/invoices/verify" in httpx.get(f"{served.base}/invoice").text
