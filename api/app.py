@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -11,15 +14,28 @@ from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Close what the requests opened: the chain client (evidence, invoice calls), the pool.
+    context = getattr(app.state, "context", None)
+    if context is not None:
+        context.close()
+    app.state.engine.dispose()
+
+
 def create_app(settings: FtzSettings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="FTZ Chain verification API",
         version="0.1.0",
         description=(
             "Answers verification questions from the indexed FTZ chain: is this work "
             "registered, when, in which zone and by which enterprise; court evidence "
-            "bundles that verify offline."
+            "bundles that verify offline; where a batch came from, who held it, its customs "
+            "declarations and certificates of origin; whether an invoice is issued, voided, "
+            "paid or already pledged."
         ),
     )
     app.state.settings = settings
