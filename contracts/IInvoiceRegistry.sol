@@ -3,10 +3,12 @@ pragma solidity ^0.8.28;
 
 /// @title FTZ Chain electronic invoices: verifiable anywhere, never financed twice
 /// @notice Nothing readable goes on chain. An invoice is known by keyed fingerprints
-/// (HMAC-SHA256 under the consortium key) of its normalised fields: the first, over seller and
-/// number, is its id; the others, over other field combinations, catch near-duplicates. The
-/// seller enterprise signs the issue and every later change (EIP-712) and its zone node relays
-/// them. A financier pledges an invoice and releases it later; a pledge is refused while any
+/// (HMAC-SHA256 under the consortium key) of its normalised fields. Its id is
+/// keccak256(sellerFingerprint, numberFingerprint): the seller fingerprint (of the seller's
+/// USCC) is bound once to the enterprise's key by a zone node of its zone, which vouches for
+/// it, so nobody can issue invoices in another company's name. The other fingerprints, over
+/// other field combinations, catch near-duplicates. The seller enterprise signs the issue and
+/// every later change (EIP-712) and its zone node relays them. A financier pledges an invoice and releases it later; a pledge is refused while any
 /// fingerprint of the invoice is pledged anywhere in the network, when the invoice is voided,
 /// credited or paid, and, when the financier asks for it, unless goods are linked: a
 /// consignment on the {ICustody} contract billed by the invoice.
@@ -37,6 +39,9 @@ interface IInvoiceRegistry {
         bytes32 consignmentId; // the goods it bills, or zero
     }
 
+    event SellerBound(
+        bytes32 indexed sellerFingerprint, address indexed enterprise, bytes32 indexed zoneId
+    );
     event InvoiceIssued(
         bytes32 indexed invoiceId,
         bytes32 indexed zoneId,
@@ -76,14 +81,25 @@ interface IInvoiceRegistry {
     error InvoiceGoodsRequired(bytes32 invoiceId);
     error InvoiceUnknownConsignment(bytes32 consignmentId);
     error InvoiceFingerprintsMismatch(bytes32 invoiceId);
+    error InvoiceSellerAlreadyBound(bytes32 sellerFingerprint, address enterprise);
+    error InvoiceSellerNotBound(bytes32 sellerFingerprint, address seller);
 
-    /// @notice Issue an invoice. `fingerprints[0]` is its id; 1 to 8 fingerprints. Signed by
-    /// the seller (EIP-712 `InvoiceIssue(address seller,bytes32 zoneId,bytes32[] fingerprints,
-    /// uint64 deadline)`), relayed by an active zone node of the seller's zone.
+    /// @notice Bind the fingerprint of a seller's USCC to its enterprise key, once for each.
+    /// Caller: an active zone node of the zone the enterprise is bound to.
+    function bindSeller(bytes32 sellerFingerprint, address enterprise) external;
+
+    /// @notice Issue an invoice with id keccak256(sellerFingerprint, numberFingerprint) and
+    /// up to 7 near-duplicate fingerprints. The seller fingerprint must be bound to `seller`.
+    /// Signed by the seller (EIP-712 `InvoiceIssue(address seller,bytes32 zoneId,bytes32
+    /// sellerFingerprint,bytes32 numberFingerprint,bytes32[] nearFingerprints,uint64
+    /// deadline)`), relayed by an active zone node of the seller's zone. The invoice's
+    /// fingerprints, as pledges name them, are its id followed by the near ones.
     function issue(
         address seller,
         bytes32 zoneId,
-        bytes32[] calldata fingerprints,
+        bytes32 sellerFingerprint,
+        bytes32 numberFingerprint,
+        bytes32[] calldata nearFingerprints,
         uint64 deadline,
         bytes calldata signature
     ) external;
@@ -122,6 +138,8 @@ interface IInvoiceRegistry {
     function release(bytes32[] calldata fingerprints, bytes32 pledgeRef) external;
 
     function invoice(bytes32 invoiceId) external view returns (Invoice memory);
+    /// @notice The enterprise a seller fingerprint is bound to, or zero.
+    function sellerOf(bytes32 sellerFingerprint) external view returns (address);
     /// @notice The invoice whose active pledge covers `fingerprint`, or zero.
     function pledgedBy(bytes32 fingerprint) external view returns (bytes32);
     function governance() external view returns (address);

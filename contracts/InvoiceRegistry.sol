@@ -12,7 +12,7 @@ import {Roles} from "./Roles.sol";
 /// @notice See {IInvoiceRegistry}.
 contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
     bytes32 private constant _ISSUE_TYPEHASH = keccak256(
-        "InvoiceIssue(address seller,bytes32 zoneId,bytes32[] fingerprints,uint64 deadline)"
+        "InvoiceIssue(address seller,bytes32 zoneId,bytes32 sellerFingerprint,bytes32 numberFingerprint,bytes32[] nearFingerprints,uint64 deadline)"
     );
     bytes32 private constant _ACTION_TYPEHASH = keccak256(
         "InvoiceAction(bytes32 invoiceId,uint8 action,bytes32 reasonHash,uint64 deadline)"
@@ -26,6 +26,8 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
 
     mapping(bytes32 invoiceId => Invoice) private _invoices;
     mapping(bytes32 fingerprint => bytes32 invoiceId) private _pledged;
+    mapping(bytes32 sellerFingerprint => address enterprise) private _sellers;
+    mapping(address enterprise => bytes32 sellerFingerprint) private _sellerFingerprints;
 
     constructor(IGovernance governance_, ICustody custody_)
         EIP712("FTZ Chain Invoice Registry", "1")
@@ -35,33 +37,68 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
     }
 
     /// @inheritdoc IInvoiceRegistry
+    function bindSeller(bytes32 sellerFingerprint, address enterprise) external {
+        bytes32 zoneId = _GOVERNANCE.enterpriseZone(enterprise);
+        _onlyZoneNode(zoneId);
+        if (zoneId == bytes32(0)) revert InvoiceSellerNotInZone(enterprise, zoneId, zoneId);
+        if (sellerFingerprint == bytes32(0)) revert InvoiceBadFingerprints(0);
+        address bound = _sellers[sellerFingerprint];
+        if (bound != address(0)) revert InvoiceSellerAlreadyBound(sellerFingerprint, bound);
+        if (_sellerFingerprints[enterprise] != bytes32(0)) {
+            revert InvoiceSellerAlreadyBound(_sellerFingerprints[enterprise], enterprise);
+        }
+        _sellers[sellerFingerprint] = enterprise;
+        _sellerFingerprints[enterprise] = sellerFingerprint;
+        emit SellerBound(sellerFingerprint, enterprise, zoneId);
+    }
+
+    /// @inheritdoc IInvoiceRegistry
     function issue(
         address seller,
         bytes32 zoneId,
-        bytes32[] calldata fingerprints,
+        bytes32 sellerFingerprint,
+        bytes32 numberFingerprint,
+        bytes32[] calldata nearFingerprints,
         uint64 deadline,
         bytes calldata signature
     ) external {
         _onlyZoneNode(zoneId);
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(seller);
         if (boundZone != zoneId) revert InvoiceSellerNotInZone(seller, boundZone, zoneId);
-        uint256 count = fingerprints.length;
-        if (count == 0 || count > _MAX_FINGERPRINTS) revert InvoiceBadFingerprints(count);
-        bytes32 fingerprintsHash = keccak256(abi.encodePacked(fingerprints));
+        if (_sellers[sellerFingerprint] != seller) {
+            revert InvoiceSellerNotBound(sellerFingerprint, seller);
+        }
+        uint256 near = nearFingerprints.length;
+        if (near >= _MAX_FINGERPRINTS) revert InvoiceBadFingerprints(near + 1);
         _checkSignature(
-            keccak256(abi.encode(_ISSUE_TYPEHASH, seller, zoneId, fingerprintsHash, deadline)),
+            keccak256(
+                abi.encode(
+                    _ISSUE_TYPEHASH,
+                    seller,
+                    zoneId,
+                    sellerFingerprint,
+                    numberFingerprint,
+                    keccak256(abi.encodePacked(nearFingerprints)),
+                    deadline
+                )
+            ),
             deadline,
             signature,
             seller
         );
-        bytes32 invoiceId = fingerprints[0];
+        bytes32 invoiceId = keccak256(abi.encodePacked(sellerFingerprint, numberFingerprint));
+        bytes32[] memory fingerprints = new bytes32[](near + 1);
+        fingerprints[0] = invoiceId;
+        for (uint256 i = 0; i < near; ++i) {
+            fingerprints[i + 1] = nearFingerprints[i];
+        }
         Invoice storage inv = _invoices[invoiceId];
         if (inv.status != Status.None) revert InvoiceAlreadyIssued(invoiceId);
         inv.status = Status.Issued;
         inv.issuedAt = uint64(block.timestamp);
         inv.seller = seller;
         inv.zoneId = zoneId;
-        inv.fingerprintsHash = fingerprintsHash;
+        inv.fingerprintsHash = keccak256(abi.encodePacked(fingerprints));
         emit InvoiceIssued(invoiceId, zoneId, seller, msg.sender, fingerprints);
     }
 
@@ -152,6 +189,11 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
     /// @inheritdoc IInvoiceRegistry
     function invoice(bytes32 invoiceId) external view returns (Invoice memory) {
         return _invoices[invoiceId];
+    }
+
+    /// @inheritdoc IInvoiceRegistry
+    function sellerOf(bytes32 sellerFingerprint) external view returns (address) {
+        return _sellers[sellerFingerprint];
     }
 
     /// @inheritdoc IInvoiceRegistry

@@ -19,11 +19,18 @@ from ftzchain.context import FtzContext
 from ftzchain.custody import consignment_key
 from ftzchain.domain import zone_code, zone_id
 from ftzchain.errors import ConfigError, InvalidInput
-from ftzchain.invoice import FINGERPRINT_KINDS, Invoice, InvoiceAction, parse_invoice
+from ftzchain.invoice import (
+    FINGERPRINT_KINDS,
+    Invoice,
+    InvoiceAction,
+    parse_invoice,
+    seller_fingerprint,
+)
 from ftzchain.signing import LocalSigner
 
 invoice_app = typer.Typer(
-    help="Electronic invoices: issue, void, paid, link-goods, verify, pledge, release.",
+    help="Electronic invoices: bind-seller, issue, void, paid, link-goods, verify, pledge, "
+    "release.",
     no_args_is_help=True,
 )
 
@@ -46,14 +53,37 @@ def _seller(ctx: FtzContext, name: str) -> tuple[LocalSigner, bytes]:
     return seller, zid
 
 
-@invoice_app.command("issue")
-def invoice_issue(file: FileArg, seller: SellerOpt, sender: SenderOpt = None) -> None:
-    """Zone node: issue the seller's invoice (signed by the seller)."""
+@invoice_app.command("bind-seller")
+def invoice_bind_seller(
+    seller: SellerOpt,
+    uscc: Annotated[str, typer.Option(help="The company's USCC (统一社会信用代码).")],
+    sender: SenderOpt = None,
+) -> None:
+    """Zone node of the seller's zone: vouch that this enterprise key is the company with
+    this USCC (once; only its keyed fingerprint goes on chain). Needed before it issues."""
+    from stdnum.cn import uscc as uscc_check
+    from stdnum.exceptions import ValidationError
+
+    try:
+        checked = str(uscc_check.validate(uscc))
+    except ValidationError as exc:
+        raise InvalidInput(f"{uscc!r} is not a valid USCC ({exc})") from None
     ctx, node = _context_and_sender(sender)
     signer, zid = _seller(ctx, seller)
-    fps = _read(file).fingerprints(ctx.consortium_key)
-    r = ctx.invoices.issue(ctx.sender(node), signer, zid, fps)
-    console.print(f"issued 0x{fps[0].hex()} in {zone_code(zid)}: tx {r.tx_hash}")
+    fp = seller_fingerprint(checked, ctx.consortium_key)
+    r = ctx.invoices.bind_seller(ctx.sender(node), fp, signer.address)
+    console.print(f"{signer.address} issues as this USCC in {zone_code(zid)}: tx {r.tx_hash}")
+
+
+@invoice_app.command("issue")
+def invoice_issue(file: FileArg, seller: SellerOpt, sender: SenderOpt = None) -> None:
+    """Zone node: issue the seller's invoice (signed by the seller, whose USCC must be bound
+    to its key: `ftz invoice bind-seller`)."""
+    ctx, node = _context_and_sender(sender)
+    signer, zid = _seller(ctx, seller)
+    prints = _read(file).prints(ctx.consortium_key)
+    r = ctx.invoices.issue(ctx.sender(node), signer, zid, prints)
+    console.print(f"issued 0x{prints.invoice_id.hex()} in {zone_code(zid)}: tx {r.tx_hash}")
 
 
 def _act(file: Path, seller: str, action: InvoiceAction, reason: str, sender: str | None) -> None:

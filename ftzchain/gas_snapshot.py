@@ -24,7 +24,7 @@ from ftzchain.devnet import dev_private_key
 from ftzchain.domain import zone_id
 from ftzchain.eip712 import IpItem, IpRegistration, ip_registration_digest
 from ftzchain.governance import Action
-from ftzchain.invoice import InvoiceAction
+from ftzchain.invoice import InvoiceAction, InvoicePrints
 from ftzchain.ip import IpRegistryContract, SignedRegistration
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner
@@ -172,25 +172,34 @@ def _goods(
 def _invoices(
     ctx: FtzContext, sh_node: TxSender, seller: LocalSigner, bank: TxSender
 ) -> dict[str, int]:
-    """Two invoices of three fingerprints: one issued, goods linked, pledged and released;
-    the other issued and paid."""
+    """The seller bound; two invoices (id and two near fingerprints): one issued, goods
+    linked, pledged and released; the other issued and paid."""
     reg, sh = ctx.invoices, zone_id("CN-SH")
-    first = [keccak(text=f"invoice fingerprint {i}") for i in range(3)]
-    second = [keccak(text=f"invoice fingerprint {i}") for i in range(3, 6)]
-    gas = {"InvoiceRegistry.issue": reg.issue(sh_node, seller, sh, first).gas_used}
-    reg.issue(sh_node, seller, sh, second)
+    seller_fp = keccak(text="seller fingerprint")
+    first, second = (
+        InvoicePrints(
+            seller_fp,
+            keccak(text=f"number fingerprint {n}"),
+            (keccak(text=f"near fingerprint {n} 1"), keccak(text=f"near fingerprint {n} 2")),
+        )
+        for n in (1, 2)
+    )
+    bound = reg.bind_seller(sh_node, seller_fp, seller.address)
+    gas = {
+        "InvoiceRegistry.bindSeller": bound.gas_used,
+        "InvoiceRegistry.issue": reg.issue(sh_node, seller, sh, first, DEADLINE).gas_used,
+    }
+    reg.issue(sh_node, seller, sh, second, DEADLINE)
     gas["InvoiceRegistry.act"] = reg.act(
-        sh_node, seller, second[0], InvoiceAction.PAID, "paid by transfer 2026-11-30"
+        sh_node, seller, second.invoice_id, InvoiceAction.PAID, "paid 2026-11-30", DEADLINE
     ).gas_used
+    consignment = b"\x12" * 32  # the consignment of _goods
     gas["InvoiceRegistry.linkGoods"] = reg.link_goods(
-        sh_node,
-        seller,
-        first[0],
-        b"\x12" * 32,  # the consignment of _goods
+        sh_node, seller, first.invoice_id, consignment, DEADLINE
     ).gas_used
     ah = zone_id("CN-AH")
-    gas["InvoiceRegistry.pledge"] = reg.pledge(bank, first, ah, "loan 1", True).gas_used
-    gas["InvoiceRegistry.release"] = reg.release(bank, first, "loan 1").gas_used
+    gas["InvoiceRegistry.pledge"] = reg.pledge(bank, first.all, ah, "loan 1", True).gas_used
+    gas["InvoiceRegistry.release"] = reg.release(bank, first.all, "loan 1").gas_used
     return gas
 
 

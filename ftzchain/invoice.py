@@ -33,7 +33,8 @@ from ftzchain.signing import Signer
 INVOICE_DOMAIN_NAME = "FTZ Chain Invoice Registry"
 INVOICE_DOMAIN_VERSION = "1"
 _ISSUE_TYPEHASH = keccak(
-    text="InvoiceIssue(address seller,bytes32 zoneId,bytes32[] fingerprints,uint64 deadline)"
+    text="InvoiceIssue(address seller,bytes32 zoneId,bytes32 sellerFingerprint,"
+    "bytes32 numberFingerprint,bytes32[] nearFingerprints,uint64 deadline)"
 )
 _ACTION_TYPEHASH = keccak(
     text="InvoiceAction(bytes32 invoiceId,uint8 action,bytes32 reasonHash,uint64 deadline)"
@@ -42,8 +43,9 @@ _GOODS_TYPEHASH = keccak(
     text="InvoiceGoods(bytes32 invoiceId,bytes32 consignmentId,uint64 deadline)"
 )
 
-# The fingerprints, in their on-chain order (the first is the invoice id). Each covers other
-# fields, so a resubmission with one field altered still shares the others.
+# The fingerprints, in their on-chain order. The first is the invoice id, keccak256 of the
+# seller's fingerprint (bound on chain to the seller's key) and the number's; the others cover
+# other fields, so a resubmission with one field altered still shares them.
 FINGERPRINT_KINDS = ("id", "parties_amount_date", "buyer_amount_date")
 _MAX_AMOUNT = Decimal("1e15")
 
@@ -70,16 +72,48 @@ class Invoice:
     total_without_tax: Decimal  # BT-109
     total_with_tax: Decimal  # BT-112
 
-    def fingerprints(self, key: bytes) -> list[bytes]:
-        """Keyed fingerprints in :data:`FINGERPRINT_KINDS` order."""
+    def prints(self, key: bytes) -> InvoicePrints:
         total = f"{self.total_with_tax:.2f}"
         day = self.issue_date.isoformat()
-        fields = {
-            "id": [self.seller_id, self.number],
-            "parties_amount_date": [self.seller_id, self.buyer_id, total, self.currency, day],
-            "buyer_amount_date": [self.buyer_id, total, self.currency, day],
-        }
-        return [_keyed(key, kind, fields[kind]) for kind in FINGERPRINT_KINDS]
+        return InvoicePrints(
+            seller=seller_fingerprint(self.seller_id, key),
+            number=_keyed(key, "number", [self.seller_id, self.number]),
+            near=(
+                _keyed(
+                    key,
+                    "parties_amount_date",
+                    [self.seller_id, self.buyer_id, total, self.currency, day],
+                ),
+                _keyed(key, "buyer_amount_date", [self.buyer_id, total, self.currency, day]),
+            ),
+        )
+
+    def fingerprints(self, key: bytes) -> list[bytes]:
+        """Fingerprints in :data:`FINGERPRINT_KINDS` order (the id first), as pledges name
+        them."""
+        return self.prints(key).all
+
+
+@dataclass(frozen=True)
+class InvoicePrints:
+    """What an issue sends: the seller's and the number's fingerprints, the near ones."""
+
+    seller: bytes
+    number: bytes
+    near: tuple[bytes, ...]
+
+    @property
+    def invoice_id(self) -> bytes:
+        return keccak(self.seller + self.number)
+
+    @property
+    def all(self) -> list[bytes]:
+        return [self.invoice_id, *self.near]
+
+
+def seller_fingerprint(uscc: str, key: bytes) -> bytes:
+    """The keyed fingerprint of a seller's USCC, bound on chain to the seller's key."""
+    return _keyed(key, "seller", [uscc])
 
 
 def _keyed(key: bytes, kind: str, fields: list[str]) -> bytes:
@@ -351,8 +385,19 @@ class InvoiceRegistryContract:
     def _deadline(self, deadline: int | None) -> int:
         return self.client.signature_deadline() if deadline is None else deadline
 
+    def bind_seller(self, zone_node: TxSender, seller_fp: bytes, enterprise: str) -> Receipt:
+        """Vouch that ``enterprise`` is the company with this USCC fingerprint (once each)."""
+        return zone_node.transact(
+            self.address, self.codec.encode_call("bindSeller", seller_fp, enterprise)
+        )
+
+    def seller_of(self, seller_fp: bytes) -> str | None:
+        data = self.client.call(self.address, self.codec.encode_call("sellerOf", seller_fp))
+        (bound,) = self.codec.decode_output("sellerOf", data)
+        return None if int(bound, 16) == 0 else to_checksum_address(bound)
+
     def issue_call(
-        self, seller: Signer, zone_id: bytes, fingerprints: list[bytes], deadline: int | None = None
+        self, seller: Signer, zone_id: bytes, prints: InvoicePrints, deadline: int | None = None
     ) -> bytes:
         """Calldata of ``issue``, signed by the seller (a zone node of its zone sends it)."""
         deadline = self._deadline(deadline)
@@ -360,18 +405,32 @@ class InvoiceRegistryContract:
             _ISSUE_TYPEHASH
             + word_address(seller.address)
             + zone_id
-            + keccak(b"".join(fingerprints))
+            + prints.seller
+            + prints.number
+            + keccak(b"".join(prints.near))
             + deadline.to_bytes(32, "big")
         )
         signed = self._sign(seller, struct, deadline)
         return self.codec.encode_call(
-            "issue", seller.address, zone_id, fingerprints, deadline, signed.signature
+            "issue",
+            seller.address,
+            zone_id,
+            prints.seller,
+            prints.number,
+            list(prints.near),
+            deadline,
+            signed.signature,
         )
 
     def issue(
-        self, zone_node: TxSender, seller: Signer, zone_id: bytes, fingerprints: list[bytes]
+        self,
+        zone_node: TxSender,
+        seller: Signer,
+        zone_id: bytes,
+        prints: InvoicePrints,
+        deadline: int | None = None,
     ) -> Receipt:
-        return zone_node.transact(self.address, self.issue_call(seller, zone_id, fingerprints))
+        return zone_node.transact(self.address, self.issue_call(seller, zone_id, prints, deadline))
 
     def act_call(
         self,
@@ -406,8 +465,11 @@ class InvoiceRegistryContract:
         invoice_id: bytes,
         action: InvoiceAction,
         reason: str,
+        deadline: int | None = None,
     ) -> Receipt:
-        return zone_node.transact(self.address, self.act_call(seller, invoice_id, action, reason))
+        return zone_node.transact(
+            self.address, self.act_call(seller, invoice_id, action, reason, deadline)
+        )
 
     def link_goods_call(
         self,
@@ -426,10 +488,15 @@ class InvoiceRegistryContract:
         )
 
     def link_goods(
-        self, zone_node: TxSender, seller: Signer, invoice_id: bytes, consignment_id: bytes
+        self,
+        zone_node: TxSender,
+        seller: Signer,
+        invoice_id: bytes,
+        consignment_id: bytes,
+        deadline: int | None = None,
     ) -> Receipt:
         return zone_node.transact(
-            self.address, self.link_goods_call(seller, invoice_id, consignment_id)
+            self.address, self.link_goods_call(seller, invoice_id, consignment_id, deadline)
         )
 
     def pledge(

@@ -35,6 +35,7 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "InvoiceNotFinancier": PermissionDenied,
     "InvoiceNotPledgeHolder": PermissionDenied,
     "InvoiceNotIssuer": PermissionDenied,
+    "InvoiceSellerNotBound": PermissionDenied,
     # first-to-file and other duplicates
     "IpRegistryAlreadyRegistered": AlreadyExists,
     "GovernanceAlreadyApproved": AlreadyExists,
@@ -49,6 +50,7 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "OriginAlreadyIssued": AlreadyExists,
     "InvoiceAlreadyIssued": AlreadyExists,
     "InvoiceAlreadyPledged": AlreadyExists,
+    "InvoiceSellerAlreadyBound": AlreadyExists,
     # missing things
     "GovernanceUnknownProposal": NotFound,
     "GovernanceUnknownZone": NotFound,

@@ -421,6 +421,17 @@ def _invoice_issued(log: RawLog, pos: LogPosition) -> Record:
     )
 
 
+def _seller_bound(log: RawLog, pos: LogPosition) -> Record:
+    t = _topics(log)
+    return InvoiceEvent(
+        pos=pos,
+        event="SellerBound",
+        invoice_id=t[1],  # here the seller's fingerprint
+        actor=_addr_topic(t[2]),
+        zone=_zone_topic(t[3]),
+    )
+
+
 def _invoice_status_changed(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
     (reason,) = _words(log, 1)
@@ -579,6 +590,7 @@ EVENT_SIGNATURES: dict[str, Callable[[RawLog, LogPosition], Record]] = {
     "IpRulingRecorded(bytes32,bytes32,address,bytes32,bytes32)": _court_event("IpRulingRecorded"),
     "CustodyTaken(bytes32,bytes32,address,bytes32)": _custody_taken,
     "InvoiceIssued(bytes32,bytes32,address,address,bytes32[])": _invoice_issued,
+    "SellerBound(bytes32,address,bytes32)": _seller_bound,
     "InvoiceStatusChanged(bytes32,uint8,address,bytes32)": _invoice_status_changed,
     "InvoiceGoodsLinked(bytes32,bytes32,address)": _invoice_goods_linked,
     "InvoicePledged(bytes32,address,bytes32,bytes32,bool)": _invoice_pledged,

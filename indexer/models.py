@@ -178,7 +178,8 @@ class TradeEventRow(EventRowBase, table=True):
 
 class InvoiceEventRow(EventRowBase, table=True):
     """An invoice's life on chain: issued (one row per fingerprint, ``position`` numbering
-    them), voided / credited / paid, goods linked, pledged, released. Only keyed fingerprints
+    them), voided / credited / paid, goods linked, pledged, released; and a seller's USCC
+    fingerprint bound to its key. Only keyed fingerprints
     and hashes: no invoice field is readable here."""
 
     __tablename__ = "invoice_event"
@@ -190,7 +191,7 @@ class InvoiceEventRow(EventRowBase, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     event: str = Field(max_length=32)
-    invoice_id: str = Field(max_length=66)
+    invoice_id: str = Field(max_length=66, description="The invoice (SellerBound: the seller)")
     position: int = 0
     fingerprint: str | None = Field(default=None, max_length=66)
     zone: str | None = Field(default=None, max_length=66)

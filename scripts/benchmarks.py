@@ -803,6 +803,9 @@ def bench_provenance(args: argparse.Namespace) -> Result:
     )
 
 
+BENCH_SELLER_USCC = "91310115660123450W"
+
+
 def _bench_invoice(i: int) -> dict[str, object]:
     """A valid, distinct invoice (the seller's and buyers' USCCs are real-format, made up)."""
     buyers = ["913401007899876504", "91320500691234560J", "91330200555512340Q"]
@@ -811,7 +814,7 @@ def _bench_invoice(i: int) -> dict[str, object]:
         "number": f"BENCH-2026-{i:06d}",
         "issue_date": f"2026-11-{1 + i % 28:02d}",
         "currency": "CNY",
-        "seller": {"name": "Lingang Auto Parts R&D", "uscc": "91310115660123450W"},
+        "seller": {"name": "Lingang Auto Parts R&D", "uscc": BENCH_SELLER_USCC},
         "buyer": {"name": f"Buyer {i % 3}", "uscc": buyers[i % 3]},
         "total_without_tax": str(amount),
         "total_with_tax": str((amount * Decimal("1.13")).quantize(Decimal("0.01"))),
@@ -849,7 +852,7 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
     import httpx
 
     from ftzchain.devpg import start_pg
-    from ftzchain.invoice import invoice_from_json
+    from ftzchain.invoice import invoice_from_json, seller_fingerprint
     from indexer.db import make_engine, migrate
     from indexer.service import build_indexer
 
@@ -868,15 +871,17 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
             )
             invoices = [_bench_invoice(i) for i in range(args.invoices)]
             reg, zone_node = ctx.invoices, bench.zone_node
+            seller_fp = seller_fingerprint(BENCH_SELLER_USCC, key)
+            reg.bind_seller(zone_node, seller_fp, bench.enterprise.address)
             started = time.perf_counter()
             sent = []
             for i, invoice in enumerate(invoices):
-                fps = invoice_from_json(invoice).fingerprints(key)
-                sent.append(zone_node.send(reg.address, reg.issue_call(bench.enterprise, SH, fps)))
+                prints = invoice_from_json(invoice).prints(key)
+                call = reg.issue_call(bench.enterprise, SH, prints)
+                sent.append(zone_node.send(reg.address, call))
                 if i % 2 == 0:  # every other one is financed
-                    sent.append(
-                        bank.send(reg.address, reg.pledge_call(fps, SH, f"loan {i}", False))
-                    )
+                    pledge = reg.pledge_call(prints.all, SH, f"loan {i}", False)
+                    sent.append(bank.send(reg.address, pledge))
             for tx in sent:
                 if ctx.client.wait_for_receipt(tx).status != 1:
                     raise RuntimeError(f"transaction {tx} reverted")

@@ -17,7 +17,7 @@ from ftzchain.context import FtzContext
 from ftzchain.custody import consignment_key
 from ftzchain.domain import zone_id
 from ftzchain.errors import ContractRevert
-from ftzchain.invoice import invoice_from_json
+from ftzchain.invoice import invoice_from_json, seller_fingerprint
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner
 
@@ -65,15 +65,19 @@ def run(
     )
     log.info("committee granted the financier role to a bank in CN-SH and one in CN-AH")
     key, reg = ctx.consortium_key, ctx.invoices
+    # Each zone vouches that its enterprise key is the company with this USCC.
+    for zone, company in (("CN-SH", LINGANG), ("CN-AH", HEFEI)):
+        address = actors.enterprises[zone].address
+        reg.bind_seller(actors.nodes[zone], seller_fingerprint(company["uscc"], key), address)
     prints = {}
     for name, invoice in INVOICES.items():
         (out_dir / f"{name}.invoice.json").write_text(json.dumps(invoice, indent=2) + "\n")
         zone, consignment = GOODS[name]
-        fps = invoice_from_json(invoice).fingerprints(key)
-        prints[name] = fps
+        issued = invoice_from_json(invoice).prints(key)
+        prints[name] = issued.all
         seller, node = actors.enterprises[zone], actors.nodes[zone]
-        reg.issue(node, seller, zone_id(zone), fps)
-        reg.link_goods(node, seller, fps[0], consignment_key(consignment, key))
+        reg.issue(node, seller, zone_id(zone), issued)
+        reg.link_goods(node, seller, issued.invoice_id, consignment_key(consignment, key))
         log.info(
             "%s: invoice %s issued, linked to consignment %s", zone, invoice["number"], consignment
         )

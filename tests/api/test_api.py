@@ -77,10 +77,11 @@ def _goods_flow(world: World) -> None:
     world.ctx.customs.inspect(world.customs, decl, SH, True)
     # Invoices: the sample is issued and pledged in CN-SH; a second one only issued.
     invoices = world.ctx.invoices
-    sample = parse_invoice(INVOICE_JSON).fingerprints(key)
+    sample = parse_invoice(INVOICE_JSON).prints(key)
+    invoices.bind_seller(world.sh_node, sample.seller, world.sh_enterprise.address)
     invoices.issue(world.sh_node, world.sh_enterprise, SH, sample)
-    invoices.pledge(world.bank_sh, sample, SH, "SH bank loan 1")
-    invoices.issue(world.sh_node, world.sh_enterprise, SH, _second_invoice().fingerprints(key))
+    invoices.pledge(world.bank_sh, sample.all, SH, "SH bank loan 1")
+    invoices.issue(world.sh_node, world.sh_enterprise, SH, _second_invoice().prints(key))
     cert = certificate_key("CO-API-1", key)
     document = hashlib.sha256(CERTIFICATE_DOCUMENT).digest()
     world.ctx.origin_certificates.issue(world.issuer, cert, SH, parts, document)

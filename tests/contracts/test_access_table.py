@@ -154,20 +154,26 @@ def _origin(world: World, fn: str) -> Call:
 
 def _invoice(world: World, fn: str) -> Call:
     from ftzchain.custody import consignment_key
-    from ftzchain.invoice import InvoiceAction
+    from ftzchain.invoice import InvoiceAction, InvoicePrints
 
     reg = world.ctx.invoices
-    fps = [b"\31" * 32, b"\32" * 32]
+    prints = InvoicePrints(b"\30" * 32, b"\31" * 32, (b"\32" * 32,))
+    if fn == "bindSeller":
+        return reg.address, reg.codec.encode_call(fn, prints.seller, world.sh_enterprise.address)
+    reg.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
     if fn == "issue":
-        return reg.address, reg.issue_call(world.sh_enterprise, SH, fps)
-    reg.issue(world.sh_node, world.sh_enterprise, SH, fps)
+        return reg.address, reg.issue_call(world.sh_enterprise, SH, prints)
+    reg.issue(world.sh_node, world.sh_enterprise, SH, prints)
+    invoice_id, fps = prints.invoice_id, prints.all
     if fn == "act":
-        return reg.address, reg.act_call(world.sh_enterprise, fps[0], InvoiceAction.PAID, "paid")
+        return reg.address, reg.act_call(
+            world.sh_enterprise, invoice_id, InvoiceAction.PAID, "paid"
+        )
     if fn == "linkGoods":
         lot, csg = [b"\33" * 32], consignment_key("access", b"k" * 16)
         world.ctx.custody.take_custody(world.sh_node, SH, lot)
         world.ctx.custody.dispatch(world.sh_node, csg, SH, AH, lot)
-        return reg.address, reg.link_goods_call(world.sh_enterprise, fps[0], csg)
+        return reg.address, reg.link_goods_call(world.sh_enterprise, invoice_id, csg)
     if fn == "pledge":
         return reg.address, reg.pledge_call(fps, SH, "ref", False)
     reg.pledge(world.bank_sh, fps, SH, "ref")
@@ -247,6 +253,11 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
         lambda w: _origin(w, "supersede"),
         {"issuer_sh"},
         "OriginNotIssuer",
+    ),
+    "InvoiceRegistry.bindSeller": (
+        lambda w: _invoice(w, "bindSeller"),
+        {"zone_node_sh"},
+        "InvoiceNotZoneNode",
     ),
     "InvoiceRegistry.issue": (
         lambda w: _invoice(w, "issue"),

@@ -97,6 +97,7 @@ def _needles(invoice: dict[str, Any]) -> dict[str, bytes]:
     for kind, fields in (
         ("id", [parsed.seller_id, parsed.number]),
         ("pair", [parsed.seller_id, parsed.buyer_id]),
+        ("seller", ["seller", parsed.seller_id]),
     ):
         joined = "\x1f".join(fields).encode()
         needles[f"unkeyed {kind} (sha256)"] = hashlib.sha256(joined).digest()
@@ -107,9 +108,11 @@ def _needles(invoice: dict[str, Any]) -> dict[str, bytes]:
 def test_no_invoice_field_is_readable_on_chain(anvil_world: World) -> None:
     world = anvil_world
     reg = world.ctx.invoices
-    prints = [invoice_from_json(i).fingerprints(KEY) for i in INVOICES]
-    for fps in prints:
-        reg.issue(world.sh_node, world.sh_enterprise, SH, fps)
+    issued = [invoice_from_json(i).prints(KEY) for i in INVOICES]
+    reg.bind_seller(world.sh_node, issued[0].seller, world.sh_enterprise.address)
+    for invoice in issued:
+        reg.issue(world.sh_node, world.sh_enterprise, SH, invoice)
+    prints = [i.all for i in issued]
     lot = lot_key("urn:epc:class:lgtin:4012345.000001.PRIV", KEY)
     consignment = consignment_key("CSG-PRIVACY", KEY)
     world.ctx.custody.take_custody(world.sh_node, SH, [lot])
@@ -124,6 +127,7 @@ def test_no_invoice_field_is_readable_on_chain(anvil_world: World) -> None:
     haystack = _chain_data(world)
     # The scan sees what is there: the keyed fingerprints, in logs and in pledge storage.
     assert all(fp in haystack for fps in prints for fp in fps)
+    assert issued[0].seller in haystack and all(i.number in haystack for i in issued)
     found = {
         f"invoice {i}: {label}"
         for i, invoice in enumerate(INVOICES)

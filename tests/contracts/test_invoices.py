@@ -10,36 +10,71 @@ import pytest
 
 from ftzchain.custody import consignment_key, lot_key
 from ftzchain.errors import AlreadyExists, InvalidState, NotFound, PermissionDenied
-from ftzchain.invoice import InvoiceAction, InvoiceStatus, invoice_from_json
+from ftzchain.invoice import (
+    InvoiceAction,
+    InvoicePrints,
+    InvoiceStatus,
+    invoice_from_json,
+    seller_fingerprint,
+)
 from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World
 
 KEY = bytes.fromhex(TEST_CONSORTIUM_KEY)
 BASE: dict[str, Any] = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
 
 
-def _fps(**changes: Any) -> list[bytes]:
+def _prints(**changes: Any) -> InvoicePrints:
     data = json.loads(json.dumps(BASE))
     for field, value in changes.items():
         target, _, leaf = field.replace("__", ".").rpartition(".")
         (data[target] if target else data)[leaf] = value
-    return invoice_from_json(data).fingerprints(KEY)
+    return invoice_from_json(data).prints(KEY)
 
 
-def _issue(world: World, fps: list[bytes]) -> None:
-    world.ctx.invoices.issue(world.sh_node, world.sh_enterprise, SH, fps)
+def _fps(**changes: Any) -> list[bytes]:
+    return _prints(**changes).all
+
+
+def _issue(world: World, prints: InvoicePrints) -> None:
+    reg = world.ctx.invoices
+    if reg.seller_of(prints.seller) is None:
+        reg.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
+    reg.issue(world.sh_node, world.sh_enterprise, SH, prints)
+
+
+def test_only_the_bound_seller_issues_in_its_name(world: World) -> None:
+    reg, prints = world.ctx.invoices, _prints()
+    with pytest.raises(PermissionDenied) as err:  # the seller's key is not vouched for yet
+        reg.issue(world.sh_node, world.sh_enterprise, SH, prints)
+    assert err.value.error_name == "InvoiceSellerNotBound"
+    with pytest.raises(PermissionDenied):  # only a zone node of the enterprise's own zone
+        reg.bind_seller(world.ah_node, prints.seller, world.sh_enterprise.address)
+    reg.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
+    assert reg.seller_of(prints.seller) == world.sh_enterprise.address
+    with pytest.raises(AlreadyExists):  # another company cannot take that USCC over
+        reg.bind_seller(world.ah_node, prints.seller, world.ah_enterprise.address)
+    # Another enterprise, even bound to its own USCC, cannot issue in this seller's name.
+    other = seller_fingerprint("913401007899876504", KEY)
+    reg.bind_seller(world.ah_node, other, world.ah_enterprise.address)
+    with pytest.raises(PermissionDenied) as err:
+        reg.issue(world.ah_node, world.ah_enterprise, AH, prints)
+    assert err.value.error_name == "InvoiceSellerNotBound"
+    reg.issue(world.sh_node, world.sh_enterprise, SH, prints)
 
 
 def test_issue_once_by_the_sellers_zone(world: World) -> None:
-    reg, fps = world.ctx.invoices, _fps()
+    reg, prints = world.ctx.invoices, _prints()
+    fps = prints.all
+    reg.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
     with pytest.raises(PermissionDenied) as err:
-        reg.issue(world.ah_node, world.sh_enterprise, SH, fps)
+        reg.issue(world.ah_node, world.sh_enterprise, SH, prints)
     assert err.value.error_name == "InvoiceNotZoneNode"
     with pytest.raises(PermissionDenied) as err:
-        reg.issue(world.sh_node, world.ah_enterprise, SH, fps)
+        reg.issue(world.sh_node, world.ah_enterprise, SH, prints)
     assert err.value.error_name == "InvoiceSellerNotInZone"
-    _issue(world, fps)
+    _issue(world, prints)
     with pytest.raises(AlreadyExists):
-        _issue(world, _fps(number="sh 2026 00042"))  # the same invoice, typed again
+        _issue(world, _prints(number="sh 2026 00042"))  # the same invoice, typed again
     found = reg.invoice(fps[0])
     assert found is not None and found.status is InvoiceStatus.ISSUED
     assert found.seller == world.sh_enterprise.address and found.financier is None
@@ -58,7 +93,7 @@ def test_a_second_pledge_is_refused_in_another_zone(
     world: World, resubmitted: dict[str, str]
 ) -> None:
     reg, fps = world.ctx.invoices, _fps()
-    _issue(world, fps)
+    _issue(world, _prints())
     reg.pledge(world.bank_sh, fps, SH, "SH bank loan 1")
     found = reg.invoice(fps[0])
     assert found is not None and found.financier == world.bank_sh.address
@@ -69,10 +104,10 @@ def test_a_second_pledge_is_refused_in_another_zone(
 
 def test_a_near_duplicate_issued_as_new_is_refused_too(world: World) -> None:
     reg, fps = world.ctx.invoices, _fps()
-    _issue(world, fps)
+    _issue(world, _prints())
     reg.pledge(world.bank_sh, fps, SH, "loan 1")
     renumbered = _fps(number="SH-2026-00042-B")  # a new number, everything else the same
-    _issue(world, renumbered)
+    _issue(world, _prints(number="SH-2026-00042-B"))
     with pytest.raises(AlreadyExists) as err:
         reg.pledge(world.bank_ah, renumbered, AH, "loan 2")
     assert err.value.error_args["fingerprint"] == renumbered[1]  # parties, amount and date
@@ -84,19 +119,20 @@ def test_different_invoices_between_the_same_parties_are_not_confused(
     world: World, first_pledged: int
 ) -> None:
     reg = world.ctx.invoices
-    invoices = [
-        _fps(),
-        _fps(number="SH-2026-00043", total_without_tax="20000.00", total_with_tax="22600.00"),
+    prints = [
+        _prints(),
+        _prints(number="SH-2026-00043", total_without_tax="20000.00", total_with_tax="22600.00"),
     ]
-    for fps in invoices:
-        _issue(world, fps)
+    for issued in prints:
+        _issue(world, issued)
+    invoices = [p.all for p in prints]
     reg.pledge(world.bank_sh, invoices[first_pledged], SH, "first")
     reg.pledge(world.bank_ah, invoices[1 - first_pledged], AH, "second")
 
 
 def test_only_financiers_pledge_and_only_the_holder_releases(world: World) -> None:
     reg, fps = world.ctx.invoices, _fps()
-    _issue(world, fps)
+    _issue(world, _prints())
     with pytest.raises(PermissionDenied) as err:
         reg.pledge(world.sh_node, fps, SH, "not a bank")
     assert err.value.error_name == "InvoiceNotFinancier"
@@ -118,7 +154,7 @@ def test_only_financiers_pledge_and_only_the_holder_releases(world: World) -> No
 
 def test_only_the_issuer_voids_and_a_voided_invoice_is_not_financed(world: World) -> None:
     reg, fps = world.ctx.invoices, _fps()
-    _issue(world, fps)
+    _issue(world, _prints())
     with pytest.raises(PermissionDenied) as err:
         reg.act(world.sh_node, world.ah_enterprise, fps[0], InvoiceAction.VOID, "not mine")
     assert err.value.error_name == "InvoiceNotIssuer"
@@ -138,7 +174,7 @@ def test_only_the_issuer_voids_and_a_voided_invoice_is_not_financed(world: World
 
 def test_a_policy_can_require_goods(world: World) -> None:
     reg, fps = world.ctx.invoices, _fps()
-    _issue(world, fps)
+    _issue(world, _prints())
     with pytest.raises(InvalidState) as err:
         reg.pledge(world.bank_sh, fps, SH, "goods-backed", require_goods=True)
     assert err.value.error_name == "InvoiceGoodsRequired"

@@ -90,6 +90,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["trace", "export"],
         ["invoice"],
         ["invoice", "issue"],
+        ["invoice", "bind-seller"],
         ["invoice", "void"],
         ["invoice", "paid"],
         ["invoice", "link-goods"],
@@ -377,6 +378,12 @@ def test_goods_across_zones_through_the_cli(
     retyped = tmp_path / "retyped.json"
     retyped.write_text(invoice.read_text().replace("SH-2026-00042", "sh 2026-0004-2"))
     assert run(["invoice", "verify", str(invoice)], env, check=False).returncode == 1
+    unbound = run(
+        ["invoice", "issue", str(invoice), "--seller", "maker", "-s", "sh-node"], env, check=False
+    )
+    _assert_one_line_error(unbound, "InvoiceSellerNotBound")
+    bind = ["invoice", "bind-seller", "--seller", "maker", "-s", "sh-node"]
+    run([*bind, "--uscc", "91310115660123450W"], env)
     run(["invoice", "issue", str(invoice), "--seller", "maker", "-s", "sh-node"], env)
     assert run(["invoice", "verify", str(invoice)], env).returncode == 0
     goods = ["--consignment", "C-1", "--seller", "maker", "-s", "sh-node"]
