@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {ICustody} from "./ICustody.sol";
 import {IGovernance} from "./IGovernance.sol";
 import {ICustoms} from "./ICustoms.sol";
 import {Roles} from "./Roles.sol";
@@ -9,11 +10,13 @@ import {Roles} from "./Roles.sol";
 /// @notice See {ICustoms}.
 contract Customs is ICustoms {
     IGovernance private immutable _GOVERNANCE;
+    ICustody private immutable _CUSTODY;
 
     mapping(bytes32 declarationId => Declaration) private _declarations;
 
-    constructor(IGovernance governance_) {
+    constructor(IGovernance governance_, ICustody custody_) {
         _GOVERNANCE = governance_;
+        _CUSTODY = custody_;
     }
 
     /// @inheritdoc ICustoms
@@ -35,6 +38,13 @@ contract Customs is ICustoms {
         // slither-disable-next-line timestamp
         if (_declarations[declarationId].filedAt != 0) {
             revert CustomsDeclarationExists(declarationId);
+        }
+        ICustody.Consignment memory shipped = _CUSTODY.consignment(consignmentId);
+        if (shipped.state == ICustody.ConsignmentState.None) {
+            revert CustomsUnknownConsignment(consignmentId);
+        }
+        if (shipped.fromZone != originZone || shipped.toZone != destinationZone) {
+            revert CustomsRouteMismatch(consignmentId, shipped.fromZone, shipped.toZone);
         }
         _declarations[declarationId] = Declaration({
             consignmentId: consignmentId,
@@ -104,6 +114,11 @@ contract Customs is ICustoms {
     /// @inheritdoc ICustoms
     function governance() external view returns (address) {
         return address(_GOVERNANCE);
+    }
+
+    /// @inheritdoc ICustoms
+    function custody() external view returns (address) {
+        return address(_CUSTODY);
     }
 
     function _existing(bytes32 declarationId) private view returns (Declaration storage d) {

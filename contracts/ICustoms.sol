@@ -2,8 +2,8 @@
 pragma solidity ^0.8.28;
 
 /// @title FTZ Chain customs: one declaration, two inspections (一单两检)
-/// @notice A declaration is filed once for a consignment (see {ICustody}) by a zone node of
-/// its origin zone. The customs of the origin zone and of the destination zone each record
+/// @notice A declaration is filed once for a consignment dispatched on {ICustody}, by a zone
+/// node of its origin zone, for the route the consignment takes. The customs of the origin zone and of the destination zone each record
 /// one inspection result against it. Clearance is recorded only when the rule the declaration
 /// names is met. Every step is an event; documents stay off chain (only their hashes here).
 interface ICustoms {
@@ -64,9 +64,11 @@ interface ICustoms {
     error CustomsAlreadyCleared(bytes32 declarationId);
     error CustomsInspectionMissing(bytes32 declarationId, bytes32 zoneId);
     error CustomsInspectionFailed(bytes32 declarationId, bytes32 zoneId);
+    error CustomsUnknownConsignment(bytes32 consignmentId);
+    error CustomsRouteMismatch(bytes32 consignmentId, bytes32 fromZone, bytes32 toZone);
 
-    /// @notice File a declaration for a consignment. Caller: an active zone node of
-    /// `originZone`.
+    /// @notice File a declaration for a dispatched consignment going from `originZone` to
+    /// `destinationZone`. Caller: an active zone node of `originZone`.
     function fileDeclaration(
         bytes32 declarationId,
         bytes32 consignmentId,
@@ -87,4 +89,5 @@ interface ICustoms {
 
     function declaration(bytes32 declarationId) external view returns (Declaration memory);
     function governance() external view returns (address);
+    function custody() external view returns (address);
 }

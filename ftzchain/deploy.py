@@ -19,7 +19,8 @@ from ftzchain.errors import NotDeployed
 log = logging.getLogger(__name__)
 
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
-# Every contract but Governance takes the Governance address; InvoiceRegistry also Custody's.
+# Every contract but Governance takes the Governance address; Customs and InvoiceRegistry also
+# Custody's.
 CORE_CONTRACTS = (
     "Governance",
     "IpRegistry",
@@ -172,7 +173,7 @@ def deploy(
     contracts = {"Governance": governance}
     for name in CORE_CONTRACTS[1:]:
         args = [governance.address]
-        if name == "InvoiceRegistry":
+        if name in ("Customs", "InvoiceRegistry"):
             args.append(contracts["Custody"].address)
         contracts[name] = _deploy_one(sender, build, name, *args)
     deployment = Deployment(

@@ -61,6 +61,7 @@ _KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "IpRegistryNotRegistered": NotFound,
     "CustodyUnknownConsignment": NotFound,
     "CustomsUnknownDeclaration": NotFound,
+    "CustomsUnknownConsignment": NotFound,
     "OriginUnknownCertificate": NotFound,
     "InvoiceUnknown": NotFound,
     "InvoiceUnknownConsignment": NotFound,

@@ -130,6 +130,8 @@ def _customs(world: World, fn: str) -> Call:
 
     customs = world.ctx.customs
     decl = b"\7" * 32
+    world.ctx.custody.take_custody(world.sh_node, SH, [b"\5" * 32])
+    world.ctx.custody.dispatch(world.sh_node, b"\6" * 32, SH, AH, [b"\5" * 32], b"\0" * 32)
     if fn == "fileDeclaration":
         args: tuple[object, ...] = (decl, b"\6" * 32, SH, AH, int(Rule.BOTH_ZONES), b"\0" * 32)
         return customs.address, customs.codec.encode_call(fn, *args)

@@ -91,10 +91,36 @@ def test_dispatch_to_an_unknown_zone_or_the_same_zone_is_refused(world: World) -
     assert err.value.error_name == "CustodySameZone"
 
 
+def _shipped(world: World, number: str) -> bytes:
+    """A consignment of a fresh lot dispatched from CN-SH to CN-AH."""
+    lot, csg = (
+        lot_key(f"urn:epc:class:lgtin:4012345.000009.{number}", KEY),
+        consignment_key(number, KEY),
+    )
+    world.ctx.custody.take_custody(world.sh_node, SH, [lot])
+    world.ctx.custody.dispatch(world.sh_node, csg, SH, AH, [lot])
+    return csg
+
+
+def test_a_declaration_needs_a_dispatched_consignment_on_its_route(world: World) -> None:
+    customs = world.ctx.customs
+    decl = declaration_key("D-ROUTE", KEY)
+    with pytest.raises(NotFound) as err:
+        customs.file_declaration(
+            world.sh_node, decl, consignment_key("never", KEY), SH, AH, Rule.BOTH_ZONES
+        )
+    assert err.value.error_name == "CustomsUnknownConsignment"
+    csg = _shipped(world, "CSG-ROUTE")
+    with pytest.raises(InvalidState) as err:
+        customs.file_declaration(world.ah_node, decl, csg, AH, SH, Rule.BOTH_ZONES)
+    assert err.value.error_name == "CustomsRouteMismatch"
+    customs.file_declaration(world.sh_node, decl, csg, SH, AH, Rule.BOTH_ZONES)
+
+
 def test_one_declaration_two_inspections(world: World) -> None:
     customs = world.ctx.customs
     decl = declaration_key("222520261000000001", KEY)
-    csg = consignment_key("CSG-2026-001", KEY)
+    csg = _shipped(world, "CSG-2026-001")
     with pytest.raises(PermissionDenied):  # only a zone node of the origin zone files it
         customs.file_declaration(world.ah_node, decl, csg, SH, AH, Rule.BOTH_ZONES)
     customs.file_declaration(world.sh_node, decl, csg, SH, AH, Rule.BOTH_ZONES)
@@ -133,7 +159,7 @@ def test_one_declaration_two_inspections(world: World) -> None:
 def test_a_failed_inspection_blocks_clearance_and_rules_differ(world: World) -> None:
     customs = world.ctx.customs
     failed, mutual = declaration_key("D-FAIL", KEY), declaration_key("D-MUTUAL", KEY)
-    csg = consignment_key("CSG-9", KEY)
+    csg = _shipped(world, "CSG-9")
     customs.file_declaration(world.sh_node, failed, csg, SH, AH, Rule.BOTH_ZONES)
     customs.inspect(world.customs, failed, SH, True)
     customs.inspect(world.customs_ah, failed, AH, False)
