@@ -9,11 +9,12 @@ import logging
 import os
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.logging import RichHandler
 from rich.table import Table
 from sqlmodel import Session
 
@@ -34,7 +35,12 @@ from ftzchain.deploy import deploy as deploy_contracts
 from ftzchain.domain import WorkType, parse_hash32, role_id, sha256_file, zone_code, zone_id
 from ftzchain.errors import ConfigError, FtzError, InvalidInput
 from ftzchain.governance import Action
+from ftzchain.logs import LogFormat, active_format
+from ftzchain.logs import configure as configure_logs
 from ftzchain.settings import FtzSettings
+
+if TYPE_CHECKING:
+    from indexer.runner import Progress as IndexProgress
 
 app = typer.Typer(
     help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
@@ -77,14 +83,16 @@ app.add_typer(anchor_app, name="anchor")
 @app.callback()
 def _root(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug detail.")] = False,
+    log_format: Annotated[
+        LogFormat,
+        typer.Option(
+            envvar="FTZ_LOG_FORMAT",
+            help="Logs on stderr: 'rich' (readable) or 'json' (one object per line, for a "
+            "log collector; `ftz index` then logs its progress instead of drawing a bar).",
+        ),
+    ] = "rich",
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(message)s",
-        handlers=[RichHandler(console=err_console, show_path=False)],
-    )
-    for noisy in ("httpx", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    configure_logs(log_format, verbose, err_console)
 
 
 # --- keys -----------------------------------------------------------------------------
@@ -667,9 +675,6 @@ def index(
     """Index chain events into SQL up to the head (and keep following with --follow)."""
     if typer_ctx.invoked_subcommand is not None:
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from indexer.runner import Progress as IndexProgress
     from indexer.service import build_indexer
 
     settings = _settings()
@@ -686,7 +691,47 @@ def index(
     if metrics_port is not None:
         indexer.metrics.serve(metrics_port)
     target = indexer.target() if to_block is None else to_block
+    with _index_progress(target - cursor.block_number, cursor.block_number) as show:
+        cursor = indexer.sync(to_block=to_block, on_progress=show)
+    console.print(f"indexed chain {cursor.chain_id} up to block {cursor.block_number}")
+    if follow and to_block is None:
+        logging.getLogger(__name__).info("following the head every %.1fs", settings.poll_interval)
+        indexer.follow(settings.poll_interval)
+
+
+@contextmanager
+def _index_progress(blocks: int, base: int) -> Iterator[Callable[[IndexProgress], None]]:
+    """A progress bar with events/s on a terminal; with JSON logs, a progress record every
+    2 s (fields ``block``, ``target``, ``events``, ``events_per_s``)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     started = time.monotonic()
+
+    def rate(p: IndexProgress) -> float:
+        return p.events / max(time.monotonic() - started, 1e-6)
+
+    if active_format() == "json":
+        log = logging.getLogger("ftzchain.index")
+        last = [started]
+
+        def record(p: IndexProgress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 2.0 or p.block >= p.target:
+                last[0] = now
+                log.info(
+                    "indexed block %d of %d",
+                    p.block,
+                    p.target,
+                    extra={
+                        "block": p.block,
+                        "target": p.target,
+                        "events": p.events,
+                        "events_per_s": round(rate(p)),
+                    },
+                )
+
+        yield record
+        return
     with Progress(
         TextColumn("indexing"),
         BarColumn(),
@@ -696,23 +741,17 @@ def index(
         console=err_console,
         transient=True,
     ) as bar:
-        task = bar.add_task("blocks", total=max(target - cursor.block_number, 0), rate="")
-        base = cursor.block_number
+        task = bar.add_task("blocks", total=max(blocks, 0), rate="")
 
         def show(p: IndexProgress) -> None:
-            rate = p.events / max(time.monotonic() - started, 1e-6)
             bar.update(
                 task,
                 completed=p.block - base,
                 total=max(p.target - base, 1),
-                rate=f"{p.events} events, {rate:,.0f}/s",
+                rate=f"{p.events} events, {rate(p):,.0f}/s",
             )
 
-        cursor = indexer.sync(to_block=to_block, on_progress=show)
-    console.print(f"indexed chain {cursor.chain_id} up to block {cursor.block_number}")
-    if follow and to_block is None:
-        logging.getLogger(__name__).info("following the head every %.1fs", settings.poll_interval)
-        indexer.follow(settings.poll_interval)
+        yield show
 
 
 @index_app.command("status")

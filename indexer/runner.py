@@ -119,6 +119,7 @@ class Indexer:
                     self.genesis_hash,
                     cursor.genesis_hash,
                     self.start_block,
+                    extra={"event": "new_genesis", "chain_id": self.chain_id},
                 )
             cursor = self.sink.reset_chain(self.chain_id, self.genesis_hash, self.start_block)
         return cursor
@@ -134,32 +135,48 @@ class Indexer:
     # --- reading a range ----------------------------------------------------------------
 
     def _fetch(self, first: int, end: int, head: int) -> Batch:
-        """Read and decode [first, end]; runs in a worker thread."""
-        logs = self.source.logs(first, end)
-        by_block: dict[int, list[dict[str, object]]] = {}
-        for entry in logs:
-            by_block.setdefault(int(str(entry["blockNumber"]), 16), []).append(entry)
+        """Read and decode [first, end]; runs in a worker thread.
+
+        Blocks that lie deeper than the reorg window are read with one ``eth_getLogs`` over
+        the range; blocks in the window (the new blocks follow mode sees) are read by block
+        hash, after their headers, so their logs belong to exactly the blocks whose hashes
+        are remembered."""
         window_from = max(first, head - self.max_reorg_depth + 1)
-        wanted = {first, end, *by_block}
-        if window_from <= end:
-            wanted.update(range(window_from, end + 1))
-        headers = self.source.headers(sorted(wanted))
+        split = min(window_from, end + 1)  # [first, split) by range, [split, end] by hash
+        by_block: dict[int, list[dict[str, object]]] = {}
+        if split > first:
+            for entry in self.source.logs(first, split - 1):
+                by_block.setdefault(int(str(entry["blockNumber"]), 16), []).append(entry)
+        # Every header of the range: the window needs its hashes, and every block's logsBloom
+        # is checked against what the range query returned.
+        headers = self.source.headers(list(range(first, end + 1)))
         for number, entries in by_block.items():
             if any(str(e["blockHash"]).lower() != headers[number].hash for e in entries):
                 raise ChainMoved(f"block {number} changed while range {first}-{end} was read")
-        for number, header in headers.items():
-            if number not in by_block and self.source.may_hold_our_logs(header):
-                # The bloom says our contracts may have logged here but the range query
-                # returned nothing: ask again by block hash before believing it.
-                again = self.source.logs_of_block(header.hash)
-                if again:
-                    log.warning(
-                        "block %d: range query missed %d logs; using the by-hash answer",
-                        number,
-                        len(again),
-                    )
-                    by_block[number] = again
-        window = [headers[n] for n in range(window_from, end + 1)] if window_from <= end else []
+        # By hash: the window's blocks, and any older block whose bloom says our contracts
+        # may have logged in it although the range query returned nothing (a node bug).
+        ask = [
+            h
+            for n, h in sorted(headers.items())
+            if n not in by_block and self.source.may_hold_our_logs(h)
+        ]
+        try:
+            answers = self.source.logs_of_blocks([h.hash for h in ask])
+        except RpcError as exc:
+            if "unknown" in exc.rpc_message.lower() or "not found" in exc.rpc_message.lower():
+                raise ChainMoved(f"a block of {first}-{end} left the chain: {exc}") from exc
+            raise
+        for header, again in zip(ask, answers, strict=True):
+            if again and header.number < split:
+                log.warning(
+                    "block %d: range query missed %d logs; using the by-hash answer",
+                    header.number,
+                    len(again),
+                    extra={"event": "bloom_recheck", "block": header.number, "logs": len(again)},
+                )
+            if again:
+                by_block[header.number] = again
+        window = [headers[n] for n in range(split, end + 1)]
         for prev, cur in itertools.pairwise(window):
             if cur.parent_hash != prev.hash:
                 raise ChainMoved(f"block {cur.number} does not extend {prev.number}")
@@ -189,7 +206,10 @@ class Indexer:
             return False
         self._range = max(1, new)
         log.info(
-            "eth_getLogs refused the range (%s); now %d blocks", exc.rpc_message[:120], self._range
+            "eth_getLogs refused the range (%s); now %d blocks",
+            exc.rpc_message[:120],
+            self._range,
+            extra={"event": "range_refused", "blocks": self._range},
         )
         return True
 
@@ -210,6 +230,7 @@ class Indexer:
                     cursor.block_number,
                     number,
                     stored_hash,
+                    extra={"event": "reorg", "depth": depth, "block": cursor.block_number},
                 )
                 self.metrics.reorgs.inc()
                 return self.sink.rollback(cursor, number, stored_hash)
@@ -244,7 +265,11 @@ class Indexer:
         while not (stop and stop.is_set()):
             canonical = self._tip_still_canonical(cursor)
             if canonical is None:
-                log.info("the node is behind block %d; waiting", cursor.block_number)
+                log.info(
+                    "the node is behind block %d; waiting",
+                    cursor.block_number,
+                    extra={"event": "node_behind", "block": cursor.block_number},
+                )
                 break
             if not canonical:
                 cursor = self._roll_back(cursor)
@@ -262,7 +287,11 @@ class Indexer:
                 break
         if events >= ANALYZE_AFTER_EVENTS:
             self.sink.refresh_statistics()
-            log.info("refreshed the query planner's statistics after %d events", events)
+            log.info(
+                "refreshed the query planner's statistics after %d events",
+                events,
+                extra={"event": "analyze", "events": events},
+            )
         self.metrics.indexed.set(cursor.block_number)
         return cursor
 
@@ -309,7 +338,7 @@ class Indexer:
                         raise IndexerError(
                             f"the chain keeps changing under the indexer: {exc}"
                         ) from exc
-                    log.info("%s; reading again", exc)
+                    log.info("%s; reading again", exc, extra={"event": "chain_moved"})
                     return cursor, events, False
                 if cursor.block_hash != "0x" and batch.headers[first].parent_hash != (
                     cursor.block_hash
@@ -361,7 +390,12 @@ class Indexer:
                 backoff = poll_interval
             except NodeUnavailable as exc:
                 self.metrics.node_errors.inc()
-                log.warning("%s; retrying in %.1fs", exc, backoff)
+                log.warning(
+                    "%s; retrying in %.1fs",
+                    exc,
+                    backoff,
+                    extra={"event": "node_unavailable", "retry_s": backoff},
+                )
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
                 continue

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, Table, bindparam, delete, select
+from sqlalchemy import Engine, Table, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -18,7 +18,6 @@ from indexer.decode import (
     InvoiceEvent,
     IpEvent,
     IpRegistered,
-    LogPosition,
     Record,
     TraceEvent,
     TradeEvent,
@@ -83,214 +82,210 @@ def _time(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-def _base(pos: LogPosition, block_time: datetime) -> dict[str, Any]:
-    return {
-        "chain_id": pos.chain_id,
-        "block_number": pos.block_number,
-        "block_hash": pos.block_hash,
-        "block_time": block_time,
-        "tx_hash": pos.tx_hash,
-        "log_index": pos.log_index,
-        "contract": pos.contract,
-    }
+_POS_FIELDS = ("chain_id", "block_number", "block_hash", "tx_hash", "log_index", "contract")
+_position = operator.attrgetter(*_POS_FIELDS)
+_LEAD = ("block_time", *_POS_FIELDS)  # every row starts with its block's time and the log
+
+# The columns of each table in the order ``rows_by_table`` builds its rows (checked below
+# against the tables, so a column added by a migration cannot be left out silently).
+COLUMNS: dict[Table, tuple[str, ...]] = {
+    _EVENT_TABLES[0]: (
+        *_LEAD,
+        *("content_hash", "zone", "owner", "work_type", "title_hash", "submitter"),
+        *("nonce", "registered_at"),
+    ),
+    _EVENT_TABLES[1]: (
+        *_LEAD,
+        *("event", "proposal_id", "action", "actor", "account", "zone", "role", "value"),
+        "expires_at",
+    ),
+    _EVENT_TABLES[2]: (
+        *_LEAD,
+        *("event", "content_hash", "actor", "zone", "owner", "counterparty", "case_id"),
+        *("document_hash", "licence_id", "valid_from", "valid_until"),
+    ),
+    _EVENT_TABLES[3]: (
+        *_LEAD,
+        *("event_id", "zone", "enterprise", "event_type", "action", "biz_step"),
+        *("disposition", "event_time", "where_hash", "submitter"),
+    ),
+    _EVENT_TABLES[4]: (*_LEAD, "event_id", "role", "position", "fingerprint"),
+    _EVENT_TABLES[5]: (
+        *_LEAD,
+        *("event", "subject", "zone", "other_zone", "actor", "passed", "rule"),
+        *("document_hash", "ref", "reason", "position", "lot"),
+    ),
+    _EVENT_TABLES[6]: (
+        *_LEAD,
+        *("event", "invoice_id", "zone", "actor", "action", "ref", "goods_required"),
+        *("position", "fingerprint"),
+    ),
+}
+for _table, _names in COLUMNS.items():
+    if sorted(_names) != sorted(c.name for c in _table.columns if c.name != "id"):
+        raise RuntimeError(f"indexer.sink.COLUMNS does not match the columns of {_table.name}")
 
 
 def rows_by_table(
     records: Sequence[Record], blocks: dict[int, BlockHeader]
-) -> dict[Table, list[dict[str, Any]]]:
-    """Group records into insert rows per table (pure; the unit tests call it directly)."""
-    grouped: dict[Table, list[dict[str, Any]]] = {t: [] for t in _EVENT_TABLES}
+) -> dict[Table, list[list[Any]]]:
+    """Group records into rows per table, each a list of values in ``COLUMNS`` order (pure).
+
+    Rows are plain lists built in one expression per record: at tens of thousands of events
+    per second, building a dict per row and converting it cost more than decoding the log.
+    """
+    grouped: list[list[list[Any]]] = [[] for _ in _EVENT_TABLES]
+    ip, gov, ip_ev, trace, link, trade, invoice = grouped
     times = {n: _time(h.timestamp) for n, h in blocks.items()}
-    for record in records:
-        row = _base(record.pos, times[record.pos.block_number])
-        if isinstance(record, IpRegistered):
-            row.update(
-                content_hash=record.content_hash,
-                zone=record.zone,
-                owner=record.owner,
-                work_type=record.work_type,
-                title_hash=record.title_hash,
-                submitter=record.submitter,
-                nonce=str(record.nonce),
-                registered_at=record.registered_at,
+    for r in records:
+        pos = r.pos
+        t = times[pos.block_number]
+        if isinstance(r, IpRegistered):
+            ip.append(
+                [
+                    *(t, *_position(pos), r.content_hash, r.zone, r.owner, r.work_type),
+                    *(r.title_hash, r.submitter, str(r.nonce), r.registered_at),
+                ]
             )
-            grouped[_EVENT_TABLES[0]].append(row)
-        elif isinstance(record, GovernanceEvent):
-            row.update(
-                event=record.event,
-                proposal_id=record.proposal_id,
-                action=record.action,
-                actor=record.actor,
-                account=record.account,
-                zone=record.zone,
-                role=record.role,
-                value=None if record.value is None else str(record.value),
-                expires_at=record.expires_at,
+        elif isinstance(r, GovernanceEvent):
+            gov.append(
+                [
+                    *(t, *_position(pos), r.event, r.proposal_id, r.action, r.actor, r.account),
+                    *(r.zone, r.role, None if r.value is None else str(r.value), r.expires_at),
+                ]
             )
-            grouped[_EVENT_TABLES[1]].append(row)
-        elif isinstance(record, IpEvent):
-            row.update(
-                event=record.event,
-                content_hash=record.content_hash,
-                actor=record.actor,
-                zone=record.zone,
-                owner=record.owner,
-                counterparty=record.counterparty,
-                case_id=record.case_id,
-                document_hash=record.document_hash,
-                licence_id=record.licence_id,
-                valid_from=record.valid_from,
-                valid_until=record.valid_until,
+        elif isinstance(r, IpEvent):
+            ip_ev.append(
+                [
+                    *(t, *_position(pos), r.event, r.content_hash, r.actor, r.zone, r.owner),
+                    *(r.counterparty, r.case_id, r.document_hash, r.licence_id, r.valid_from),
+                    r.valid_until,
+                ]
             )
-            grouped[_EVENT_TABLES[2]].append(row)
-        elif isinstance(record, TraceEvent):
-            row.update(
-                event_id=record.event_id,
-                zone=record.zone,
-                enterprise=record.enterprise,
-                event_type=record.event_type,
-                action=record.action,
-                biz_step=record.biz_step,
-                disposition=record.disposition,
-                event_time=record.event_time,
-                where_hash=record.where_hash,
-                submitter=record.submitter,
+        elif isinstance(r, TraceEvent):
+            lead = (t, *_position(pos))
+            trace.append(
+                [
+                    *(*lead, r.event_id, r.zone, r.enterprise, r.event_type, r.action),
+                    *(r.biz_step, r.disposition, r.event_time, r.where_hash, r.submitter),
+                ]
             )
-            grouped[_EVENT_TABLES[3]].append(row)
-            base = _base(record.pos, times[record.pos.block_number])
-            for role, fingerprints in (("in", record.inputs), ("out", record.outputs)):
-                for position, fp in enumerate(fingerprints):
-                    grouped[_EVENT_TABLES[4]].append(
-                        {
-                            **base,
-                            "event_id": record.event_id,
-                            "role": role,
-                            "position": position,
-                            "fingerprint": fp,
-                        }
-                    )
-        elif isinstance(record, TradeEvent):
-            row.update(
-                event=record.event,
-                subject=record.subject,
-                zone=record.zone,
-                other_zone=record.other_zone,
-                actor=record.actor,
-                passed=record.passed,
-                rule=record.rule,
-                document_hash=record.document_hash,
-                ref=record.ref,
-                reason=record.reason,
+            for role, fingerprints in (("in", r.inputs), ("out", r.outputs)):
+                link.extend([*lead, r.event_id, role, i, fp] for i, fp in enumerate(fingerprints))
+        elif isinstance(r, TradeEvent):
+            head = (
+                *(t, *_position(pos), r.event, r.subject, r.zone, r.other_zone, r.actor),
+                *(r.passed, r.rule, r.document_hash, r.ref, r.reason),
             )
-            lots: list[str | None] = [*record.lots] if record.lots else [None]
-            for position, lot in enumerate(lots):
-                grouped[_EVENT_TABLES[5]].append({**row, "position": position, "lot": lot})
-        elif isinstance(record, InvoiceEvent):
-            row.update(
-                event=record.event,
-                invoice_id=record.invoice_id,
-                zone=record.zone,
-                actor=record.actor,
-                action=record.action,
-                ref=record.ref,
-                goods_required=record.goods_required,
+            trade.extend([*head, i, lot] for i, lot in enumerate(r.lots or [None]))
+        elif isinstance(r, InvoiceEvent):
+            head = (
+                *(t, *_position(pos), r.event, r.invoice_id, r.zone, r.actor, r.action),
+                *(r.ref, r.goods_required),
             )
-            prints: list[str | None] = [*record.fingerprints] if record.fingerprints else [None]
-            for position, printed in enumerate(prints):
-                grouped[_EVENT_TABLES[6]].append(
-                    {**row, "position": position, "fingerprint": printed}
-                )
-    return grouped
+            invoice.extend([*head, i, fp] for i, fp in enumerate(r.fingerprints or [None]))
+    return dict(zip(_EVENT_TABLES, grouped, strict=True))
 
 
 class _BulkInsert:
-    """INSERT … ON CONFLICT DO NOTHING for one table, compiled once, values bound by hand.
+    """SQLite: ``INSERT … ON CONFLICT DO NOTHING`` for one table, run with executemany on the
+    driver's cursor. Values go through SQLAlchemy's own bind processors (so dates are stored
+    exactly as the ORM stores them), once per distinct value: a block's time repeats in every
+    row of the block."""
 
-    SQLAlchemy's per-row parameter processing costs more than the database's own insert; this
-    applies the same bind processors column by column (memoising repeated values such as a
-    block's time) and hands the driver plain tuples or dicts.
-    """
-
-    def __init__(self, engine: Engine, table: Table, insert: Any) -> None:
-        stmt = insert(table).on_conflict_do_nothing(index_elements=_conflict_key(table))
-        columns = [c for c in table.columns if c.name != "id"]
-        compiled = stmt.values({c.name: bindparam(c.name, type_=c.type) for c in columns}).compile(
-            dialect=engine.dialect
+    def __init__(self, engine: Engine, table: Table) -> None:
+        self.names = COLUMNS[table]
+        self.sql = (
+            f"INSERT INTO {table.name} ({', '.join(self.names)}) "
+            f"VALUES ({', '.join('?' * len(self.names))}) "
+            f"ON CONFLICT ({', '.join(_conflict_key(table))}) DO NOTHING"
         )
-        self.sql = str(compiled)
-        self.names: list[str] = (
-            list(compiled.positiontup)
-            if compiled.positional and compiled.positiontup
-            else [c.name for c in columns]
-        )
-        self.positional = bool(compiled.positional)
-        by_name = {c.name: c for c in columns}
         processors = [
-            (n, by_name[n].type._cached_bind_processor(engine.dialect)) for n in self.names
+            (i, table.c[name].type._cached_bind_processor(engine.dialect))
+            for i, name in enumerate(self.names)
         ]
-        self.active = [(n, p) for n, p in processors if p is not None]
+        self.active = [(i, p) for i, p in processors if p is not None]
 
-    def params(self, rows: list[dict[str, Any]]) -> list[Any]:
-        """Driver parameters; processed values are computed once per distinct value."""
-        for name, process in self.active:
-            done = {v: process(v) for v in {row[name] for row in rows} if v is not None}
+    def params(self, rows: list[list[Any]]) -> list[Any]:
+        for i, process in self.active:
+            done = {v: process(v) for v in {row[i] for row in rows} if v is not None}
             for row in rows:
-                value = row[name]
+                value = row[i]
                 if value is not None:
-                    row[name] = done[value]
-        if not self.positional:
-            return rows
-        getter = operator.itemgetter(*self.names)
-        return [getter(row) for row in rows]
+                    row[i] = done[value]
+        return rows
+
+    def insert(self, conn: Connection, params: list[Any]) -> int:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(self.sql, params)
+            return max(int(cursor.rowcount), 0)
+        finally:
+            cursor.close()
 
 
 class _PgCopyInsert:
-    """PostgreSQL: COPY rows straight into the table inside a savepoint. A range above the
+    """PostgreSQL: binary COPY straight into the table inside a savepoint. A range above the
     cursor normally holds only new rows; if some are present already (a replayed range), the
     savepoint is rolled back and the rows go through a session-local staging table and one
     ``INSERT … SELECT … ON CONFLICT DO NOTHING``. Both are several times faster than
-    executemany."""
+    executemany; binary COPY needs no text formatting in Python (8 µs less CPU per row here)
+    nor parsing in the server, given each column's exact type, read from the catalog."""
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self.names = [c.name for c in table.columns if c.name != "id"]
+        self.names = COLUMNS[table]
         cols = ", ".join(self.names)
         stage = f"_stage_{table.name}"
-        self.direct = f"COPY {table.name} ({cols}) FROM STDIN"
+        self.direct = f"COPY {table.name} ({cols}) FROM STDIN (FORMAT BINARY)"
         self.create = (
             f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
             f"SELECT {cols} FROM {table.name} WITH NO DATA"
         )
-        self.copy = f"COPY {stage} ({cols}) FROM STDIN"
+        self.copy = f"COPY {stage} ({cols}) FROM STDIN (FORMAT BINARY)"
         self.merge = (
             f"INSERT INTO {table.name} ({cols}) SELECT {cols} FROM {stage} "
             f"ORDER BY block_number, log_index "
             f"ON CONFLICT ({', '.join(_conflict_key(table))}) DO NOTHING"
         )
+        self.types: list[int] | None = None
 
-    def params(self, rows: list[dict[str, Any]]) -> list[Any]:
-        getter = operator.itemgetter(*self.names)
-        return [getter(row) for row in rows]
+    def params(self, rows: list[list[Any]]) -> list[Any]:
+        return rows
+
+    def _column_types(self, cur: Any) -> list[int]:
+        if self.types is None:
+            cur.execute(
+                "SELECT attname, atttypid::int FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                (self.table.name,),
+            )
+            oids = dict(cur.fetchall())
+            self.types = [oids[name] for name in self.names]
+        return self.types
+
+    def _copy(self, cur: Any, statement: str, params: list[Any]) -> None:
+        with cur.copy(statement) as copy:
+            copy.set_types(self._column_types(cur))
+            for row in params:
+                copy.write_row(row)
 
     def insert(self, conn: Connection, params: list[Any]) -> int:
         from psycopg.errors import UniqueViolation
 
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:  # type: ignore[union-attr]
+            self._column_types(cur)
             cur.execute("SAVEPOINT ftz_copy")
             try:
-                with cur.copy(self.direct) as copy:
-                    for row in params:
-                        copy.write_row(row)
+                self._copy(cur, self.direct, params)
             except UniqueViolation:
                 cur.execute("ROLLBACK TO SAVEPOINT ftz_copy")
             else:
                 cur.execute("RELEASE SAVEPOINT ftz_copy")
                 return len(params)
             cur.execute(self.create)
-            with cur.copy(self.copy) as copy:
-                for row in params:
-                    copy.write_row(row)
+            self._copy(cur, self.copy, params)
             cur.execute(self.merge)
             return int(cur.rowcount)
 
@@ -300,13 +295,11 @@ class SqlSink:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        self._bulk = {t: _BulkInsert(engine, t, self._insert) for t in _EVENT_TABLES}
-        self._copy = (
-            {t: _PgCopyInsert(t) for t in _EVENT_TABLES}
-            if engine.dialect.name == "postgresql"
-            else None
-        )
+        postgres = engine.dialect.name == "postgresql"
+        self._insert = pg_insert if postgres else sqlite_insert
+        self._encoders: dict[Table, _BulkInsert | _PgCopyInsert] = {
+            t: _PgCopyInsert(t) if postgres else _BulkInsert(engine, t) for t in _EVENT_TABLES
+        }
 
     def refresh_statistics(self) -> None:
         """Update the query planner's statistics of the event tables (after a backfill): the
@@ -349,8 +342,7 @@ class SqlSink:
         prepared: dict[Table, list[Any]] = {}
         for table, rows in rows_by_table(records, blocks).items():
             if rows:
-                encoder = self._copy[table] if self._copy is not None else self._bulk[table]
-                prepared[table] = encoder.params(rows)
+                prepared[table] = self._encoders[table].params(rows)
         return PreparedRows(prepared, len(records))
 
     def write(
@@ -368,11 +360,7 @@ class SqlSink:
         inserted = 0
         with self.engine.begin() as conn:
             for table, params in prepared.params.items():
-                if self._copy is not None:
-                    inserted += self._copy[table].insert(conn, params)
-                    continue
-                result = conn.exec_driver_sql(self._bulk[table].sql, params)
-                inserted += max(result.rowcount or 0, 0)
+                inserted += self._encoders[table].insert(conn, params)
             if window:
                 stmt = self._insert(_WINDOW)
                 stmt = stmt.on_conflict_do_update(

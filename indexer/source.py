@@ -42,6 +42,12 @@ def bloom_may_contain(bloom: bytes, value: bytes) -> bool:
     return all(bloom[255 - bit // 8] & (1 << (bit % 8)) for bit in bloom_bits(value))
 
 
+def _in_chain_order(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    logs = [entry for entry in result if not entry.get("removed")]
+    logs.sort(key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16)))
+    return logs
+
+
 class RpcSource:
     """Reads what the indexer needs from one node, for a fixed set of contract addresses."""
 
@@ -76,16 +82,18 @@ class RpcSource:
         """Our contracts' logs with known topics in [from_block, to_block], in chain order."""
         return self._logs({"fromBlock": hex(from_block), "toBlock": hex(to_block)})
 
-    def logs_of_block(self, block_hash: str) -> list[dict[str, Any]]:
-        """Our logs of one block, asked by hash (immune to a reorg between calls)."""
-        return self._logs({"blockHash": block_hash})
+    def logs_of_blocks(self, block_hashes: list[str]) -> list[list[dict[str, Any]]]:
+        """Our logs of each block, asked by hash, in one JSON-RPC batch."""
+        results = self.rpc.batch(
+            [("eth_getLogs", [self._query({"blockHash": h})]) for h in block_hashes]
+        )
+        return [_in_chain_order(result) for result in results]
+
+    def _query(self, where: dict[str, str]) -> dict[str, Any]:
+        return {**where, "address": self.addresses, "topics": [self.topics]}
 
     def _logs(self, where: dict[str, str]) -> list[dict[str, Any]]:
-        query = {**where, "address": self.addresses, "topics": [self.topics]}
-        result = self.rpc.call("eth_getLogs", [query])
-        logs: list[dict[str, Any]] = [entry for entry in result if not entry.get("removed")]
-        logs.sort(key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16)))
-        return logs
+        return _in_chain_order(self.rpc.call("eth_getLogs", [self._query(where)]))
 
     def may_hold_our_logs(self, header: BlockHeader) -> bool:
         """False when the block's logsBloom proves none of our contracts logged in it."""

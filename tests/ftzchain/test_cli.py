@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -226,7 +227,11 @@ def test_governance_and_ip_flow_through_the_cli(
     recorded = run(["trace", "record", epcis, "--enterprise", "acme", "-s", "sh-node"], env)
     assert "recorded 2 events in CN-SH" in recorded.stdout
 
-    assert "indexed chain" in run(["index"], env).stdout
+    indexed = run(["--log-format", "json", "index"], env)
+    assert "indexed chain" in indexed.stdout
+    logs = [json.loads(line) for line in indexed.stderr.splitlines() if line.strip()]
+    done = [e for e in logs if e["logger"] == "ftzchain.index"][-1]
+    assert done["level"] == "info" and done["block"] == done["target"] and done["events"] > 120
     assert "lag 0" in run(["index", "status"], env).stdout
 
     # Court evidence: export from the indexed record, verify offline, print a certificate.

@@ -7,6 +7,7 @@
 - ``fail_next``: answer the next requests with HTTP 503.
 - ``hide_logs_of_block``: drop one block's logs from range queries (a buggy node), while
   by-hash queries still return them.
+- ``asked_by_hash``: the block hashes logs were asked for by ``blockHash``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class RpcProxy:
         self.max_log_range: int | None = None
         self.hide_logs_of_block: int | None = None
         self.refused_ranges = 0
+        self.asked_by_hash: list[str] = []  # block hashes of eth_getLogs by blockHash
         self.fail_next = 0  # answer that many requests with HTTP 503 (an overloaded node)
         self._http = httpx.Client(timeout=30)
         self._server: ThreadingHTTPServer | None = None
@@ -89,6 +91,8 @@ class RpcProxy:
                         f"range [{hex(first)}, {hex(end)}].",
                     },
                 }
+        if call.get("method") == "eth_getLogs" and "blockHash" in call["params"][0]:
+            self.asked_by_hash.append(call["params"][0]["blockHash"])
         answer: dict[str, Any] = self._http.post(self.upstream, json=call).json()
         if (
             self.hide_logs_of_block is not None

@@ -220,10 +220,35 @@ def test_block_whose_bloom_names_us_but_came_back_empty_is_asked_again(
     proxy.start()
     try:
         engine = fresh_db(f"sqlite:///{tmp_path / 'bloom.db'}")
-        _indexer_via(world, proxy.url, engine).sync()
+        # A window of one block: the hidden block is read by range, not by hash.
+        _indexer_via(world, proxy.url, engine, max_reorg_depth=1).sync()
     finally:
         proxy.close()
     assert hidden in {r["block_number"] for r in table_rows(engine, "ip_registration")}
+    hidden_hash = world.ctx.client.rpc.call("eth_getBlockByNumber", [hex(hidden), False])["hash"]
+    assert proxy.asked_by_hash[0] == hidden_hash  # the bloom re-check found it
+    assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{tmp_path / 'fresh.db'}")
+
+
+def test_blocks_in_the_reorg_window_are_read_by_hash(anvil_world: World, tmp_path: Path) -> None:
+    """New blocks' logs are asked by block hash; older ones by range, and never both."""
+    world = anvil_world
+    register_many(world, 4, label="window")
+    head = world.ctx.client.block_number()
+    proxy = RpcProxy(world.node.url)
+    proxy.start()
+    try:
+        engine = fresh_db(f"sqlite:///{tmp_path / 'window.db'}")
+        _indexer_via(world, proxy.url, engine, max_reorg_depth=3).sync()
+    finally:
+        proxy.close()
+    window_blocks = {
+        world.ctx.client.rpc.call("eth_getBlockByNumber", [hex(n), False])["hash"]: n
+        for n in range(head - 2, head + 1)
+    }
+    rows = table_rows(engine, "ip_registration")
+    with_logs = {r["block_hash"] for r in rows if r["block_number"] > head - 3}
+    assert with_logs and with_logs <= set(proxy.asked_by_hash) <= set(window_blocks)
     assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{tmp_path / 'fresh.db'}")
 
 
