@@ -44,7 +44,8 @@ class IpRegistrationRow(EventRowBase, table=True):
     __tablename__ = "ip_registration"
     __table_args__ = (
         UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_ip_registration_log"),
-        Index("ix_ip_registration_content_hash", "chain_id", "content_hash"),
+        # Equality lookups of random hashes: a hash index on PostgreSQL (migration 0009).
+        Index("ix_ip_registration_content_hash", "content_hash", postgresql_using="hash"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

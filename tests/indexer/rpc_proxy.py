@@ -75,6 +75,13 @@ class RpcProxy:
         self.stop()
         self._http.close()
 
+    def __enter__(self) -> RpcProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _answer(self, call: dict[str, Any]) -> dict[str, Any]:
         if call.get("method") == "eth_getLogs" and "fromBlock" in call["params"][0]:
             query = call["params"][0]

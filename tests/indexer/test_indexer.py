@@ -197,14 +197,10 @@ def test_node_outage_is_waited_out_and_nothing_is_lost(anvil_world: World, db_ur
 def test_node_refusing_large_ranges_is_handled(anvil_world: World, db_url: str) -> None:
     world = anvil_world
     register_many(world, 6, label="ranges")
-    proxy = RpcProxy(world.node.url)
-    proxy.max_log_range = 3
-    proxy.start()
-    try:
-        engine = fresh_db(db_url)
+    engine = fresh_db(db_url)
+    with RpcProxy(world.node.url) as proxy:
+        proxy.max_log_range = 3
         _indexer_via(world, proxy.url, engine, max_range=1000).sync()
-    finally:
-        proxy.close()
     assert proxy.refused_ranges >= 1
     assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{_tmp(world)}/fresh.db")
 
@@ -215,15 +211,11 @@ def test_block_whose_bloom_names_us_but_came_back_empty_is_asked_again(
     world = anvil_world
     register_many(world, 3, label="bloom")
     hidden = world.ctx.client.block_number() - 1
-    proxy = RpcProxy(world.node.url)
-    proxy.hide_logs_of_block = hidden
-    proxy.start()
-    try:
-        engine = fresh_db(f"sqlite:///{tmp_path / 'bloom.db'}")
+    engine = fresh_db(f"sqlite:///{tmp_path / 'bloom.db'}")
+    with RpcProxy(world.node.url) as proxy:
+        proxy.hide_logs_of_block = hidden
         # A window of one block: the hidden block is read by range, not by hash.
         _indexer_via(world, proxy.url, engine, max_reorg_depth=1).sync()
-    finally:
-        proxy.close()
     assert hidden in {r["block_number"] for r in table_rows(engine, "ip_registration")}
     hidden_hash = world.ctx.client.rpc.call("eth_getBlockByNumber", [hex(hidden), False])["hash"]
     assert proxy.asked_by_hash[0] == hidden_hash  # the bloom re-check found it
@@ -235,13 +227,9 @@ def test_blocks_in_the_reorg_window_are_read_by_hash(anvil_world: World, tmp_pat
     world = anvil_world
     register_many(world, 4, label="window")
     head = world.ctx.client.block_number()
-    proxy = RpcProxy(world.node.url)
-    proxy.start()
-    try:
-        engine = fresh_db(f"sqlite:///{tmp_path / 'window.db'}")
+    engine = fresh_db(f"sqlite:///{tmp_path / 'window.db'}")
+    with RpcProxy(world.node.url) as proxy:
         _indexer_via(world, proxy.url, engine, max_reorg_depth=3).sync()
-    finally:
-        proxy.close()
     window_blocks = {
         world.ctx.client.rpc.call("eth_getBlockByNumber", [hex(n), False])["hash"]: n
         for n in range(head - 2, head + 1)
@@ -257,16 +245,12 @@ def test_overloaded_node_answers_are_retried_with_backoff(
 ) -> None:
     world = anvil_world
     register_many(world, 2, label="busy")
-    proxy = RpcProxy(world.node.url)
-    proxy.fail_next = 3
-    proxy.start()
-    try:
-        engine = fresh_db(f"sqlite:///{tmp_path / 'busy.db'}")
+    engine = fresh_db(f"sqlite:///{tmp_path / 'busy.db'}")
+    with RpcProxy(world.node.url) as proxy:
+        proxy.fail_next = 3
         indexer = _indexer_via(world, proxy.url, engine)
         indexer.source.rpc.retries = 5
         indexer.sync()
-    finally:
-        proxy.close()
     assert proxy.fail_next == 0
     assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{tmp_path / 'fresh.db'}")
 
