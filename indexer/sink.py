@@ -300,18 +300,24 @@ class SqlSink:
         self._encoders: dict[Table, _BulkInsert | _PgCopyInsert] = {
             t: _PgCopyInsert(t) if postgres else _BulkInsert(engine, t) for t in _EVENT_TABLES
         }
+        self._written: set[Table] = set()  # event tables written since the last ANALYZE
 
     def refresh_statistics(self) -> None:
-        """Update the query planner's statistics of the event tables (after a backfill): the
-        API's recursive provenance queries need them to start from the index on fingerprints
-        instead of scanning every link."""
+        """Update the query planner's statistics of the event tables written since the last
+        refresh (after a backfill): the API's recursive provenance queries need them to start
+        from the index on fingerprints instead of scanning every link. Tables nothing was
+        written to keep their statistics (ANALYZE of a large table costs a sample of it)."""
+        names = ", ".join(t.name for t in _EVENT_TABLES if t in self._written)
+        self._written.clear()
+        if not names:
+            return
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                names = ", ".join(t.name for t in _EVENT_TABLES)
                 conn.exec_driver_sql(f"ANALYZE {names}")
             else:
                 conn.exec_driver_sql("PRAGMA analysis_limit=1000")  # sampled, fast
-                conn.exec_driver_sql("ANALYZE")
+                for name in names.split(", "):
+                    conn.exec_driver_sql(f"ANALYZE {name}")
 
     def read_cursor(self, chain_id: int) -> Cursor | None:
         with self.engine.connect() as conn:
@@ -361,6 +367,7 @@ class SqlSink:
         with self.engine.begin() as conn:
             for table, params in prepared.params.items():
                 inserted += self._encoders[table].insert(conn, params)
+                self._written.add(table)
             if window:
                 stmt = self._insert(_WINDOW)
                 stmt = stmt.on_conflict_do_update(
