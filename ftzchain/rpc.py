@@ -67,6 +67,11 @@ class JsonRpc:
             return next(self._ids)
 
     def _post(self, payload: Any) -> Any:
+        return orjson.loads(self.post_raw(payload))
+
+    def post_raw(self, payload: Any) -> bytes:
+        """POST one JSON-RPC request (or batch) with retries; the answer's undecoded body, for
+        callers that decode it into their own types (the indexer's logs)."""
         delay = 0.1
         for attempt in range(self.retries + 1):
             try:
@@ -80,7 +85,8 @@ class JsonRpc:
                 if response.status not in _RETRY_STATUS:
                     if response.status >= 400 and not response.data.startswith((b"{", b"[")):
                         raise NodeUnavailable(f"{self.url} answered HTTP {response.status}")
-                    return orjson.loads(response.data)
+                    body: bytes = response.data
+                    return body
                 failure, cause = f"HTTP {response.status}", None
             if attempt < self.retries:
                 log.warning(
@@ -98,12 +104,13 @@ class JsonRpc:
             "start one with `ftz devnet up` or set FTZ_RPC_URL"
         ) from cause
 
+    def request(self, method: str, params: list[Any] | None = None) -> dict[str, Any]:
+        """The JSON-RPC request object of one call (with a fresh id)."""
+        return {"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": params or []}
+
     def call(self, method: str, params: list[Any] | None = None) -> Any:
         """One call; raises :class:`RpcError` on an error answer."""
-        reply = self._post(
-            {"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": params or []}
-        )
-        return _result(method, reply)
+        return _result(method, self._post(self.request(method, params)))
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Many calls in one HTTP request; results in call order. The first error raises."""

@@ -11,6 +11,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from ftzchain.domain import role_name, zone_code
+from indexer.source import RpcLog
 
 GOVERNANCE_ACTIONS = (
     "admit_zone",
@@ -136,7 +137,7 @@ class InvoiceEvent:
 
 
 Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent | TradeEvent | InvoiceEvent
-RawLog = dict[str, object]
+RawLog = RpcLog  # as the source hands logs over (typed when the JSON is parsed)
 
 
 class UnknownEvent(ValueError):
@@ -149,7 +150,7 @@ class MalformedLog(ValueError):
 
 def _words(log: RawLog, count: int) -> list[bytes]:
     """The data's static 32-byte words (every field of our events is a static type)."""
-    data = bytes.fromhex(str(log["data"])[2:])
+    data = bytes.fromhex(log.data[2:])
     if len(data) != 32 * count:
         raise MalformedLog(f"expected {count} data words, got {len(data)} bytes")
     return [data[i : i + 32] for i in range(0, len(data), 32)]
@@ -157,7 +158,7 @@ def _words(log: RawLog, count: int) -> list[bytes]:
 
 def _words_prefix(log: RawLog, count: int) -> list[bytes]:
     """The first ``count`` head words of data that also holds dynamic values."""
-    data = bytes.fromhex(str(log["data"])[2:])
+    data = bytes.fromhex(log.data[2:])
     if len(data) < 32 * count:
         raise MalformedLog(f"expected at least {count} data words, got {len(data)} bytes")
     return [data[i : i + 32] for i in range(0, 32 * count, 32)]
@@ -200,25 +201,22 @@ def _time(seconds: int) -> datetime:
 def position(log: RawLog, chain_id: int) -> LogPosition:
     return LogPosition(
         chain_id,
-        int(str(log["blockNumber"]), 16),
-        str(log["blockHash"]).lower(),
-        str(log["transactionHash"]).lower(),
-        int(str(log["logIndex"]), 16),
-        str(log["address"]).lower(),
+        int(log.blockNumber, 16),
+        log.blockHash.lower(),
+        log.transactionHash.lower(),
+        int(log.logIndex, 16),
+        log.address.lower(),
     )
 
 
 def _topics(log: RawLog) -> list[str]:
-    topics = log["topics"]
-    if not isinstance(topics, list):
-        raise MalformedLog("topics is not a list")
-    return topics  # JSON-RPC hex data is lowercase
+    return log.topics  # JSON-RPC hex data is lowercase
 
 
 def _hex_data(log: RawLog, words: int) -> str:
     """The data as lowercase ``0x`` hex of exactly ``words`` static words: the hot path slices
     fields out of the hex text instead of converting it to bytes and back."""
-    data = str(log["data"]).lower()
+    data = log.data.lower()
     if len(data) != 2 + 64 * words or not data.startswith("0x"):
         raise MalformedLog(f"expected {words} data words, got {(len(data) - 2) / 64:g}")
     return data
@@ -284,7 +282,7 @@ def _word_array(data: bytes, offset: int) -> list[str]:
 
 def _trace_event(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
-    data = bytes.fromhex(str(log["data"])[2:])
+    data = bytes.fromhex(log.data[2:])
     if len(data) < 9 * 32:
         raise MalformedLog(f"expected at least 9 data words, got {len(data)} bytes")
     kind, action, biz_step, disposition, event_time, where, submitter = (
@@ -324,7 +322,7 @@ def _custody_taken(log: RawLog, pos: LogPosition) -> Record:
 def _consignment_event(name: str) -> Callable[[RawLog, LogPosition], Record]:
     def decode(log: RawLog, pos: LogPosition) -> Record:
         t = _topics(log)
-        data = bytes.fromhex(str(log["data"])[2:])
+        data = bytes.fromhex(log.data[2:])
         submitter, event_id, offset = _words_prefix(log, 3)
         return TradeEvent(
             pos=pos,
@@ -398,7 +396,7 @@ def _certificate_issued(log: RawLog, pos: LogPosition) -> Record:
 
 def _certificate_revoked(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
-    (reason,) = abi_decode(["string"], bytes.fromhex(str(log["data"])[2:]))
+    (reason,) = abi_decode(["string"], bytes.fromhex(log.data[2:]))
     return TradeEvent(
         pos=pos,
         event="CertificateRevoked",
@@ -419,7 +417,7 @@ def _certificate_superseded(log: RawLog, pos: LogPosition) -> Record:
 def _invoice_issued(log: RawLog, pos: LogPosition) -> Record:
     t = _topics(log)
     submitter, offset = _words_prefix(log, 2)
-    data = bytes.fromhex(str(log["data"])[2:])
+    data = bytes.fromhex(log.data[2:])
     del submitter  # the relaying zone node; the seller is the actor
     return InvoiceEvent(
         pos=pos,
@@ -650,6 +648,4 @@ def decode_log(log: RawLog, chain_id: int) -> Record:
     except (IndexError, ValueError) as exc:
         if isinstance(exc, MalformedLog):
             raise
-        raise MalformedLog(
-            f"{exc} in log {log.get('transactionHash')}:{log.get('logIndex')}"
-        ) from exc
+        raise MalformedLog(f"{exc} in log {log.transactionHash}:{log.logIndex}") from exc

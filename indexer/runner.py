@@ -26,7 +26,7 @@ from ftzchain.rpc import RpcError
 from indexer.decode import decode_log
 from indexer.metrics import IndexerMetrics
 from indexer.sink import Cursor, PreparedRows, SqlSink
-from indexer.source import BlockHeader, RpcSource
+from indexer.source import BlockHeader, RpcLog, RpcSource
 
 log = logging.getLogger(__name__)
 # A sync that wrote this many events refreshes the database's planner statistics.
@@ -143,15 +143,15 @@ class Indexer:
         are remembered."""
         window_from = max(first, head - self.max_reorg_depth + 1)
         split = min(window_from, end + 1)  # [first, split) by range, [split, end] by hash
-        by_block: dict[int, list[dict[str, object]]] = {}
+        by_block: dict[int, list[RpcLog]] = {}
         if split > first:
             for entry in self.source.logs(first, split - 1):
-                by_block.setdefault(int(str(entry["blockNumber"]), 16), []).append(entry)
+                by_block.setdefault(int(entry.blockNumber, 16), []).append(entry)
         # Every header of the range: the window needs its hashes, and every block's logsBloom
         # is checked against what the range query returned.
         headers = self.source.headers(list(range(first, end + 1)))
         for number, entries in by_block.items():
-            if any(str(e["blockHash"]).lower() != headers[number].hash for e in entries):
+            if any(e.blockHash.lower() != headers[number].hash for e in entries):
                 raise ChainMoved(f"block {number} changed while range {first}-{end} was read")
         # By hash: the window's blocks, and any older block whose bloom says our contracts
         # may have logged in it although the range query returned nothing (a node bug).

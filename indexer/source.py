@@ -5,9 +5,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from eth_utils.crypto import keccak
 
-from ftzchain.rpc import JsonRpc
+from ftzchain.rpc import JsonRpc, RpcError
+
+
+class RpcLog(msgspec.Struct, gc=False):
+    """One log as ``eth_getLogs`` returns it: the fields the indexer reads, as JSON-RPC hex.
+
+    A backfill parses about 1 KB of JSON per log; msgspec decodes it straight into these
+    structs (skipping the fields not named here) in about half the time orjson takes to
+    build the dicts, and the decoders read attributes instead of dict keys."""
+
+    address: str
+    topics: list[str]
+    data: str
+    blockNumber: str  # noqa: N815 (JSON-RPC names)
+    blockHash: str  # noqa: N815
+    transactionHash: str  # noqa: N815
+    logIndex: str  # noqa: N815
+    removed: bool = False
+
+
+class _RpcErrorObject(msgspec.Struct):
+    code: int = 0
+    message: str = ""
+    data: Any = None
+
+
+class _LogsReply(msgspec.Struct, gc=False):
+    result: list[RpcLog] | None = None
+    error: _RpcErrorObject | None = None
+
+
+_LOGS_REPLY = msgspec.json.Decoder(_LogsReply)
 
 
 @dataclass(frozen=True)
@@ -42,9 +74,9 @@ def bloom_may_contain(bloom: bytes, value: bytes) -> bool:
     return all(bloom[255 - bit // 8] & (1 << (bit % 8)) for bit in bloom_bits(value))
 
 
-def _in_chain_order(result: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    logs = [entry for entry in result if not entry.get("removed")]
-    logs.sort(key=lambda e: (int(e["blockNumber"], 16), int(e["logIndex"], 16)))
+def _in_chain_order(result: list[RpcLog]) -> list[RpcLog]:
+    logs = [entry for entry in result if not entry.removed]
+    logs.sort(key=lambda e: (int(e.blockNumber, 16), int(e.logIndex, 16)))
     return logs
 
 
@@ -78,22 +110,33 @@ class RpcSource:
             out[n] = _header(raw)
         return out
 
-    def logs(self, from_block: int, to_block: int) -> list[dict[str, Any]]:
+    def logs(self, from_block: int, to_block: int) -> list[RpcLog]:
         """Our contracts' logs with known topics in [from_block, to_block], in chain order."""
-        return self._logs({"fromBlock": hex(from_block), "toBlock": hex(to_block)})
+        query = self._query({"fromBlock": hex(from_block), "toBlock": hex(to_block)})
+        raw = self.rpc.post_raw(self.rpc.request("eth_getLogs", [query]))
+        try:
+            reply = _LOGS_REPLY.decode(raw)
+        except msgspec.ValidationError as exc:
+            raise RpcError("eth_getLogs", 0, f"malformed answer from the node: {exc}") from exc
+        if reply.error is not None:
+            err = reply.error
+            raise RpcError("eth_getLogs", err.code, err.message, err.data)
+        if reply.result is None:
+            raise RpcError("eth_getLogs", 0, "no result in the node's answer")
+        return _in_chain_order(reply.result)
 
-    def logs_of_blocks(self, block_hashes: list[str]) -> list[list[dict[str, Any]]]:
+    def logs_of_blocks(self, block_hashes: list[str]) -> list[list[RpcLog]]:
         """Our logs of each block, asked by hash, in one JSON-RPC batch."""
         results = self.rpc.batch(
             [("eth_getLogs", [self._query({"blockHash": h})]) for h in block_hashes]
         )
-        return [_in_chain_order(result) for result in results]
+        try:
+            return [_in_chain_order(msgspec.convert(r, list[RpcLog])) for r in results]
+        except msgspec.ValidationError as exc:
+            raise RpcError("eth_getLogs", 0, f"malformed answer from the node: {exc}") from exc
 
     def _query(self, where: dict[str, str]) -> dict[str, Any]:
         return {**where, "address": self.addresses, "topics": [self.topics]}
-
-    def _logs(self, where: dict[str, str]) -> list[dict[str, Any]]:
-        return _in_chain_order(self.rpc.call("eth_getLogs", [self._query(where)]))
 
     def may_hold_our_logs(self, header: BlockHeader) -> bool:
         """False when the block's logsBloom proves none of our contracts logged in it."""

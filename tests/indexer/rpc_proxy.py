@@ -8,6 +8,7 @@
 - ``hide_logs_of_block``: drop one block's logs from range queries (a buggy node), while
   by-hash queries still return them.
 - ``asked_by_hash``: the block hashes logs were asked for by ``blockHash``.
+- ``malformed_logs``: break the first log of each range answer (a buggy or hostile node).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class RpcProxy:
         self.hide_logs_of_block: int | None = None
         self.refused_ranges = 0
         self.asked_by_hash: list[str] = []  # block hashes of eth_getLogs by blockHash
+        self.malformed_logs = False  # a range answer's first log gets a number for its data
         self.fail_next = 0  # answer that many requests with HTTP 503 (an overloaded node)
         self._http = httpx.Client(timeout=30)
         self._server: ThreadingHTTPServer | None = None
@@ -109,4 +111,6 @@ class RpcProxy:
         ):
             hidden = hex(self.hide_logs_of_block)
             answer["result"] = [e for e in answer["result"] if e["blockNumber"] != hidden]
+        if self.malformed_logs and call.get("method") == "eth_getLogs" and answer.get("result"):
+            answer["result"][0]["data"] = 12345
         return answer

@@ -19,6 +19,7 @@ from indexer.decode import (
     UnknownEvent,
     decode_log,
 )
+from indexer.source import RpcLog
 
 
 def test_every_contract_event_has_a_decoder(build: Build) -> None:
@@ -32,35 +33,35 @@ def test_every_contract_event_has_a_decoder(build: Build) -> None:
 
 
 def test_unknown_topic_is_refused() -> None:
-    log = {
-        "topics": ["0x" + "00" * 32],
-        "data": "0x",
-        "blockNumber": "0x1",
-        "blockHash": "0x" + "11" * 32,
-        "transactionHash": "0x" + "22" * 32,
-        "logIndex": "0x0",
-        "address": "0x" + "33" * 20,
-    }
+    log = RpcLog(
+        topics=["0x" + "00" * 32],
+        data="0x",
+        blockNumber="0x1",
+        blockHash="0x" + "11" * 32,
+        transactionHash="0x" + "22" * 32,
+        logIndex="0x0",
+        address="0x" + "33" * 20,
+    )
     with pytest.raises(UnknownEvent):
         decode_log(log, 1)
 
 
-def _ip_registered_log(data: bytes) -> dict[str, object]:
+def _ip_registered_log(data: str) -> RpcLog:
     signature = "IpRegistered(bytes32,bytes32,address,uint8,bytes32,address,uint256,uint64)"
-    return {
-        "topics": [
+    return RpcLog(
+        topics=[
             "0x" + keccak(text=signature).hex(),
             "0x" + "ab" * 32,
             "0x" + b"CN-SH".ljust(32, b"\0").hex(),
             "0x" + "00" * 12 + "cd" * 20,
         ],
-        "data": "0x" + data.hex(),
-        "blockNumber": "0x1f",
-        "blockHash": "0x" + "11" * 32,
-        "transactionHash": "0x" + "22" * 32,
-        "logIndex": "0x3",
-        "address": "0x" + "33" * 20,
-    }
+        data="0x" + data,
+        blockNumber="0x1f",
+        blockHash="0x" + "11" * 32,
+        transactionHash="0x" + "22" * 32,
+        logIndex="0x3",
+        address="0x" + "33" * 20,
+    )
 
 
 def test_ip_registered_fields_agree_with_the_abi_encoding() -> None:
@@ -71,7 +72,7 @@ def test_ip_registered_fields_agree_with_the_abi_encoding() -> None:
         ["uint8", "bytes32", "address", "uint256", "uint64"],
         [7, title, submitter, 2**256 - 2, 1_764_000_000],
     )
-    record = decode_log(_ip_registered_log(data), 31337)
+    record = decode_log(_ip_registered_log(data.hex()), 31337)
     assert isinstance(record, IpRegistered)
     assert record.pos == LogPosition(
         31337, 31, "0x" + "11" * 32, "0x" + "22" * 32, 3, "0x" + "33" * 20
@@ -84,9 +85,7 @@ def test_ip_registered_fields_agree_with_the_abi_encoding() -> None:
     assert record.submitter == submitter
     assert record.nonce == 2**256 - 2
     assert record.registered_at == datetime.fromtimestamp(1_764_000_000, UTC)
-    upper = _ip_registered_log(data)
-    upper["data"] = "0x" + data.hex().upper()
-    assert decode_log(upper, 31337) == record
+    assert decode_log(_ip_registered_log(data.hex().upper()), 31337) == record
 
 
 @pytest.mark.parametrize("cut", [32, -32, 1])
@@ -96,4 +95,4 @@ def test_ip_registered_with_data_of_the_wrong_size_is_malformed(cut: int) -> Non
     )
     data = data[:-cut] if cut > 0 else data + b"\0" * -cut
     with pytest.raises(MalformedLog):
-        decode_log(_ip_registered_log(data), 1)
+        decode_log(_ip_registered_log(data.hex()), 1)

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode
+from ftzchain.rpc import RpcError
 from indexer.runner import Indexer, ReorgTooDeep
 from indexer.service import build_indexer
 from indexer.sink import EMPTY, SqlSink
@@ -194,13 +195,28 @@ def test_node_outage_is_waited_out_and_nothing_is_lost(anvil_world: World, db_ur
     assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{_tmp(world)}/fresh.db")
 
 
+def test_malformed_log_from_the_node_stops_with_a_clear_error(
+    anvil_world: World, tmp_path: Path
+) -> None:
+    world = anvil_world
+    register_many(world, 2, label="malformed")
+    engine = fresh_db(f"sqlite:///{tmp_path / 'malformed.db'}")
+    with RpcProxy(world.node.url) as proxy:
+        proxy.malformed_logs = True
+        indexer = _indexer_via(world, proxy.url, engine, max_reorg_depth=1)
+        with pytest.raises(RpcError, match="malformed answer from the node"):
+            indexer.sync()
+    assert table_rows(engine, "ip_registration") == []
+
+
 def test_node_refusing_large_ranges_is_handled(anvil_world: World, db_url: str) -> None:
     world = anvil_world
     register_many(world, 6, label="ranges")
     engine = fresh_db(db_url)
     with RpcProxy(world.node.url) as proxy:
         proxy.max_log_range = 3
-        _indexer_via(world, proxy.url, engine, max_range=1000).sync()
+        # A window of one block, so the older blocks are read by range (and refused).
+        _indexer_via(world, proxy.url, engine, max_range=1000, max_reorg_depth=1).sync()
     assert proxy.refused_ranges >= 1
     assert _snapshot(engine) == _fresh_index(world, f"sqlite:///{_tmp(world)}/fresh.db")
 
