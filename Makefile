@@ -55,10 +55,11 @@ postgres:
 demo: install  ## local anvil chain, contracts, governance, a sample IP record, indexer and API
 	$(PY) scripts/demo.py
 
-lint: install  ## ruff, ruff format, mypy, slither (high/medium findings fail)
+lint: install  ## ruff, ruff format, mypy, import contracts (layers), slither (high/medium findings fail)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(TOOLS)/bin/slither . --fail-medium
 
 pytest: install postgres  ## the test suite alone (real anvil, ganache and PostgreSQL)

@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.errors import ApiError
 from ftzchain.context import FtzContext
 from ftzchain.errors import ConfigError
 from ftzchain.settings import FtzSettings
@@ -47,16 +46,13 @@ SettingsDep = Annotated[FtzSettings, Depends(get_settings)]
 
 def consortium_key(settings: SettingsDep) -> bytes:
     """The consortium key (ids are looked up by their keyed fingerprints); 503 without it."""
-    try:
-        return parse_consortium_key(settings.consortium_key)
-    except ConfigError as exc:
-        raise ApiError(503, "not_configured", str(exc)) from exc
+    return parse_consortium_key(settings.consortium_key)
 
 
 def chain_id(settings: SettingsDep) -> int:
     """The chain the answers are about (FTZ_CHAIN_ID); 503 without it."""
     if settings.chain_id is None:
-        raise ApiError(503, "not_configured", "set FTZ_CHAIN_ID for goods queries")
+        raise ConfigError("set FTZ_CHAIN_ID for goods queries")
     return settings.chain_id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -9,6 +10,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ftzchain.errors import (
+    ChainIdMismatch,
+    ConfigError,
+    ContractRevert,
+    FtzError,
+    InvalidEpcis,
+    InvalidInput,
+    InvalidInvoice,
+    NodeUnavailable,
+    NotDeployed,
+)
+from ftzchain.evidence.export import EvidenceError
+from ftzchain.rpc import RpcError
+
+_log = logging.getLogger(__name__)
 
 
 class ErrorBody(BaseModel):
@@ -34,6 +51,33 @@ class ApiError(Exception):
         self.detail = detail
 
 
+# The one map from the exception hierarchy to HTTP: the first class in an error's MRO found here
+# decides. ``message`` None: the error's own text is safe to show; otherwise show this fixed
+# text (it may name internal URLs or paths) and log the original.
+_STATUS: dict[type[FtzError], tuple[int, str, str | None]] = {
+    InvalidInvoice: (422, "invalid_invoice", None),
+    InvalidEpcis: (422, "invalid_epcis", None),
+    InvalidInput: (422, "invalid_request", None),
+    ContractRevert: (409, "contract_refused", None),
+    ConfigError: (503, "not_configured", "this zone node is not fully configured"),
+    NodeUnavailable: (503, "node_unavailable", "the chain node did not answer; try again later"),
+    RpcError: (503, "node_unavailable", "the chain node did not answer; try again later"),
+    ChainIdMismatch: (503, "node_unavailable", "the chain node serves another chain"),
+    NotDeployed: (503, "chain_not_ready", "the contracts are not deployed on this chain yet"),
+    EvidenceError: (503, "evidence_unavailable", None),
+    FtzError: (503, "unavailable", "the service cannot answer this now; try again later"),
+}
+
+
+def error_status(exc: FtzError) -> tuple[int, str, str]:
+    """(HTTP status, error code, message shown) of a domain error."""
+    for cls in type(exc).__mro__:
+        if cls in _STATUS:
+            status, code, fixed = _STATUS[cls]
+            return status, code, fixed or str(exc)
+    raise AssertionError("FtzError is in the table")  # pragma: no cover
+
+
 def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return ErrorResponse(error=ErrorBody(code=code, message=message, detail=detail)).model_dump()
 
@@ -42,6 +86,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         return JSONResponse(_body(exc.code, exc.message, exc.detail), status_code=exc.status)
+
+    @app.exception_handler(FtzError)
+    async def _domain_error(_request: Request, exc: FtzError) -> JSONResponse:
+        status, code, message = error_status(exc)
+        detail: dict[str, Any] | None = None
+        if isinstance(exc, InvalidInvoice):
+            detail = {"field": exc.field}
+        elif isinstance(exc, ContractRevert):
+            detail = {"error": exc.error_name}
+        if status >= 500:
+            _log.warning("%s answered %d %s: %s", type(exc).__name__, status, code, exc)
+        return JSONResponse(_body(code, message, detail), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

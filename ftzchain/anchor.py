@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftzchain.abi import AbiCodec
+from ftzchain.artifacts import Abi
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build
 from ftzchain.deploy import Deployment, deploy_contracts, is_live, load_deployment
@@ -52,13 +53,13 @@ class Anchorer:
         ftz: ChainClient,
         sender: TxSender,
         contract: str,
-        build: Build,
+        abi: Abi,
         confirmations: int = 0,
     ) -> None:
         self.ftz = ftz
         self.sender = sender
         self.contract = contract
-        self.codec = AbiCodec(build.get(ANCHOR_CONTRACT).abi)
+        self.codec = AbiCodec(abi)
         self.confirmations = confirmations
 
     def latest(self) -> tuple[int, str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from ftzchain.errors import ChainIdMismatch, ContractRevert, TransactionError
+from ftzchain.errors import ChainIdMismatch, ContractRevert, NodeUnavailable, TransactionError
 from ftzchain.reverts import RevertDecoder, revert_data_from_rpc
 from ftzchain.rpc import JsonRpc, RpcError
 from ftzchain.signing import Signer
@@ -49,6 +49,10 @@ class ChainClient:
         self.rpc = JsonRpc(rpc_url)
         self.decoder = decoder
         self.tx_timeout = tx_timeout
+        # Read your own writes: the highest block a receipt was seen in that reads of
+        # ``latest`` may not have reached yet (geth answers from the parent block for a moment).
+        self._floor = 0
+        self._floor_lock = threading.Lock()
         self.chain_id = int(self.rpc.call("eth_chainId"), 16)
         if expected_chain_id is not None and self.chain_id != expected_chain_id:
             self.rpc.close()
@@ -66,8 +70,33 @@ class ChainClient:
     def block_number(self) -> int:
         return int(self.rpc.call("eth_blockNumber"), 16)
 
+    def _saw_block(self, number: int) -> None:
+        with self._floor_lock:
+            self._floor = max(self._floor, number)
+
+    def catch_up(self, timeout: float | None = None) -> None:
+        """Wait until the node's head has reached every block a receipt was seen in, so the
+        next read of ``latest`` sees our own writes (polls with back-off; a no-op when it has)."""
+        floor = self._floor
+        if floor == 0:
+            return
+        deadline = time.monotonic() + (timeout or self.tx_timeout)
+        delay = 0.002
+        while (head := self.block_number()) < floor:
+            if time.monotonic() > deadline:
+                raise NodeUnavailable(
+                    f"the node's head stays at block {head}, behind block {floor} of a receipt "
+                    "it gave: is it syncing or serving a stale view?"
+                )
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+        with self._floor_lock:
+            if self._floor <= head:
+                self._floor = 0
+
     def latest_timestamp(self) -> int:
         """The latest block's time (a devnet's clock may run ahead of this machine's)."""
+        self.catch_up()
         latest = self.rpc.call("eth_getBlockByNumber", ["latest", False])
         return int(latest["timestamp"], 16)
 
@@ -84,6 +113,8 @@ class ChainClient:
         tx: dict[str, Any] = {"to": to, "data": "0x" + data.hex()}
         if sender:
             tx["from"] = sender
+        if block == "latest":
+            self.catch_up()
         try:
             return bytes.fromhex(str(self.rpc.call("eth_call", [tx, block]))[2:])
         except RpcError as exc:
@@ -111,6 +142,7 @@ class ChainClient:
         tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "value": hex(value)}
         if to is not None:
             tx["to"] = to
+        self.catch_up()
         try:
             return int(self.rpc.call("eth_estimateGas", [tx]), 16)
         except RpcError as exc:
@@ -128,7 +160,9 @@ class ChainClient:
                     raise
                 raw = None  # geth right after start: its transaction index is being built
             if raw is not None:
-                return _receipt(raw)
+                receipt = _receipt(raw)
+                self._saw_block(receipt.block_number)
+                return receipt
             if time.monotonic() > deadline:
                 raise TransactionError(
                     f"transaction {tx_hash} was not mined within {timeout or self.tx_timeout:.0f}s:"

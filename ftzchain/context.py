@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from ftzchain.abi import AbiCodec
+from ftzchain.artifacts import Abis, load_abis
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build, compile_contracts
 from ftzchain.custody import CustodyContract, CustomsContract, OriginCertificatesContract
@@ -28,13 +29,19 @@ class FtzContext:
 
     @cached_property
     def build(self) -> Build:
+        """A fresh compile: only deployment needs it (everything else reads :attr:`abis`)."""
         return compile_contracts(self.settings.project_root, self.settings.build_dir)
+
+    @cached_property
+    def abis(self) -> Abis:
+        """The published ABIs (contracts/abi/): reading and calling need no compiler."""
+        return load_abis(self.settings.project_root)
 
     @cached_property
     def client(self) -> ChainClient:
         return ChainClient(
             self.settings.rpc_url,
-            RevertDecoder(self.build.all_abi_entries()),
+            RevertDecoder(self.abis.all_entries()),
             expected_chain_id=self.settings.chain_id,
             tx_timeout=self.settings.tx_timeout,
         )
@@ -48,7 +55,7 @@ class FtzContext:
         return GovernanceContract(
             self.client,
             self.deployment.address("Governance"),
-            AbiCodec(self.build.get("Governance").abi),
+            AbiCodec(self.abis.get("Governance")),
         )
 
     @cached_property
@@ -56,7 +63,7 @@ class FtzContext:
         return IpRegistryContract(
             self.client,
             self.deployment.address("IpRegistry"),
-            AbiCodec(self.build.get("IpRegistry").abi),
+            AbiCodec(self.abis.get("IpRegistry")),
         )
 
     @cached_property
@@ -64,19 +71,19 @@ class FtzContext:
         return TraceabilityContract(
             self.client,
             self.deployment.address("Traceability"),
-            AbiCodec(self.build.get("Traceability").abi),
+            AbiCodec(self.abis.get("Traceability")),
         )
 
     @cached_property
     def custody(self) -> CustodyContract:
         return CustodyContract(
-            self.client, self.deployment.address("Custody"), AbiCodec(self.build.get("Custody").abi)
+            self.client, self.deployment.address("Custody"), AbiCodec(self.abis.get("Custody"))
         )
 
     @cached_property
     def customs(self) -> CustomsContract:
         return CustomsContract(
-            self.client, self.deployment.address("Customs"), AbiCodec(self.build.get("Customs").abi)
+            self.client, self.deployment.address("Customs"), AbiCodec(self.abis.get("Customs"))
         )
 
     @cached_property
@@ -84,7 +91,7 @@ class FtzContext:
         return OriginCertificatesContract(
             self.client,
             self.deployment.address("OriginCertificates"),
-            AbiCodec(self.build.get("OriginCertificates").abi),
+            AbiCodec(self.abis.get("OriginCertificates")),
         )
 
     @cached_property
@@ -92,7 +99,7 @@ class FtzContext:
         return InvoiceRegistryContract(
             self.client,
             self.deployment.address("InvoiceRegistry"),
-            AbiCodec(self.build.get("InvoiceRegistry").abi),
+            AbiCodec(self.abis.get("InvoiceRegistry")),
         )
 
     @property
@@ -107,7 +114,7 @@ class FtzContext:
             raise ConfigError("no anchor chain configured: set FTZ_ANCHOR_RPC_URL")
         return ChainClient(
             self.settings.anchor_rpc_url,
-            RevertDecoder(self.build.all_abi_entries()),
+            RevertDecoder(self.abis.all_entries()),
             expected_chain_id=self.settings.anchor_chain_id,
             tx_timeout=self.settings.tx_timeout,
         )

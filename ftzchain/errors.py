@@ -62,6 +62,22 @@ class InvalidInput(FtzError, ValueError):
     """User input (a hash, a file, a zone code) is malformed."""
 
 
+class InvalidEpcis(InvalidInput):
+    """An EPCIS document cannot be read as EPCIS 2.0 JSON."""
+
+
+class InvalidInvoice(InvalidInput):
+    """An invoice field is missing or malformed; ``field`` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class DecodeError(FtzError, ValueError):
+    """A log from the chain cannot be decoded (the indexer stops rather than guess)."""
+
+
 class ContractRevert(TransactionError):
     """A contract call reverted.
 

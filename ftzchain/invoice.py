@@ -26,36 +26,23 @@ from eth_utils.crypto import keccak
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
-from ftzchain.eip712 import typed_digest, word_address
-from ftzchain.errors import InvalidInput
+from ftzchain.eip712 import (
+    INVOICE_DOMAIN_NAME,
+    INVOICE_DOMAIN_VERSION,
+    struct_hash,
+    typed_digest,
+    word_address,
+    word_array,
+    word_uint,
+)
+from ftzchain.errors import InvalidInput, InvalidInvoice
 from ftzchain.signing import Signer
-
-INVOICE_DOMAIN_NAME = "FTZ Chain Invoice Registry"
-INVOICE_DOMAIN_VERSION = "1"
-_ISSUE_TYPEHASH = keccak(
-    text="InvoiceIssue(address seller,bytes32 zoneId,bytes32 sellerFingerprint,"
-    "bytes32 numberFingerprint,bytes32[] nearFingerprints,uint64 deadline)"
-)
-_ACTION_TYPEHASH = keccak(
-    text="InvoiceAction(bytes32 invoiceId,uint8 action,bytes32 reasonHash,uint64 deadline)"
-)
-_GOODS_TYPEHASH = keccak(
-    text="InvoiceGoods(bytes32 invoiceId,bytes32 consignmentId,uint64 deadline)"
-)
 
 # The fingerprints, in their on-chain order. The first is the invoice id, keccak256 of the
 # seller's fingerprint (bound on chain to the seller's key) and the number's; the others cover
 # other fields, so a resubmission with one field altered still shares them.
 FINGERPRINT_KINDS = ("id", "parties_amount_date", "buyer_amount_date")
 _MAX_AMOUNT = Decimal("1e15")
-
-
-class InvalidInvoice(InvalidInput):
-    """An invoice field is missing or malformed; ``field`` names it."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
 
 
 @dataclass(frozen=True)
@@ -160,9 +147,9 @@ def parse_invoice_json(text: str | bytes) -> Invoice:
     try:
         data = json.loads(text, parse_float=Decimal)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"the invoice is not JSON ({exc})") from None
+        raise InvalidInvoice("document", f"the invoice is not JSON ({exc})") from None
     if not isinstance(data, dict):
-        raise InvalidInput("the invoice is not a JSON object")
+        raise InvalidInvoice("document", "the invoice is not a JSON object")
     return invoice_from_json(data)
 
 
@@ -193,9 +180,11 @@ def parse_invoice_ubl(text: str | bytes) -> Invoice:
     try:
         root = ElementTree.fromstring(text)
     except (ElementTree.ParseError, DefusedXmlException) as exc:
-        raise InvalidInput(f"the invoice is not acceptable XML ({exc})") from None
+        raise InvalidInvoice("document", f"the invoice is not acceptable XML ({exc})") from None
     if root.tag != f"{{{_UBL['inv']}}}Invoice":
-        raise InvalidInput("the XML is not a UBL 2.1 Invoice (root element inv:Invoice)")
+        raise InvalidInvoice(
+            "document", "the XML is not a UBL 2.1 Invoice (root element inv:Invoice)"
+        )
     raw: dict[str, Any] = {}
     for name, path in _UBL_PATHS.items():
         element = root.find(path, _UBL)
@@ -401,14 +390,14 @@ class InvoiceRegistryContract:
     ) -> bytes:
         """Calldata of ``issue``, signed by the seller (a zone node of its zone sends it)."""
         deadline = self._deadline(deadline)
-        struct = keccak(
-            _ISSUE_TYPEHASH
-            + word_address(seller.address)
-            + zone_id
-            + prints.seller
-            + prints.number
-            + keccak(b"".join(prints.near))
-            + deadline.to_bytes(32, "big")
+        struct = struct_hash(
+            "InvoiceIssue",
+            word_address(seller.address),
+            zone_id,
+            prints.seller,
+            prints.number,
+            word_array(prints.near),
+            word_uint(deadline),
         )
         signed = self._sign(seller, struct, deadline)
         return self.codec.encode_call(
@@ -446,12 +435,8 @@ class InvoiceRegistryContract:
             raise InvalidInput("a void, credit note or payment needs a reason or reference")
         deadline = self._deadline(deadline)
         reason_hash = hashlib.sha256(reason.strip().encode()).digest()
-        struct = keccak(
-            _ACTION_TYPEHASH
-            + invoice_id
-            + int(action).to_bytes(32, "big")
-            + reason_hash
-            + deadline.to_bytes(32, "big")
+        struct = struct_hash(
+            "InvoiceAction", invoice_id, word_uint(int(action)), reason_hash, word_uint(deadline)
         )
         signed = self._sign(seller, struct, deadline)
         return self.codec.encode_call(
@@ -479,9 +464,7 @@ class InvoiceRegistryContract:
         deadline: int | None = None,
     ) -> bytes:
         deadline = self._deadline(deadline)
-        struct = keccak(
-            _GOODS_TYPEHASH + invoice_id + consignment_id + deadline.to_bytes(32, "big")
-        )
+        struct = struct_hash("InvoiceGoods", invoice_id, consignment_id, word_uint(deadline))
         signed = self._sign(seller, struct, deadline)
         return self.codec.encode_call(
             "linkGoods", invoice_id, consignment_id, deadline, signed.signature

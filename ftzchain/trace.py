@@ -18,17 +18,21 @@ from datetime import datetime
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 from pydantic import SecretStr
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
-from ftzchain.eip712 import typed_digest, word_address
-from ftzchain.errors import ConfigError, InvalidInput
+from ftzchain.eip712 import (
+    TRACE_DOMAIN_NAME,
+    TRACE_DOMAIN_VERSION,
+    struct_hash,
+    typed_digest,
+    word_address,
+    word_array,
+    word_uint,
+)
+from ftzchain.errors import ConfigError, InvalidEpcis
 from ftzchain.signing import Signer
-
-TRACE_DOMAIN_NAME = "FTZ Chain Traceability"
-TRACE_DOMAIN_VERSION = "1"
 
 EVENT_TYPES = {
     "ObjectEvent": 1,
@@ -125,15 +129,6 @@ _VOCABULARY_PREFIXES = (
     "cbv:BizStep-",
     "cbv:Disp-",
 )
-_ITEM_TYPE = (
-    "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,"
-    "uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
-)
-_ITEM_TYPEHASH = keccak(text=_ITEM_TYPE)
-_BATCH_TYPEHASH = keccak(
-    text="TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)"
-    + _ITEM_TYPE
-)
 _HASH_ID_PREFIX = "ni:///sha-256;"
 
 
@@ -211,7 +206,7 @@ def event_hash_ids(document: dict[str, Any]) -> list[str]:
             events = event_list_from_epcis_document_json(_canonical_key_order(document))
             return [str(h) for h in epcis_hashes_from_events(events)]
     except Exception as exc:  # the reference code raises bare errors on malformed documents
-        raise InvalidInput(
+        raise InvalidEpcis(
             f"not an EPCIS 2.0 JSON document the hash generator reads: {exc}"
         ) from exc
 
@@ -295,7 +290,7 @@ def _event_time(text: str) -> int:
     try:
         return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
     except (ValueError, AttributeError):
-        raise InvalidInput(f"eventTime {text!r} is not an ISO 8601 time") from None
+        raise InvalidEpcis(f"eventTime {text!r} is not an ISO 8601 time") from None
 
 
 def trace_items(document: dict[str, Any], key: bytes) -> list[TraceItem]:
@@ -307,14 +302,14 @@ def trace_items(document: dict[str, Any], key: bytes) -> list[TraceItem]:
     events = body.get("eventList") or ([body["event"]] if "event" in body else [])
     hash_ids = event_hash_ids(document)
     if len(hash_ids) != len(events):
-        raise InvalidInput("the document's events and their hash ids do not pair up")
+        raise InvalidEpcis("the document's events and their hash ids do not pair up")
     items = []
     for event, hash_id in zip(events, hash_ids, strict=True):
         kind = EVENT_TYPES.get(str(event.get("type")))
         if kind is None:
-            raise InvalidInput(f"unknown EPCIS event type {event.get('type')!r}")
+            raise InvalidEpcis(f"unknown EPCIS event type {event.get('type')!r}")
         if not hash_id.startswith(_HASH_ID_PREFIX):
-            raise InvalidInput(f"unexpected hash id {hash_id!r}")
+            raise InvalidEpcis(f"unexpected hash id {hash_id!r}")
         where = [
             str((event.get("readPoint") or {}).get("id", "")),
             str((event.get("bizLocation") or {}).get("id", "")),
@@ -345,31 +340,27 @@ def trace_batch_digest(
     contract: str,
 ) -> bytes:
     """The EIP-712 digest of ``TraceBatch`` the capturing enterprise signs."""
-    items_hash = keccak(
-        b"".join(
-            keccak(
-                _ITEM_TYPEHASH
-                + i.event_id
-                + i.event_type.to_bytes(32, "big")
-                + i.action.to_bytes(32, "big")
-                + i.biz_step.to_bytes(32, "big")
-                + i.disposition.to_bytes(32, "big")
-                + i.event_time.to_bytes(32, "big")
-                + i.where_hash
-                + keccak(b"".join(i.inputs))
-                + keccak(b"".join(i.outputs))
+    items_hash = word_array(
+        [
+            struct_hash(
+                "TraceItem",
+                i.event_id,
+                word_uint(i.event_type),
+                word_uint(i.action),
+                word_uint(i.biz_step),
+                word_uint(i.disposition),
+                word_uint(i.event_time),
+                i.where_hash,
+                word_array(i.inputs),
+                word_array(i.outputs),
             )
             for i in items
-        )
+        ]
     )
-    struct_hash = keccak(
-        _BATCH_TYPEHASH
-        + word_address(enterprise)
-        + zone_id
-        + items_hash
-        + deadline.to_bytes(32, "big")
+    struct = struct_hash(
+        "TraceBatch", word_address(enterprise), zone_id, items_hash, word_uint(deadline)
     )
-    return typed_digest(TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION, chain_id, contract, struct_hash)
+    return typed_digest(TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION, chain_id, contract, struct)
 
 
 @dataclass(frozen=True)

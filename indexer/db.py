@@ -10,6 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from ftzchain.errors import ConfigError
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -53,3 +55,34 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the only way tables are created or changed)."""
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_revision(url: str) -> str | None:
+    """The schema revision the database is at (None: never migrated)."""
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def require_current_schema(url: str) -> None:
+    """Refuse to serve from a database the indexer has not brought to the current schema."""
+    current, head = schema_revision(url), head_revision()
+    if current != head:
+        shown = current or "no schema"
+        raise ConfigError(
+            f"the database is at {shown}, the indexer's schema is at {head}: "
+            "run `ftz index` first (only the indexer migrates the schema)"
+        )

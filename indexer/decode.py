@@ -11,6 +11,7 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from ftzchain.domain import role_name, zone_code
+from ftzchain.errors import DecodeError
 from indexer.source import RpcLog
 
 GOVERNANCE_ACTIONS = (
@@ -140,11 +141,11 @@ Record = IpRegistered | GovernanceEvent | IpEvent | TraceEvent | TradeEvent | In
 RawLog = RpcLog  # as the source hands logs over (typed when the JSON is parsed)
 
 
-class UnknownEvent(ValueError):
+class UnknownEvent(DecodeError, LookupError):
     """The log's first topic is not an event the indexer knows."""
 
 
-class MalformedLog(ValueError):
+class MalformedLog(DecodeError):
     """A known topic with data or topics of the wrong shape."""
 
 

@@ -216,7 +216,7 @@ def naive_backfill(bench: Bench, url: str, first: int, last: int) -> int:
     w3 = Web3(Web3.HTTPProvider(bench.node.url, request_kwargs={"timeout": 600}))
     registry = w3.eth.contract(
         address=Web3.to_checksum_address(bench.ctx.ip_registry.address),
-        abi=bench.ctx.build.get("IpRegistry").abi,
+        abi=bench.ctx.abis.get("IpRegistry"),
     )
     events = registry.events.IpRegistered.get_logs(from_block=first, to_block=last)
     times: dict[int, datetime] = {}
@@ -528,7 +528,7 @@ def bench_evidence(args: argparse.Namespace) -> Result:
         try:
             ctx = bench.ctx
             outer = ctx.sender_on(
-                ChainClient(outer_node.url, RevertDecoder(ctx.build.all_abi_entries())),
+                ChainClient(outer_node.url, RevertDecoder(ctx.abis.all_entries())),
                 LocalSigner.from_key(dev_private_key(9)),
             )
             anchor_dep, _ = deploy_anchor(outer.client, outer, ctx.build, Path(state) / "anchors")
@@ -538,7 +538,7 @@ def bench_evidence(args: argparse.Namespace) -> Result:
                 f"on {args.node}"
             )
             sent = _fill_blocks(bench, count, per_block)
-            Anchorer(ctx.client, outer, contract, ctx.build).anchor_once()
+            Anchorer(ctx.client, outer, contract, ctx.abis.get("FtzAnchor")).anchor_once()
             source = AnchorSource(outer.client.rpc, contract, outer.client.chain_id)
             rpc, chain_id, registry = ctx.client.rpc, ctx.client.chain_id, ctx.ip_registry.address
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from api.goods import (
+from api.queries.goods import (
     certificate_status,
     custody_chain,
     custody_state,
     declaration_status,
     upstream_key_events,
 )
-from api.invoices import answer as invoice_answer
+from api.queries.invoices import answer as invoice_answer
 from ftzchain.custody import certificate_key, declaration_key, lot_key
 from ftzchain.devnet import free_port
 from ftzchain.evidence.verify import verify_file

@@ -15,9 +15,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import ChainDep, KeyDep, SessionDep
 from api.errors import ApiError, ErrorResponse
-from api.goods import certificate_status, declaration_status
+from api.queries.goods import certificate_status, declaration_status
 from ftzchain.custody import certificate_key, declaration_key
-from ftzchain.errors import InvalidInput
 
 router = APIRouter(prefix="/v1", tags=["customs"])
 
@@ -71,10 +70,7 @@ class CertificateOut(BaseModel):
 
 
 def _id(make: Callable[[str, bytes], bytes], number: str, key: bytes) -> str:
-    try:
-        return "0x" + make(number, key).hex()
-    except InvalidInput as exc:
-        raise ApiError(422, "invalid_request", str(exc)) from exc
+    return "0x" + make(number, key).hex()
 
 
 @router.get(

@@ -13,12 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep, get_context
 from api.errors import ApiError, ErrorResponse
-from api.routers.ip import Sha256Path, _normalise
-from ftzchain.errors import FtzError, NodeUnavailable
+from api.queries.ip import normalise_hash, registration_tx
+from api.routers.ip import Sha256Path
 from ftzchain.evidence.certificate import Certificate
-from ftzchain.evidence.export import EvidenceError
-from ftzchain.evidence.service import ip_bundle, registration_tx
-from ftzchain.rpc import RpcError
+from ftzchain.evidence.service import ip_bundle
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 
@@ -30,24 +28,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _bundle(request: Request, session: SessionDep, sha256: str) -> dict[str, Any]:
-    content_hash = _normalise(sha256)
-    try:
-        ctx = get_context(request)
-        tx_hash = registration_tx(session, ctx.client.chain_id, bytes.fromhex(content_hash[2:]))
-        if tx_hash is None:
-            raise ApiError(
-                404,
-                "ip_not_registered",
-                f"no registration of {content_hash} has been indexed",
-                {"content_hash": content_hash},
-            )
-        return ip_bundle(ctx, bytes.fromhex(content_hash[2:]), tx_hash)
-    except (NodeUnavailable, RpcError) as exc:
-        raise ApiError(503, "node_unavailable", f"the chain node did not answer: {exc}") from exc
-    except EvidenceError as exc:
-        raise ApiError(503, "evidence_unavailable", str(exc)) from exc
-    except FtzError as exc:
-        raise ApiError(503, "chain_not_ready", str(exc)) from exc
+    content_hash = normalise_hash(sha256)
+    ctx = get_context(request)
+    tx_hash = registration_tx(session, ctx.client.chain_id, bytes.fromhex(content_hash[2:]))
+    if tx_hash is None:
+        raise ApiError(
+            404,
+            "ip_not_registered",
+            f"no registration of {content_hash} has been indexed",
+            {"content_hash": content_hash},
+        )
+    return ip_bundle(ctx, bytes.fromhex(content_hash[2:]), tx_hash)
 
 
 @router.get("/{sha256}", responses=_ERRORS)
@@ -61,7 +52,7 @@ def get_certificate(
     sha256: Sha256Path, request: Request, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
     """A printable certificate (HTML) of the registration, made from a verified bundle."""
-    url = f"{settings.api_base_url}/v1/evidence/{_normalise(sha256)}"
+    url = f"{settings.api_base_url}/v1/evidence/{normalise_hash(sha256)}"
     return HTMLResponse(Certificate.from_bundle(_bundle(request, session, sha256), url).html())
 
 
@@ -74,10 +65,12 @@ def get_certificate_pdf(
     sha256: Sha256Path, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """The same certificate as a PDF."""
-    url = f"{settings.api_base_url}/v1/evidence/{_normalise(sha256)}"
+    url = f"{settings.api_base_url}/v1/evidence/{normalise_hash(sha256)}"
     pdf = Certificate.from_bundle(_bundle(request, session, sha256), url).pdf()
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="ip-{_normalise(sha256)[2:14]}.pdf"'},
+        headers={
+            "Content-Disposition": f'inline; filename="ip-{normalise_hash(sha256)[2:14]}.pdf"'
+        },
     )

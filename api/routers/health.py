@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlmodel import select
 
 from api.deps import SessionDep
 from api.errors import ApiError
+from api.queries.status import chain_cursors
 from api.schemas import ChainStatus, HealthOut
-from indexer.models import ChainCursor
 
 router = APIRouter(tags=["health"])
 
@@ -17,7 +16,7 @@ router = APIRouter(tags=["health"])
 def healthz(session: SessionDep) -> HealthOut:
     """The service is up and its database answers; how far the indexer got per chain."""
     try:
-        cursors = session.exec(select(ChainCursor)).all()
+        cursors = chain_cursors(session)
     except Exception as exc:
         raise ApiError(503, "database_unavailable", "the database does not answer") from exc
     return HealthOut(

@@ -16,10 +16,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import ChainDep, ContextDep, KeyDep, SessionDep
 from api.errors import ApiError, ErrorResponse
-from api.invoices import InvoiceAnswer, answer
+from api.queries.invoices import InvoiceAnswer, answer
 from ftzchain.domain import zone_id
-from ftzchain.errors import InvalidInput
-from ftzchain.invoice import InvalidInvoice, Invoice, parse_invoice
+from ftzchain.invoice import Invoice, parse_invoice
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -69,12 +68,7 @@ async def _invoice(request: Request) -> Invoice:
     body = await request.body()
     if not body.strip():
         raise ApiError(422, "invalid_invoice", "post the invoice as JSON or UBL 2.1 XML")
-    try:
-        return parse_invoice(body)
-    except InvalidInvoice as exc:
-        raise ApiError(422, "invalid_invoice", str(exc), {"field": exc.field}) from exc
-    except InvalidInput as exc:
-        raise ApiError(422, "invalid_invoice", str(exc)) from exc
+    return parse_invoice(body)
 
 
 def _out(found: InvoiceAnswer, invoice_id: str) -> VerificationOut:
@@ -138,10 +132,7 @@ async def pledge_request(
 ) -> PreparedCallOut:
     """Financier: the pledge call to sign and send, with what a pledge would be told now."""
     fingerprints, verification = await _verified(request, session, chain_id, key)
-    try:
-        zid = zone_id(zone)
-    except InvalidInput as exc:
-        raise ApiError(422, "invalid_request", str(exc)) from exc
+    zid = zone_id(zone)
     invoices = ctx.invoices
     data = invoices.pledge_call(fingerprints, zid, reference, require_goods)
     return PreparedCallOut(

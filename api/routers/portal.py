@@ -10,14 +10,15 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from api.deps import SessionDep, SettingsDep, chain_id, consortium_key
-from api.goods import (
+from api.queries.goods import (
     certificate_status,
     custody_chain,
     custody_state,
     declaration_status,
     timeline,
 )
-from api.routers.ip import HASH_PATTERN, Sha256Path, _normalise, find_registration
+from api.queries.ip import find_registration, normalise_hash
+from api.routers.ip import HASH_PATTERN, Sha256Path
 from ftzchain.custody import certificate_key, declaration_key
 from ftzchain.trace import fingerprint
 
@@ -84,7 +85,7 @@ document.getElementById('by-hash').onsubmit = (e) => {{
 
 @router.get("/ip/{sha256}", response_class=HTMLResponse)
 def ip_page(sha256: Sha256Path, session: SessionDep, settings: SettingsDep) -> HTMLResponse:
-    content_hash = _normalise(sha256)
+    content_hash = normalise_hash(sha256)
     record = find_registration(session, content_hash, settings.chain_id)
     if record is None:
         return _page(

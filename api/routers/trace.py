@@ -10,11 +10,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
 from api.errors import ApiError, ErrorResponse
-from api.goods import (
+from api.queries.goods import (
     KeyEvent,
     SortKey,
     custody_chain,
@@ -23,17 +23,16 @@ from api.goods import (
     timeline,
     upstream_key_events,
 )
-from api.provenance import Direction, walk
-from ftzchain.errors import ConfigError, InvalidInput
+from api.queries.provenance import Direction, walk
+from api.queries.trace import recorded_event
+from ftzchain.errors import InvalidEpcis, InvalidInput
 from ftzchain.trace import (
     BIZ_STEPS,
     EVENT_TYPES,
-    TraceItem,
     fingerprint,
     parse_consortium_key,
     trace_items,
 )
-from indexer.models import TraceEventRow, TraceLinkRow
 
 router = APIRouter(prefix="/v1/trace", tags=["trace"])
 IdQuery = Annotated[str, Query(description="EPC, class or lot id, e.g. urn:epc:class:lgtin:…")]
@@ -122,29 +121,6 @@ class TraceVerificationOut(BaseModel):
     all_recorded: bool
 
 
-def _matches(session: Session, item: TraceItem, row: TraceEventRow) -> bool:
-    """The chain's fields and input/output fingerprints equal the posted event's."""
-    links = session.exec(
-        select(TraceLinkRow)
-        .where(TraceLinkRow.chain_id == row.chain_id)
-        .where(TraceLinkRow.tx_hash == row.tx_hash)
-        .where(TraceLinkRow.log_index == row.log_index)
-        .order_by(col(TraceLinkRow.role), col(TraceLinkRow.position))
-    ).all()
-    recorded_in = [link.fingerprint for link in links if link.role == "in"]
-    recorded_out = [link.fingerprint for link in links if link.role == "out"]
-    return (
-        item.event_type == row.event_type
-        and item.action == row.action
-        and item.biz_step == row.biz_step
-        and item.disposition == row.disposition
-        and item.event_time == int(row.event_time.timestamp())
-        and "0x" + item.where_hash.hex() == row.where_hash
-        and recorded_in == ["0x" + f.hex() for f in item.inputs]
-        and recorded_out == ["0x" + f.hex() for f in item.outputs]
-    )
-
-
 @router.post(
     "/verify",
     response_model=TraceVerificationOut,
@@ -157,39 +133,16 @@ def verify_document(
 ) -> TraceVerificationOut:
     """Recompute each event's CBV 2.0 Event Hash ID and say whether, where and when it was
     recorded on chain (first record counts)."""
-    try:
-        key = parse_consortium_key(settings.consortium_key)
-    except ConfigError as exc:
-        raise ApiError(503, "not_configured", str(exc)) from exc
-    try:
-        items = trace_items(document, key)
-    except InvalidInput as exc:
-        raise ApiError(422, "invalid_epcis", str(exc)) from exc
+    items = trace_items(document, parse_consortium_key(settings.consortium_key))
     if not items:
-        raise ApiError(422, "invalid_epcis", "the document holds no events")
+        raise InvalidEpcis("the document holds no events")
     out = []
     for item in items:
-        query = select(TraceEventRow).where(TraceEventRow.event_id == "0x" + item.event_id.hex())
-        if settings.chain_id is not None:
-            query = query.where(TraceEventRow.chain_id == settings.chain_id)
-        row = session.exec(
-            query.order_by(col(TraceEventRow.block_number), col(TraceEventRow.log_index))
-        ).first()
-        if row is None:
+        found = recorded_event(session, settings.chain_id, item)
+        if found is None:
             out.append(TraceEventOut(hash_id=item.hash_id, recorded=False))
-            continue
-        out.append(
-            TraceEventOut(
-                hash_id=item.hash_id,
-                recorded=True,
-                fields_match=_matches(session, item, row),
-                zone=row.zone,
-                enterprise=row.enterprise,
-                recorded_at=row.block_time,
-                block_number=row.block_number,
-                tx_hash=row.tx_hash,
-            )
-        )
+        else:
+            out.append(TraceEventOut(hash_id=item.hash_id, recorded=True, **asdict(found)))
     return TraceVerificationOut(events=out, all_recorded=all(e.recorded for e in out))
 
 
@@ -199,7 +152,7 @@ _LIMIT = 10_000
 
 def _lot(identifier: str, key: bytes) -> str:
     if not identifier.strip():
-        raise ApiError(422, "invalid_request", "pass the EPC, class or lot id as ?id=")
+        raise InvalidInput("pass the EPC, class or lot id as ?id=")
     return "0x" + fingerprint(identifier, key).hex()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ from ftzchain.compile import Build
 from ftzchain.deploy import deploy, load_deployment
 from ftzchain.devnet import LocalNode, dev_private_key, start_node
 from ftzchain.errors import ChainIdMismatch, NodeUnavailable, NotDeployed
+from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
+from ftzchain.rpc import RpcError
 from ftzchain.signing import LocalSigner
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SH, World
+from tests.indexer.rpc_proxy import RpcProxy
 
 
 def _client(node: LocalNode, build: Build, expected: int | None = None) -> ChainClient:
@@ -95,3 +99,34 @@ def test_compile_error_shows_the_compilers_messages_only(tmp_path: Path) -> None
     message = str(err.value)
     assert "DeclarationError: Undeclared identifier" in message and "Broken.sol" in message
     assert '"abi"' not in message and len(message) < 2_000
+
+
+def test_reads_right_after_a_receipt_see_that_receipts_block(anvil_world: World) -> None:
+    """A node that answers ``latest`` from the parent block just after a receipt (as geth
+    does) must not make the client read state from before its own write."""
+    world = anvil_world
+    with RpcProxy(world.node.url) as proxy:
+        proxy.stale_reads_after_receipt = 3
+        client = ChainClient(proxy.url, world.ctx.client.decoder, world.node.chain_id)
+        try:
+            registry = IpRegistryContract(
+                client, world.ctx.ip_registry.address, world.ctx.ip_registry.codec
+            )
+            zone_node = TxSender(client, world.sh_node.signer)
+            content_hash = hashlib.sha256(b"read your own writes").digest()
+            signed = registry.sign(world.sh_enterprise, content_hash, SH)
+            receipt = registry.register(zone_node, signed)
+            record = registry.record(content_hash)
+            assert proxy.stale_answers == 3, "the stale window was exercised"
+            assert record is not None and record.owner == world.sh_enterprise.address
+            # The control: the same read straight after the next receipt, without the client's
+            # wait, is answered from the parent block and misses the write.
+            other = hashlib.sha256(b"read your own writes, control").digest()
+            receipt = registry.register(zone_node, registry.sign(world.sh_enterprise, other, SH))
+            call = registry.codec.encode_call("recordOf", other)
+            with pytest.raises(RpcError):  # recordOf reverts: not registered at the parent
+                client.rpc.call("eth_call", [{"to": registry.address, "data": "0x" + call.hex()}])
+            assert registry.record(other) is not None
+            assert receipt.block_number > 0
+        finally:
+            client.close()

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from ftzchain.domain import zone_id
-from ftzchain.eip712 import IpRegistration, ip_registration_digest, ip_registration_typed_data
+from ftzchain.eip712 import (
+    TYPES,
+    IpRegistration,
+    encode_type,
+    ip_registration_digest,
+    ip_registration_typed_data,
+)
 from ftzchain.signing import LocalSigner
+from tests.conftest import ROOT
 
 
 def test_fast_digest_and_signature_equal_eth_account_typed_data() -> None:
@@ -31,3 +39,31 @@ def test_fast_digest_and_signature_equal_eth_account_typed_data() -> None:
     fast = signer.sign_digest_unsafe(digest)
     assert fast == signer.sign_typed_data(typed)
     assert Account.recover_message(reference, signature=fast) == signer.address
+
+
+_TYPEHASH_LITERAL = re.compile(
+    r"bytes32\s+private\s+constant\s+_\w+_TYPEHASH\s*=\s*keccak256\(\s*\"([^\"]+)\"\s*\)"
+)
+
+
+def _contract_type_strings() -> dict[str, str]:
+    """Primary type → the type string each contract hashes into its ``_..._TYPEHASH``."""
+    found: dict[str, str] = {}
+    for path in sorted((ROOT / "contracts").glob("*.sol")):
+        for literal in _TYPEHASH_LITERAL.findall(path.read_text()):
+            found[literal.split("(", 1)[0]] = literal
+    return found
+
+
+def test_every_type_string_equals_the_contracts_typehash() -> None:
+    in_contracts = _contract_type_strings()
+    assert set(in_contracts) == set(TYPES), "one Python type per contract typehash, no more"
+    for name, literal in in_contracts.items():
+        assert encode_type(name) == literal, name
+
+
+def test_encode_type_appends_referenced_structs_sorted() -> None:
+    assert encode_type("IpBatch") == (
+        "IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)"
+        "IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)"
+    )

@@ -318,7 +318,7 @@ def test_anchored_bundle_proves_the_block_on_an_independent_chain(
     deployment, _ = deploy_anchor(outer, payer, build, tmp_path / "anchors")
     contract = deployment.address("FtzAnchor")
     source = AnchorSource(outer.rpc, contract, ANCHOR_CHAIN_ID)
-    anchorer = Anchorer(world.ctx.client, payer, contract, build)
+    anchorer = Anchorer(world.ctx.client, payer, contract, build.get("FtzAnchor").abi)
 
     (reg,) = _register_in_one_block(world, ["anchored work"])
     assert _bundle(world, reg, source)["anchor"] is None  # nothing anchored after it yet

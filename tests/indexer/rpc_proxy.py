@@ -9,6 +9,9 @@
   by-hash queries still return them.
 - ``asked_by_hash``: the block hashes logs were asked for by ``blockHash``.
 - ``malformed_logs``: break the first log of each range answer (a buggy or hostile node).
+- ``stale_reads_after_receipt``: after serving a receipt of block B, answer that many
+  following ``eth_blockNumber``/``eth_call``/``eth_estimateGas`` requests from block B - 1,
+  the way geth answers ``latest`` from the parent block for a moment.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ class RpcProxy:
         self.asked_by_hash: list[str] = []  # block hashes of eth_getLogs by blockHash
         self.malformed_logs = False  # a range answer's first log gets a number for its data
         self.fail_next = 0  # answer that many requests with HTTP 503 (an overloaded node)
+        self.stale_reads_after_receipt = 0
+        self.stale_answers = 0  # how many reads were answered from the parent block
+        self._stale_left = 0
+        self._stale_block = 0
         self._http = httpx.Client(timeout=30)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -84,7 +91,28 @@ class RpcProxy:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _stale(self, call: dict[str, Any]) -> dict[str, Any] | None:
+        """The parent block's view of a read, while the stale window lasts."""
+        method = call.get("method")
+        if self._stale_left <= 0 or method not in (
+            "eth_blockNumber",
+            "eth_call",
+            "eth_estimateGas",
+        ):
+            return None
+        self._stale_left -= 1
+        self.stale_answers += 1
+        parent = hex(self._stale_block - 1)
+        if method == "eth_blockNumber":
+            return {"jsonrpc": "2.0", "id": call.get("id"), "result": parent}
+        pinned = {**call, "params": [call["params"][0], parent]}
+        answer: dict[str, Any] = self._http.post(self.upstream, json=pinned).json()
+        return answer
+
     def _answer(self, call: dict[str, Any]) -> dict[str, Any]:
+        stale = self._stale(call)
+        if stale is not None:
+            return stale
         if call.get("method") == "eth_getLogs" and "fromBlock" in call["params"][0]:
             query = call["params"][0]
             first, last = int(query["fromBlock"], 16), int(query["toBlock"], 16)
@@ -113,4 +141,11 @@ class RpcProxy:
             answer["result"] = [e for e in answer["result"] if e["blockNumber"] != hidden]
         if self.malformed_logs and call.get("method") == "eth_getLogs" and answer.get("result"):
             answer["result"][0]["data"] = 12345
+        if (
+            self.stale_reads_after_receipt
+            and call.get("method") == "eth_getTransactionReceipt"
+            and answer.get("result")
+        ):
+            self._stale_block = int(answer["result"]["blockNumber"], 16)
+            self._stale_left = self.stale_reads_after_receipt
         return answer

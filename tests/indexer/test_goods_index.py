@@ -7,7 +7,7 @@ import hashlib
 
 from sqlmodel import Session
 
-from api.goods import (
+from api.queries.goods import (
     certificate_status,
     custody_chain,
     custody_state,

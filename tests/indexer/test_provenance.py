@@ -7,7 +7,7 @@ import hashlib
 
 from sqlmodel import Session
 
-from api.provenance import events, reached
+from api.queries.provenance import events, reached
 from ftzchain.trace import TraceItem, fingerprint
 from tests.conftest import SH, World
 from tests.indexer.helpers import fresh_db, indexer_for

@@ -1,26 +1,25 @@
-"""``ftz evidence`` (court bundles, offline verification, certificates) and ``ftz anchor``."""
+"""``ftz evidence``: court bundles, offline verification, certificates."""
 
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from ftzchain.cli_common import console, context_and_sender, load_json_object, load_settings
+from ftzchain.cli.common import (
+    console,
+    load_json_object,
+    load_settings,
+)
 from ftzchain.context import FtzContext
 from ftzchain.domain import parse_hash32
-from ftzchain.errors import ConfigError, InvalidInput, NotDeployed
+from ftzchain.errors import InvalidInput, NotDeployed
 from ftzchain.evidence.verify import Verdict, verify_file
 
 evidence_app = typer.Typer(
     help="Court evidence: export a self-contained bundle, verify one offline, print a certificate.",
-    no_args_is_help=True,
-)
-anchor_app = typer.Typer(
-    help="Commit this chain's block hashes to an independent chain (FTZ_ANCHOR_RPC_URL).",
     no_args_is_help=True,
 )
 
@@ -31,13 +30,17 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 def export_bundle(ctx: FtzContext, content_hash: bytes, tx_hash: str | None) -> dict[str, Any]:
     """The bundle of ``content_hash``; the transaction is looked up in the indexed DB."""
-    from ftzchain.evidence.service import ip_bundle, registration_tx_from_db
+    from sqlmodel import Session
+
+    from api.queries.ip import registration_tx
+    from ftzchain.evidence.service import ip_bundle
     from indexer.db import make_engine
 
     if tx_hash is None:
         engine = make_engine(ctx.settings.database_url)
         try:
-            tx_hash = registration_tx_from_db(engine, ctx.client.chain_id, content_hash)
+            with Session(engine) as session:
+                tx_hash = registration_tx(session, ctx.client.chain_id, content_hash)
         finally:
             engine.dispose()
         if tx_hash is None:
@@ -155,81 +158,3 @@ def evidence_certificate(
     if pdf is not None:
         pdf.write_bytes(cert.pdf())
         console.print(f"wrote {pdf}")
-
-
-# --- anchor ---------------------------------------------------------------------------
-
-AnchorSenderOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--sender",
-        "-s",
-        help="Keystore name paying on the anchor chain (default: FTZ_ANCHOR_SENDER).",
-    ),
-]
-
-
-@anchor_app.command("deploy")
-def anchor_deploy(
-    sender: AnchorSenderOpt = None,
-) -> None:
-    """Deploy the FtzAnchor contract on the anchor chain (idempotent)."""
-    from ftzchain.anchor import deploy_anchor
-
-    ctx, signer = _anchor_signer(sender)
-    deployment, created = deploy_anchor(
-        ctx.anchor_client,
-        ctx.sender_on(ctx.anchor_client, signer),
-        ctx.build,
-        ctx.settings.anchor_manifests_dir,
-    )
-    verb = "deployed" if created else "already deployed"
-    console.print(
-        f"FtzAnchor {verb} at {deployment.address('FtzAnchor')} on chain {deployment.chain_id}"
-    )
-
-
-@anchor_app.command("run")
-def anchor_run(
-    sender: AnchorSenderOpt = None,
-    once: Annotated[bool, typer.Option(help="Anchor the latest block once and exit.")] = False,
-    interval: Annotated[
-        float | None, typer.Option(help="Seconds between anchors (default FTZ_ANCHOR_INTERVAL).")
-    ] = None,
-) -> None:
-    """Commit the latest confirmed block hash to the anchor chain, once or periodically."""
-    from ftzchain.anchor import Anchorer
-
-    ctx, signer = _anchor_signer(sender)
-    anchorer = Anchorer(
-        ctx.client,
-        ctx.sender_on(ctx.anchor_client, signer),
-        ctx.anchor_deployment.address("FtzAnchor"),
-        ctx.build,
-        ctx.settings.confirmations,
-    )
-    if once:
-        done = anchorer.anchor_once()
-        if done is None:
-            console.print("latest block already anchored")
-        else:
-            console.print(
-                f"anchored block {done.block_number} {done.block_hash} "
-                f"in anchor-chain block {done.anchor_block} (tx {done.anchor_tx})"
-            )
-        return
-    every = interval or ctx.settings.anchor_interval
-    console.print(f"anchoring every {every:g}s; Ctrl-C stops")
-    stop = threading.Event()
-    try:
-        anchorer.run(every, stop)
-    except KeyboardInterrupt:
-        stop.set()
-
-
-def _anchor_signer(sender: str | None) -> tuple[FtzContext, Any]:
-    settings = load_settings()
-    name = sender or settings.anchor_sender
-    if not name:
-        raise ConfigError("no anchor key: pass --sender NAME or set FTZ_ANCHOR_SENDER")
-    return context_and_sender(name)

@@ -11,10 +11,10 @@ from typing import Annotated
 
 import typer
 
-from ftzchain.cli_common import SenderOpt, console
-from ftzchain.cli_common import context_and_sender as _context_and_sender
-from ftzchain.cli_common import load_settings as _settings
-from ftzchain.cli_common import password as _password
+from ftzchain.cli.common import SenderOpt, console
+from ftzchain.cli.common import context_and_sender as _context_and_sender
+from ftzchain.cli.common import load_settings as _settings
+from ftzchain.cli.common import password as _password
 from ftzchain.context import FtzContext
 from ftzchain.custody import consignment_key
 from ftzchain.domain import zone_code, zone_id

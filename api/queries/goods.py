@@ -14,7 +14,7 @@ from typing import Literal
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from api.provenance import GraphEvent, events, reached
+from api.queries.provenance import GraphEvent, events, reached
 from ftzchain.trace import BIZ_STEPS, EVENT_TYPES
 from indexer.models import TradeEventRow
 

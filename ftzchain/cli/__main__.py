@@ -1,0 +1,5 @@
+"""``python -m ftzchain.cli``: the same as ``ftz``."""
+
+from ftzchain.cli.app import main
+
+main()
