@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from ftzchain.context import FtzContext
 from ftzchain.errors import ConfigError
+from ftzchain.fingerprints import parse_consortium_key
 from ftzchain.settings import FtzSettings
-from ftzchain.trace import parse_consortium_key
 
 
 def get_engine(request: Request) -> Engine:

@@ -3,23 +3,21 @@ pragma solidity ^0.8.28;
 
 import {IGovernance} from "./IGovernance.sol";
 import {ICustody} from "./ICustody.sol";
+import {ZoneGated} from "./ZoneGated.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title FTZ Chain custody hand-overs between zones
 /// @notice See {ICustody}.
-contract Custody is ICustody {
-    IGovernance private immutable _GOVERNANCE;
+contract Custody is ICustody, ZoneGated {
 
     mapping(bytes32 lotId => Lot) private _lots;
     mapping(bytes32 consignmentId => Consignment) private _consignments;
 
-    constructor(IGovernance governance_) {
-        _GOVERNANCE = governance_;
-    }
+    constructor(IGovernance governance_) ZoneGated(governance_) {}
 
     /// @inheritdoc ICustody
     function takeCustody(bytes32 zoneId, bytes32[] calldata lots, bytes32 eventId) external {
-        _onlyZoneNode(zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, zoneId);
         uint256 count = lots.length;
         if (count == 0) revert CustodyEmptyLots();
         for (uint256 i = 0; i < count; ++i) {
@@ -41,7 +39,7 @@ contract Custody is ICustody {
         bytes32[] calldata lots,
         bytes32 eventId
     ) external {
-        _onlyZoneNode(fromZone);
+        _requireZoneRole(Roles.ZONE_NODE, fromZone);
         if (consignmentId == bytes32(0)) revert CustodyZeroId();
         if (fromZone == toZone) revert CustodySameZone(toZone);
         if (_GOVERNANCE.zoneStatus(toZone) != IGovernance.ZoneStatus.Active) {
@@ -84,7 +82,7 @@ contract Custody is ICustody {
         if (c.state == ConsignmentState.None) revert CustodyUnknownConsignment(consignmentId);
         if (c.state == ConsignmentState.Received) revert CustodyAlreadyReceived(consignmentId);
         bytes32 toZone = c.toZone;
-        _onlyZoneNode(toZone);
+        _requireZoneRole(Roles.ZONE_NODE, toZone);
         if (keccak256(abi.encodePacked(lots)) != c.lotsHash) {
             revert CustodyLotsMismatch(consignmentId);
         }
@@ -110,14 +108,4 @@ contract Custody is ICustody {
         return _consignments[consignmentId];
     }
 
-    /// @inheritdoc ICustody
-    function governance() external view returns (address) {
-        return address(_GOVERNANCE);
-    }
-
-    function _onlyZoneNode(bytes32 zoneId) private view {
-        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, zoneId)) {
-            revert CustodyNotZoneNode(msg.sender, zoneId);
-        }
-    }
 }

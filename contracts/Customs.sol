@@ -4,18 +4,19 @@ pragma solidity ^0.8.28;
 import {ICustody} from "./ICustody.sol";
 import {IGovernance} from "./IGovernance.sol";
 import {ICustoms} from "./ICustoms.sol";
+import {ZoneGated} from "./ZoneGated.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title FTZ Chain customs declarations and inspections
 /// @notice See {ICustoms}.
-contract Customs is ICustoms {
-    IGovernance private immutable _GOVERNANCE;
+contract Customs is ICustoms, ZoneGated {
     ICustody private immutable _CUSTODY;
 
     mapping(bytes32 declarationId => Declaration) private _declarations;
 
-    constructor(IGovernance governance_, ICustody custody_) {
-        _GOVERNANCE = governance_;
+    constructor(IGovernance governance_, ICustody custody_)
+        ZoneGated(governance_)
+    {
         _CUSTODY = custody_;
     }
 
@@ -28,9 +29,7 @@ contract Customs is ICustoms {
         Rule rule,
         bytes32 documentHash
     ) external {
-        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, originZone)) {
-            revert CustomsNotZoneNode(msg.sender, originZone);
-        }
+        _requireZoneRole(Roles.ZONE_NODE, originZone);
         if (declarationId == bytes32(0) || consignmentId == bytes32(0)) revert CustomsZeroId();
         if (rule == Rule.None) revert CustomsUnknownRule(uint8(rule));
         if (originZone == destinationZone) revert CustomsSameZone(originZone);
@@ -73,7 +72,7 @@ contract Customs is ICustoms {
         external
     {
         Declaration storage d = _existing(declarationId);
-        _onlyCustoms(zoneId);
+        _requireZoneRole(Roles.CUSTOMS, zoneId);
         if (d.cleared) revert CustomsAlreadyCleared(declarationId);
         Result result = passed ? Result.Passed : Result.Failed;
         if (zoneId == d.originZone) {
@@ -93,7 +92,7 @@ contract Customs is ICustoms {
     /// @inheritdoc ICustoms
     function clear(bytes32 declarationId, bytes32 zoneId) external {
         Declaration storage d = _existing(declarationId);
-        _onlyCustoms(zoneId);
+        _requireZoneRole(Roles.CUSTOMS, zoneId);
         if (zoneId != d.originZone && zoneId != d.destinationZone) {
             revert CustomsZoneNotParty(declarationId, zoneId);
         }
@@ -112,11 +111,6 @@ contract Customs is ICustoms {
     }
 
     /// @inheritdoc ICustoms
-    function governance() external view returns (address) {
-        return address(_GOVERNANCE);
-    }
-
-    /// @inheritdoc ICustoms
     function custody() external view returns (address) {
         return address(_CUSTODY);
     }
@@ -124,12 +118,6 @@ contract Customs is ICustoms {
     function _existing(bytes32 declarationId) private view returns (Declaration storage d) {
         d = _declarations[declarationId];
         if (d.filedAt == 0) revert CustomsUnknownDeclaration(declarationId);
-    }
-
-    function _onlyCustoms(bytes32 zoneId) private view {
-        if (!_GOVERNANCE.isActiveRole(Roles.CUSTOMS, msg.sender, zoneId)) {
-            revert CustomsNotCustomsOfficer(msg.sender, zoneId);
-        }
     }
 
     function _require(bytes32 declarationId, bytes32 zoneId, Result result) private pure {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IZoneGated} from "./IZoneGated.sol";
+
 /// @title FTZ Chain custody: who holds a lot, and hand-overs between zones
 /// @notice A lot (keyed fingerprint of its EPC class/lot id, as in {ITraceability}) is held by
 /// one zone at a time. Its zone takes custody once (it was produced or entered there), then
 /// hands it over two-sided: the holding zone's node dispatches a consignment of lots to another
 /// zone, and the goods stay in transit until that zone's node records the receipt.
-interface ICustody {
+interface ICustody is IZoneGated {
     enum LotState {
         None,
         Held,
@@ -56,7 +58,6 @@ interface ICustody {
         bytes32[] lots
     );
 
-    error CustodyNotZoneNode(address caller, bytes32 zoneId);
     error CustodyEmptyLots();
     error CustodyZeroId();
     error CustodyAlreadyHeld(bytes32 lot, bytes32 zoneId);
@@ -90,5 +91,4 @@ interface ICustody {
 
     function lot(bytes32 lotId) external view returns (Lot memory);
     function consignment(bytes32 consignmentId) external view returns (Consignment memory);
-    function governance() external view returns (address);
 }

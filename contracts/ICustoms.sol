@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IZoneGated} from "./IZoneGated.sol";
+
 /// @title FTZ Chain customs: one declaration, two inspections (一单两检)
 /// @notice A declaration is filed once for a consignment dispatched on {ICustody}, by a zone
 /// node of its origin zone, for the route the consignment takes. The customs of the origin zone and of the destination zone each record
 /// one inspection result against it. Clearance is recorded only when the rule the declaration
 /// names is met. Every step is an event; documents stay off chain (only their hashes here).
-interface ICustoms {
+interface ICustoms is IZoneGated {
     enum Rule {
         None,
         BothZones, // 一单两检: origin and destination customs must both pass it
@@ -52,8 +54,6 @@ interface ICustoms {
         bytes32 indexed declarationId, bytes32 indexed zoneId, address indexed officer
     );
 
-    error CustomsNotZoneNode(address caller, bytes32 zoneId);
-    error CustomsNotCustomsOfficer(address caller, bytes32 zoneId);
     error CustomsZeroId();
     error CustomsUnknownRule(uint8 rule);
     error CustomsSameZone(bytes32 zoneId);
@@ -88,6 +88,5 @@ interface ICustoms {
     function clear(bytes32 declarationId, bytes32 zoneId) external;
 
     function declaration(bytes32 declarationId) external view returns (Declaration memory);
-    function governance() external view returns (address);
     function custody() external view returns (address);
 }

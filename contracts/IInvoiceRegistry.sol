@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IZoneGated} from "./IZoneGated.sol";
+
 /// @title FTZ Chain electronic invoices: verifiable anywhere, never financed twice
 /// @notice Nothing readable goes on chain. An invoice is known by keyed fingerprints
 /// (HMAC-SHA256 under the consortium key) of its normalised fields. Its id is
@@ -12,7 +14,7 @@ pragma solidity ^0.8.28;
 /// fingerprint of the invoice is pledged anywhere in the network, when the invoice is voided,
 /// credited or paid, and, when the financier asks for it, unless goods are linked: a
 /// consignment on the {ICustody} contract billed by the invoice.
-interface IInvoiceRegistry {
+interface IInvoiceRegistry is IZoneGated {
     enum Status {
         None,
         Issued,
@@ -64,7 +66,6 @@ interface IInvoiceRegistry {
     );
     event InvoiceReleased(bytes32 indexed invoiceId, address indexed financier, bytes32 pledgeRef);
 
-    error InvoiceNotZoneNode(address caller, bytes32 zoneId);
     error InvoiceSellerNotInZone(address seller, bytes32 boundZone, bytes32 zoneId);
     error InvoiceInvalidSigner(address recovered, address expected);
     error InvoiceExpiredSignature(uint64 deadline, uint256 nowTimestamp);
@@ -74,7 +75,6 @@ interface IInvoiceRegistry {
     error InvoiceNotIssuer(address signer, address seller);
     error InvoiceNotOpen(bytes32 invoiceId, Status status);
     error InvoiceUnknownAction(uint8 action);
-    error InvoiceNotFinancier(address caller);
     error InvoiceAlreadyPledged(bytes32 invoiceId, bytes32 fingerprint, bytes32 pledgedInvoiceId);
     error InvoiceNotPledged(bytes32 invoiceId);
     error InvoiceNotPledgeHolder(address caller, address financier);
@@ -142,5 +142,4 @@ interface IInvoiceRegistry {
     function sellerOf(bytes32 sellerFingerprint) external view returns (address);
     /// @notice The invoice whose active pledge covers `fingerprint`, or zero.
     function pledgedBy(bytes32 fingerprint) external view returns (bytes32);
-    function governance() external view returns (address);
 }

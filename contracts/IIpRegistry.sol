@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IZoneGated} from "./IZoneGated.sol";
+
 /// @title FTZ Chain intellectual-property registry
 /// @notice First-to-file proof of existence: the SHA-256 of a work, signed by the owning
 /// enterprise (EIP-712) and submitted by a zone node of the enterprise's zone. The work itself
 /// never leaves its owner.
-interface IIpRegistry {
+interface IIpRegistry is IZoneGated {
     /// @notice What the enterprise signs (EIP-712 type `IpRegistration`, nonce taken on chain).
     struct Registration {
         bytes32 contentHash; // SHA-256 of the work's bytes
@@ -107,7 +109,6 @@ interface IIpRegistry {
     error IpRegistryZeroContentHash();
     error IpRegistryUnknownWorkType(uint8 workType);
     error IpRegistryExpiredSignature(uint64 deadline, uint256 nowTimestamp);
-    error IpRegistryNotZoneNode(address caller, bytes32 zoneId);
     error IpRegistryEnterpriseNotInZone(address owner, bytes32 boundZone, bytes32 zoneId);
     error IpRegistryInvalidSigner(address recovered, address expected);
     error IpRegistryAlreadyRegistered(bytes32 contentHash, address owner, uint64 registeredAt);
@@ -170,5 +171,4 @@ interface IIpRegistry {
     /// @notice The next nonce an enterprise must sign.
     function nonces(address owner) external view returns (uint256);
 
-    function governance() external view returns (address);
 }

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IZoneGated} from "./IZoneGated.sol";
+
 /// @title FTZ Chain certificates of origin
 /// @notice An authorised issuer (ORIGIN_ISSUER role in its zone) issues a certificate for a lot
 /// (keyed fingerprint, as in {ITraceability}); the chain keeps the SHA-256 of the certificate
 /// document so any zone can check a copy it was shown (mutual recognition). An issuer of the
 /// same zone may revoke it with a reason, or supersede it with a replacement; a revoked or
 /// superseded certificate stays on record as such.
-interface IOriginCertificates {
+interface IOriginCertificates is IZoneGated {
     enum Status {
         None,
         Valid,
@@ -41,7 +43,6 @@ interface IOriginCertificates {
         bytes32 indexed certificateId, bytes32 indexed replacementId, address indexed issuer
     );
 
-    error OriginNotIssuer(address caller, bytes32 zoneId);
     error OriginZeroId();
     error OriginAlreadyIssued(bytes32 certificateId);
     error OriginUnknownCertificate(bytes32 certificateId);
@@ -66,5 +67,4 @@ interface IOriginCertificates {
     ) external;
 
     function certificate(bytes32 certificateId) external view returns (Certificate memory);
-    function governance() external view returns (address);
 }

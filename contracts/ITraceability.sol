@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {IZoneGated} from "./IZoneGated.sol";
+
 /// @title FTZ Chain traceability: EPCIS 2.0 events
 /// @notice Supply-chain events captured by an enterprise, signed by it once per batch (EIP-712)
 /// and relayed by a zone node of its zone. Each event is identified by its CBV 2.0 Event Hash
@@ -9,7 +11,7 @@ pragma solidity ^0.8.28;
 /// (HMAC-SHA256 under the consortium key), enough to link events into a provenance graph
 /// without exposing guessable serial numbers. The chain keeps no per-event storage: the logs are the record (an
 /// indexer rebuilds everything from them) and a batch costs one signature check.
-interface ITraceability {
+interface ITraceability is IZoneGated {
     /// @notice One event as the chain keeps it (EIP-712 type `TraceItem`).
     struct TraceItem {
         bytes32 eventId; // SHA-256 digest of the CBV 2.0 Event Hash ID
@@ -39,7 +41,6 @@ interface ITraceability {
     );
 
     error TraceabilityExpiredSignature(uint64 deadline, uint256 nowTimestamp);
-    error TraceabilityNotZoneNode(address caller, bytes32 zoneId);
     error TraceabilityEnterpriseNotInZone(address enterprise, bytes32 boundZone, bytes32 zoneId);
     error TraceabilityInvalidSigner(address recovered, address expected);
     error TraceabilityZeroEventId(uint256 index);
@@ -57,5 +58,4 @@ interface ITraceability {
         bytes calldata signature
     ) external;
 
-    function governance() external view returns (address);
 }

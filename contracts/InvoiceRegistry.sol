@@ -6,11 +6,12 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {ICustody} from "./ICustody.sol";
 import {IGovernance} from "./IGovernance.sol";
 import {IInvoiceRegistry} from "./IInvoiceRegistry.sol";
+import {ZoneGated} from "./ZoneGated.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title FTZ Chain electronic invoice registry
 /// @notice See {IInvoiceRegistry}.
-contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
+contract InvoiceRegistry is IInvoiceRegistry, ZoneGated, EIP712 {
     bytes32 private constant _ISSUE_TYPEHASH = keccak256(
         "InvoiceIssue(address seller,bytes32 zoneId,bytes32 sellerFingerprint,bytes32 numberFingerprint,bytes32[] nearFingerprints,uint64 deadline)"
     );
@@ -21,7 +22,6 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         keccak256("InvoiceGoods(bytes32 invoiceId,bytes32 consignmentId,uint64 deadline)");
     uint256 private constant _MAX_FINGERPRINTS = 8;
 
-    IGovernance private immutable _GOVERNANCE;
     ICustody private immutable _CUSTODY;
 
     mapping(bytes32 invoiceId => Invoice) private _invoices;
@@ -31,15 +31,15 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
 
     constructor(IGovernance governance_, ICustody custody_)
         EIP712("FTZ Chain Invoice Registry", "1")
+        ZoneGated(governance_)
     {
-        _GOVERNANCE = governance_;
         _CUSTODY = custody_;
     }
 
     /// @inheritdoc IInvoiceRegistry
     function bindSeller(bytes32 sellerFingerprint, address enterprise) external {
         bytes32 zoneId = _GOVERNANCE.enterpriseZone(enterprise);
-        _onlyZoneNode(zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, zoneId);
         if (zoneId == bytes32(0)) revert InvoiceSellerNotInZone(enterprise, zoneId, zoneId);
         if (sellerFingerprint == bytes32(0)) revert InvoiceBadFingerprints(0);
         address bound = _sellers[sellerFingerprint];
@@ -62,7 +62,7 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         uint64 deadline,
         bytes calldata signature
     ) external {
-        _onlyZoneNode(zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, zoneId);
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(seller);
         if (boundZone != zoneId) revert InvoiceSellerNotInZone(seller, boundZone, zoneId);
         if (_sellers[sellerFingerprint] != seller) {
@@ -111,7 +111,7 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         bytes calldata signature
     ) external {
         Invoice storage inv = _existing(invoiceId);
-        _onlyZoneNode(inv.zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, inv.zoneId);
         _checkSignature(
             keccak256(abi.encode(_ACTION_TYPEHASH, invoiceId, uint8(action), reasonHash, deadline)),
             deadline,
@@ -134,7 +134,7 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         bytes calldata signature
     ) external {
         Invoice storage inv = _existing(invoiceId);
-        _onlyZoneNode(inv.zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, inv.zoneId);
         _checkSignature(
             keccak256(abi.encode(_GOODS_TYPEHASH, invoiceId, consignmentId, deadline)),
             deadline,
@@ -155,9 +155,7 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         bytes32 pledgeRef,
         bool requireGoods
     ) external {
-        if (!_GOVERNANCE.isActiveRole(Roles.FINANCIER, msg.sender, zoneId)) {
-            revert InvoiceNotFinancier(msg.sender);
-        }
+        _requireZoneRole(Roles.FINANCIER, zoneId);
         (bytes32 invoiceId, Invoice storage inv) = _matching(fingerprints);
         if (inv.status != Status.Issued) revert InvoiceNotOpen(invoiceId, inv.status);
         if (requireGoods && inv.consignmentId == bytes32(0)) revert InvoiceGoodsRequired(invoiceId);
@@ -201,11 +199,6 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         return _pledged[fingerprint];
     }
 
-    /// @inheritdoc IInvoiceRegistry
-    function governance() external view returns (address) {
-        return address(_GOVERNANCE);
-    }
-
     /// @notice The EIP-712 domain separator for this chain and contract.
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
@@ -229,12 +222,6 @@ contract InvoiceRegistry is IInvoiceRegistry, EIP712 {
         inv = _existing(invoiceId);
         if (keccak256(abi.encodePacked(fingerprints)) != inv.fingerprintsHash) {
             revert InvoiceFingerprintsMismatch(invoiceId);
-        }
-    }
-
-    function _onlyZoneNode(bytes32 zoneId) private view {
-        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, zoneId)) {
-            revert InvoiceNotZoneNode(msg.sender, zoneId);
         }
     }
 

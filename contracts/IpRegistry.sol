@@ -6,11 +6,12 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {IGovernance} from "./IGovernance.sol";
 import {IIpRegistry} from "./IIpRegistry.sol";
+import {ZoneGated} from "./ZoneGated.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title FTZ Chain IP registry (first-to-file proof of existence)
 /// @notice See {IIpRegistry}.
-contract IpRegistry is IIpRegistry, EIP712, Nonces {
+contract IpRegistry is IIpRegistry, ZoneGated, EIP712, Nonces {
     bytes32 private constant _REGISTRATION_TYPEHASH = keccak256(
         "IpRegistration(bytes32 contentHash,uint8 workType,bytes32 titleHash,bytes32 zoneId,address owner,uint256 nonce,uint64 deadline)"
     );
@@ -28,15 +29,11 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
     uint256 private constant _BATCH_NONCE = type(uint256).max;
     uint8 private constant _MAX_WORK_TYPE = 5;
 
-    IGovernance private immutable _GOVERNANCE;
-
     /// @dev One slot per record: owner (160 bits) | registeredAt (64) | workType (8) | frozen (8).
     mapping(bytes32 contentHash => Record) private _records;
     uint256 private _licenceCount;
 
-    constructor(IGovernance governance_) EIP712("FTZ Chain IP Registry", "1") {
-        _GOVERNANCE = governance_;
-    }
+    constructor(IGovernance governance_) EIP712("FTZ Chain IP Registry", "1") ZoneGated(governance_) {}
 
     /// @inheritdoc IIpRegistry
     function register(Registration calldata r, bytes calldata signature) external {
@@ -62,7 +59,7 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         bytes calldata signature
     ) external returns (uint256 registered) {
         _requireFresh(deadline);
-        _requireZoneNode(zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, zoneId);
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(owner);
         if (boundZone != zoneId) revert IpRegistryEnterpriseNotInZone(owner, boundZone, zoneId);
         _requireSigner(owner, _batchStructHash(owner, zoneId, deadline, items), signature);
@@ -130,7 +127,7 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         if (record.frozen) revert IpRegistryFrozen(t.contentHash);
         if (t.newOwner == from) revert IpRegistrySameOwner(from);
         bytes32 fromZone = _GOVERNANCE.enterpriseZone(from);
-        _requireZoneNode(fromZone);
+        _requireZoneRole(Roles.ZONE_NODE, fromZone);
         bytes32 toZone = _GOVERNANCE.enterpriseZone(t.newOwner);
         if (toZone != t.newZoneId || toZone == bytes32(0)) {
             revert IpRegistryEnterpriseNotInZone(t.newOwner, toZone, t.newZoneId);
@@ -159,7 +156,7 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         // slither-disable-next-line timestamp
         if (l.validUntil <= l.validFrom) revert IpRegistryInvalidPeriod(l.validFrom, l.validUntil);
         if (l.licensee == address(0)) revert IpRegistryZeroLicensee();
-        _requireZoneNode(_GOVERNANCE.enterpriseZone(owner));
+        _requireZoneRole(Roles.ZONE_NODE, _GOVERNANCE.enterpriseZone(owner));
         uint256 nonce = _useNonce(owner);
         _requireSigner(
             owner,
@@ -240,11 +237,6 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         return super.nonces(owner);
     }
 
-    /// @inheritdoc IIpRegistry
-    function governance() external view returns (address) {
-        return address(_GOVERNANCE);
-    }
-
     /// @notice The EIP-712 domain separator for this chain and contract.
     // solhint-disable-next-line func-name-mixedcase
     function DOMAIN_SEPARATOR() external view returns (bytes32) {
@@ -255,7 +247,7 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         _requireFresh(r.deadline);
         if (r.contentHash == bytes32(0)) revert IpRegistryZeroContentHash();
         if (r.workType > _MAX_WORK_TYPE) revert IpRegistryUnknownWorkType(r.workType);
-        _requireZoneNode(r.zoneId);
+        _requireZoneRole(Roles.ZONE_NODE, r.zoneId);
         // Calls in registerBatch's loop go to our own Governance, which cannot revert on reads
         // or re-enter; a batch is all-or-nothing by design.
         // slither-disable-next-line calls-loop
@@ -297,14 +289,6 @@ contract IpRegistry is IIpRegistry, EIP712, Nonces {
         // Signatures live minutes to hours; validators' timestamp leeway is seconds.
         // slither-disable-next-line timestamp
         if (block.timestamp > deadline) revert IpRegistryExpiredSignature(deadline, block.timestamp);
-    }
-
-    function _requireZoneNode(bytes32 zoneId) private view {
-        // Our own Governance: reads cannot revert or re-enter (see _register's batch note).
-        // slither-disable-next-line calls-loop
-        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, zoneId)) {
-            revert IpRegistryNotZoneNode(msg.sender, zoneId);
-        }
     }
 
     function _requireCourt(bytes32 caseId) private view returns (bytes32 courtZone) {

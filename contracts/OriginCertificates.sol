@@ -3,24 +3,22 @@ pragma solidity ^0.8.28;
 
 import {IGovernance} from "./IGovernance.sol";
 import {IOriginCertificates} from "./IOriginCertificates.sol";
+import {ZoneGated} from "./ZoneGated.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title FTZ Chain certificates of origin
 /// @notice See {IOriginCertificates}.
-contract OriginCertificates is IOriginCertificates {
-    IGovernance private immutable _GOVERNANCE;
+contract OriginCertificates is IOriginCertificates, ZoneGated {
 
     mapping(bytes32 certificateId => Certificate) private _certificates;
 
-    constructor(IGovernance governance_) {
-        _GOVERNANCE = governance_;
-    }
+    constructor(IGovernance governance_) ZoneGated(governance_) {}
 
     /// @inheritdoc IOriginCertificates
     function issue(bytes32 certificateId, bytes32 zoneId, bytes32 lot, bytes32 documentHash)
         external
     {
-        _onlyIssuer(zoneId);
+        _requireZoneRole(Roles.ORIGIN_ISSUER, zoneId);
         _issue(certificateId, zoneId, lot, documentHash, bytes32(0));
     }
 
@@ -51,11 +49,6 @@ contract OriginCertificates is IOriginCertificates {
     /// @inheritdoc IOriginCertificates
     function certificate(bytes32 certificateId) external view returns (Certificate memory) {
         return _certificates[certificateId];
-    }
-
-    /// @inheritdoc IOriginCertificates
-    function governance() external view returns (address) {
-        return address(_GOVERNANCE);
     }
 
     function _issue(
@@ -90,13 +83,8 @@ contract OriginCertificates is IOriginCertificates {
     function _valid(bytes32 certificateId) private view returns (Certificate storage c) {
         c = _certificates[certificateId];
         if (c.status == Status.None) revert OriginUnknownCertificate(certificateId);
-        _onlyIssuer(c.zoneId);
+        _requireZoneRole(Roles.ORIGIN_ISSUER, c.zoneId);
         if (c.status != Status.Valid) revert OriginNotValid(certificateId, c.status);
     }
 
-    function _onlyIssuer(bytes32 zoneId) private view {
-        if (!_GOVERNANCE.isActiveRole(Roles.ORIGIN_ISSUER, msg.sender, zoneId)) {
-            revert OriginNotIssuer(msg.sender, zoneId);
-        }
-    }
 }

@@ -5,11 +5,12 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IGovernance} from "./IGovernance.sol";
 import {ITraceability} from "./ITraceability.sol";
+import {ZoneGated} from "./ZoneGated.sol";
 import {Roles} from "./Roles.sol";
 
 /// @title FTZ Chain traceability (EPCIS 2.0 events)
 /// @notice See {ITraceability}.
-contract Traceability is ITraceability, EIP712 {
+contract Traceability is ITraceability, ZoneGated, EIP712 {
     bytes32 private constant _ITEM_TYPEHASH = keccak256(
         "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
     );
@@ -18,11 +19,7 @@ contract Traceability is ITraceability, EIP712 {
     );
     uint8 private constant _MAX_EVENT_TYPE = 5;
 
-    IGovernance private immutable _GOVERNANCE;
-
-    constructor(IGovernance governance_) EIP712("FTZ Chain Traceability", "1") {
-        _GOVERNANCE = governance_;
-    }
+    constructor(IGovernance governance_) EIP712("FTZ Chain Traceability", "1") ZoneGated(governance_) {}
 
     /// @inheritdoc ITraceability
     function recordEvents(
@@ -38,9 +35,7 @@ contract Traceability is ITraceability, EIP712 {
             revert TraceabilityExpiredSignature(deadline, block.timestamp);
         }
         if (events.length == 0) revert TraceabilityEmptyBatch();
-        if (!_GOVERNANCE.isActiveRole(Roles.ZONE_NODE, msg.sender, zoneId)) {
-            revert TraceabilityNotZoneNode(msg.sender, zoneId);
-        }
+        _requireZoneRole(Roles.ZONE_NODE, zoneId);
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(enterprise);
         if (boundZone != zoneId) {
             revert TraceabilityEnterpriseNotInZone(enterprise, boundZone, zoneId);
@@ -53,11 +48,6 @@ contract Traceability is ITraceability, EIP712 {
             revert TraceabilityInvalidSigner(recovered, enterprise);
         }
         _emitEvents(enterprise, zoneId, events);
-    }
-
-    /// @inheritdoc ITraceability
-    function governance() external view returns (address) {
-        return address(_GOVERNANCE);
     }
 
     /// @notice The EIP-712 domain separator for this chain and contract.

@@ -164,6 +164,25 @@ def compile_contracts(project_root: Path, build_dir: Path, *, force: bool = Fals
     return build
 
 
+def source_asts(project_root: Path, build_dir: Path) -> dict[str, dict[str, Any]]:
+    """The compiler's AST of every source under contracts/ (for tests that check the Python
+    mirrors of contract declarations against the contracts themselves)."""
+    input_json = standard_json_input(project_root)
+    input_json["settings"]["outputSelection"] = {"*": {"": ["ast"]}}
+    solc = _solc_command(project_root, build_dir)
+    try:
+        output = solcx.compile_standard(
+            input_json, solc_binary=solc, base_path=str(project_root.resolve())
+        )
+    except SolcError as exc:
+        raise CompileError(_compiler_errors(exc)) from exc
+    return {
+        name: source["ast"]
+        for name, source in output["sources"].items()
+        if name.startswith("contracts/")
+    }
+
+
 def _compiler_errors(exc: SolcError) -> str:
     """The compiler's own error messages (not the whole JSON output py-solc-x attaches)."""
     errors = getattr(exc, "error_dict", None) or {}

@@ -12,13 +12,14 @@ from ftzchain.custody import CustodyContract, CustomsContract, OriginCertificate
 from ftzchain.deploy import Deployment, current_deployment
 from ftzchain.errors import ConfigError, NotDeployed
 from ftzchain.evidence.export import AnchorSource
+from ftzchain.fingerprints import parse_consortium_key
 from ftzchain.governance import GovernanceContract
 from ftzchain.invoice import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import Keystore, LocalSigner, Signer
-from ftzchain.trace import TraceabilityContract, parse_consortium_key
+from ftzchain.trace import TraceabilityContract
 
 
 class FtzContext:

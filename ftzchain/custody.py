@@ -2,7 +2,7 @@
 
 Numbers people type (consignment, declaration and certificate numbers, lot ids) go on chain
 only as keyed fingerprints (HMAC-SHA256 under the consortium key, see
-:func:`ftzchain.trace.fingerprint`), each in its own namespace, so an outsider cannot test
+:mod:`ftzchain.fingerprints`), each in its own namespace, so an outsider cannot test
 guessed numbers against the chain. Lots use the bare fingerprint, the same one the EPCIS
 events carry, so custody joins the provenance graph.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -19,27 +18,10 @@ from eth_utils.address import to_checksum_address
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
+from ftzchain.enums import CertificateStatus, LotState, Result, Rule
 from ftzchain.errors import InvalidInput
-from ftzchain.trace import fingerprint
 
 _ZERO = bytes(32)
-
-
-def consignment_key(number: str, key: bytes) -> bytes:
-    return fingerprint(f"urn:ftz:consignment:{_number(number, 'consignment')}", key)
-
-
-def declaration_key(number: str, key: bytes) -> bytes:
-    return fingerprint(f"urn:ftz:declaration:{_number(number, 'declaration')}", key)
-
-
-def certificate_key(number: str, key: bytes) -> bytes:
-    return fingerprint(f"urn:ftz:certificate-of-origin:{_number(number, 'certificate')}", key)
-
-
-def lot_key(lot_id: str, key: bytes) -> bytes:
-    """A lot's fingerprint: the one its EPCIS events carry as input or output."""
-    return fingerprint(_number(lot_id, "lot"), key)
 
 
 def document_hash(path: Path) -> bytes:
@@ -48,46 +30,6 @@ def document_hash(path: Path) -> bytes:
         return hashlib.sha256(path.read_bytes()).digest()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
-
-
-def _number(value: str, what: str) -> str:
-    value = value.strip()
-    if not value:
-        raise InvalidInput(f"the {what} number is empty")
-    return value
-
-
-class LotState(IntEnum):
-    NONE = 0
-    HELD = 1
-    IN_TRANSIT = 2
-
-
-class ConsignmentState(IntEnum):
-    NONE = 0
-    IN_TRANSIT = 1
-    RECEIVED = 2
-
-
-class Rule(IntEnum):
-    """What clearance needs: 一单两检 (both zones) or one zone's inspection."""
-
-    BOTH_ZONES = 1
-    ORIGIN_ONLY = 2
-    DESTINATION_ONLY = 3
-
-
-class Result(IntEnum):
-    NONE = 0
-    PASSED = 1
-    FAILED = 2
-
-
-class CertificateStatus(IntEnum):
-    NONE = 0
-    VALID = 1
-    REVOKED = 2
-    SUPERSEDED = 3
 
 
 @dataclass(frozen=True)

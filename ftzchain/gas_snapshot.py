@@ -18,13 +18,13 @@ from ftzchain.abi import AbiCodec
 from ftzchain.client import TxSender
 from ftzchain.compile import Build
 from ftzchain.context import FtzContext
-from ftzchain.custody import Rule
 from ftzchain.deploy import deploy, deploy_contracts
 from ftzchain.devnet import dev_private_key
 from ftzchain.domain import zone_id
 from ftzchain.eip712 import IpItem, IpRegistration, ip_registration_digest
-from ftzchain.governance import Action
-from ftzchain.invoice import InvoiceAction, InvoicePrints
+from ftzchain.enums import GovernanceAction as Action
+from ftzchain.enums import InvoiceAction, Rule
+from ftzchain.invoice import InvoicePrints
 from ftzchain.ip import IpRegistryContract, SignedRegistration
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -12,6 +11,8 @@ from eth_utils.crypto import keccak
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
 from ftzchain.domain import role_name, zone_code
+from ftzchain.enums import GovernanceAction as Action
+from ftzchain.enums import ZoneStatus
 from ftzchain.errors import TransactionError
 
 _ZERO32 = b"\0" * 32
@@ -19,27 +20,6 @@ _ZERO_ADDRESS = "0x" + "00" * 20
 _PROPOSAL_CREATED = bytes(
     keccak(text="ProposalCreated(uint256,address,uint8,bytes32,address,bytes32,uint256,uint64)")
 )
-
-
-class Action(IntEnum):
-    """Mirrors ``IGovernance.Action``."""
-
-    ADMIT_ZONE = 0
-    SUSPEND_ZONE = 1
-    REINSTATE_ZONE = 2
-    BIND_ENTERPRISE = 3
-    UNBIND_ENTERPRISE = 4
-    GRANT_ROLE = 5
-    REVOKE_ROLE = 6
-    ADD_MEMBER = 7
-    REMOVE_MEMBER = 8
-    SET_THRESHOLD = 9
-
-
-class ZoneStatus(IntEnum):
-    NONE = 0
-    ACTIVE = 1
-    SUSPENDED = 2
 
 
 @dataclass(frozen=True)

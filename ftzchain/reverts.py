@@ -17,22 +17,15 @@ from ftzchain.errors import (
     PermissionDenied,
 )
 
-_KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
+KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     # who may call
     "GovernanceNotMember": PermissionDenied,
-    "IpRegistryNotZoneNode": PermissionDenied,
+    "ZoneRoleMissing": PermissionDenied,  # every zone-gated contract (contracts/ZoneGated.sol)
     "IpRegistryEnterpriseNotInZone": PermissionDenied,
     "IpRegistryNotCourt": PermissionDenied,
-    "TraceabilityNotZoneNode": PermissionDenied,
     "TraceabilityEnterpriseNotInZone": PermissionDenied,
-    "CustodyNotZoneNode": PermissionDenied,
     "CustodyNotCustodian": PermissionDenied,
-    "CustomsNotZoneNode": PermissionDenied,
-    "CustomsNotCustomsOfficer": PermissionDenied,
-    "OriginNotIssuer": PermissionDenied,
-    "InvoiceNotZoneNode": PermissionDenied,
     "InvoiceSellerNotInZone": PermissionDenied,
-    "InvoiceNotFinancier": PermissionDenied,
     "InvoiceNotPledgeHolder": PermissionDenied,
     "InvoiceNotIssuer": PermissionDenied,
     "InvoiceSellerNotBound": PermissionDenied,
@@ -113,7 +106,7 @@ class RevertDecoder:
         except Exception:  # malformed payload behind a known selector
             return ContractRevert(name, {}, data, tx_hash)
         args = dict(zip(names, values, strict=True))
-        kind = _KIND_BY_ERROR.get(name)
+        kind = KIND_BY_ERROR.get(name)
         if kind is None:
             stateful = ("Governance", "IpRegistry", "Custody", "Customs", "Origin", "Invoice")
             kind = InvalidState if name.startswith(stateful) else ContractRevert

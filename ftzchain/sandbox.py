@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from ftzchain.client import TxSender
 from ftzchain.domain import role_id, zone_id
+from ftzchain.enums import GovernanceAction as Action
 from ftzchain.errors import TransactionError
-from ftzchain.governance import Action, GovernanceContract
+from ftzchain.governance import GovernanceContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.signing import Signer
 

@@ -9,8 +9,6 @@ stays in the capturing zone's store.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import hmac
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from eth_utils.address import to_checksum_address
-from pydantic import SecretStr
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, Receipt, TxSender
@@ -31,7 +28,8 @@ from ftzchain.eip712 import (
     word_array,
     word_uint,
 )
-from ftzchain.errors import ConfigError, InvalidEpcis
+from ftzchain.errors import InvalidEpcis
+from ftzchain.fingerprints import fingerprint, keyed_lines
 from ftzchain.signing import Signer
 
 EVENT_TYPES = {
@@ -236,25 +234,6 @@ def _vocabulary_code(value: str | None, vocabulary: list[str]) -> int:
         return 0  # a custom vocabulary: "other"; the hash id still covers the exact value
 
 
-def parse_consortium_key(secret: SecretStr | None) -> bytes:
-    """FTZ_CONSORTIUM_KEY as bytes; a missing or weak key is a configuration error."""
-    if secret is None:
-        raise ConfigError("no consortium key: set FTZ_CONSORTIUM_KEY (hex, shared by member zones)")
-    try:
-        key = bytes.fromhex(secret.get_secret_value().removeprefix("0x"))
-    except ValueError:
-        raise ConfigError("FTZ_CONSORTIUM_KEY is not hex") from None
-    if len(key) < 16:
-        raise ConfigError("FTZ_CONSORTIUM_KEY is shorter than 16 bytes")
-    return key
-
-
-def fingerprint(identifier: str, key: bytes) -> bytes:
-    """The keyed fingerprint of an EPC, class or lot id (HMAC-SHA256 under the consortium
-    key): member zones can link events by it, outsiders cannot test guessed serials."""
-    return hmac.new(key, identifier.strip().encode(), hashlib.sha256).digest()
-
-
 def _ids(event: dict[str, Any], *keys: str) -> list[str]:
     ids: list[str] = []
     for key in keys:
@@ -280,10 +259,6 @@ def _flow(event: dict[str, Any]) -> tuple[list[str], list[str]]:
         return (parent, children) if action == "DELETE" else (children, parent)
     touched = _ids(event, "parentID", "epcList", "quantityList")
     return ([], touched) if action == "ADD" else (touched, [])
-
-
-def _digest_lines(lines: list[str], key: bytes) -> bytes:
-    return hmac.new(key, "\n".join(lines).encode(), hashlib.sha256).digest()
 
 
 def _event_time(text: str) -> int:
@@ -323,7 +298,7 @@ def trace_items(document: dict[str, Any], key: bytes) -> list[TraceItem]:
                 biz_step=_vocabulary_code(event.get("bizStep"), BIZ_STEPS),
                 disposition=_vocabulary_code(event.get("disposition"), DISPOSITIONS),
                 event_time=_event_time(str(event.get("eventTime"))),
-                where_hash=_digest_lines(where, key),
+                where_hash=keyed_lines(where, key),
                 inputs=tuple(fingerprint(i, key) for i in inputs),
                 outputs=tuple(fingerprint(o, key) for o in outputs),
             )

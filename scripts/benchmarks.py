@@ -30,12 +30,13 @@ from ftzchain.context import FtzContext  # noqa: E402
 from ftzchain.deploy import deploy  # noqa: E402
 from ftzchain.devnet import LocalNode, NodeKind, dev_private_key, start_node  # noqa: E402
 from ftzchain.domain import role_id, zone_id  # noqa: E402
-from ftzchain.governance import Action  # noqa: E402
+from ftzchain.enums import GovernanceAction as Action  # noqa: E402
+from ftzchain.fingerprints import fingerprint  # noqa: E402
 from ftzchain.reverts import RevertDecoder  # noqa: E402
 from ftzchain.sandbox import NetworkPlan, apply_plan  # noqa: E402
 from ftzchain.settings import FtzSettings  # noqa: E402
 from ftzchain.signing import LocalSigner  # noqa: E402
-from ftzchain.trace import TraceItem, fingerprint  # noqa: E402
+from ftzchain.trace import TraceItem  # noqa: E402
 
 log = logging.getLogger("bench")
 BENCH_CONSORTIUM_KEY = "62656e63682d636f6e736f727469756d2d6b6579"  # "bench-consortium-key"
@@ -877,7 +878,8 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
     import httpx
 
     from ftzchain.devpg import start_pg
-    from ftzchain.invoice import invoice_from_json, seller_fingerprint
+    from ftzchain.fingerprints import seller_fingerprint
+    from ftzchain.invoice import invoice_from_json
     from indexer.db import make_engine, migrate
     from indexer.service import build_indexer
 

@@ -25,9 +25,10 @@ from typing import Any
 
 from ftzchain.client import TxSender
 from ftzchain.context import FtzContext
-from ftzchain.custody import Rule, certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.domain import zone_id
+from ftzchain.enums import Rule
 from ftzchain.errors import ContractRevert, PermissionDenied
+from ftzchain.fingerprints import certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner, Signer
 from ftzchain.trace import trace_items

@@ -14,10 +14,10 @@ from demo_goods import Actors
 
 from ftzchain.client import TxSender
 from ftzchain.context import FtzContext
-from ftzchain.custody import consignment_key
 from ftzchain.domain import zone_id
 from ftzchain.errors import ContractRevert
-from ftzchain.invoice import invoice_from_json, seller_fingerprint
+from ftzchain.fingerprints import consignment_key, seller_fingerprint
+from ftzchain.invoice import invoice_from_json
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner
 

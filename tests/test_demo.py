@@ -17,9 +17,9 @@ from api.queries.goods import (
     upstream_key_events,
 )
 from api.queries.invoices import answer as invoice_answer
-from ftzchain.custody import certificate_key, declaration_key, lot_key
 from ftzchain.devnet import free_port
 from ftzchain.evidence.verify import verify_file
+from ftzchain.fingerprints import certificate_key, declaration_key, lot_key
 from ftzchain.invoice import parse_invoice
 from indexer.db import make_engine
 from tests.conftest import ROOT

@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from api.queries.provenance import GraphEvent, events, reached
+from ftzchain.enums import Rule, enum_name
 from ftzchain.trace import BIZ_STEPS, EVENT_TYPES
 from indexer.models import TradeEventRow
 
-_RULES = {1: "both_zones", 2: "origin_only", 3: "destination_only"}
 _EVENT_NAMES = {v: k for k, v in EVENT_TYPES.items()}
 CUSTODY_EVENTS = ("CustodyTaken", "ConsignmentDispatched", "ConsignmentReceived")
 SortKey = Literal["time", "zone", "kind", "block"]
@@ -124,7 +124,7 @@ def declaration_status(
         consignment=str(filed.ref),
         origin_zone=str(filed.zone),
         destination_zone=str(filed.other_zone),
-        rule=_RULES.get(filed.rule or 0, str(filed.rule)),
+        rule=enum_name(Rule, filed.rule or 0),
         document_hash=filed.document_hash,
         filed=filed,
         inspections=inspections,
@@ -199,7 +199,7 @@ def _from_trade(r: TradeEventRow) -> KeyEvent:
     if r.event == "InspectionRecorded":
         detail = "passed" if r.passed else "failed"
     elif r.event == "DeclarationFiled":
-        detail = f"rule {_RULES.get(r.rule or 0, r.rule)}"
+        detail = f"rule {enum_name(Rule, r.rule or 0)}"
     elif r.event == "CertificateRevoked":
         detail = r.reason
     elif r.event == "CertificateSuperseded":

@@ -12,10 +12,17 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
 
+from ftzchain.enums import InvoiceAction
 from ftzchain.invoice import FINGERPRINT_KINDS
 from indexer.models import InvoiceEventRow
 
-_ACTIONS = {1: "voided", 2: "credited", 3: "paid"}
+# What each seller action makes of the invoice (the statuses the verifier is told), by the
+# action code the chain logs.
+_ACTIONS: dict[int, str] = {
+    InvoiceAction.VOID: "voided",
+    InvoiceAction.CREDIT_NOTE: "credited",
+    InvoiceAction.PAID: "paid",
+}
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from api.deps import ChainDep, KeyDep, SessionDep
 from api.errors import ApiError, ErrorResponse
 from api.queries.goods import certificate_status, declaration_status
-from ftzchain.custody import certificate_key, declaration_key
+from ftzchain.fingerprints import certificate_key, declaration_key
 
 router = APIRouter(prefix="/v1", tags=["customs"])
 

@@ -19,8 +19,7 @@ from api.queries.goods import (
 )
 from api.queries.ip import find_registration, normalise_hash
 from api.routers.ip import HASH_PATTERN, Sha256Path
-from ftzchain.custody import certificate_key, declaration_key
-from ftzchain.trace import fingerprint
+from ftzchain.fingerprints import certificate_key, declaration_key, fingerprint
 
 router = APIRouter(include_in_schema=False)
 

@@ -26,13 +26,8 @@ from api.queries.goods import (
 from api.queries.provenance import Direction, walk
 from api.queries.trace import recorded_event
 from ftzchain.errors import InvalidEpcis, InvalidInput
-from ftzchain.trace import (
-    BIZ_STEPS,
-    EVENT_TYPES,
-    fingerprint,
-    parse_consortium_key,
-    trace_items,
-)
+from ftzchain.fingerprints import fingerprint, parse_consortium_key
+from ftzchain.trace import BIZ_STEPS, EVENT_TYPES, trace_items
 
 router = APIRouter(prefix="/v1/trace", tags=["trace"])
 IdQuery = Annotated[str, Query(description="EPC, class or lot id, e.g. urn:epc:class:lgtin:…")]

@@ -16,8 +16,8 @@ from ftzchain.context import FtzContext
 from ftzchain.deploy import DEFAULT_PROPOSAL_LIFETIME
 from ftzchain.deploy import deploy as deploy_contracts
 from ftzchain.domain import role_id, zone_id
+from ftzchain.enums import GovernanceAction as Action
 from ftzchain.errors import InvalidInput
-from ftzchain.governance import Action
 
 gov_app = typer.Typer(
     help="Steering-committee proposals: propose, approve, execute, list.", no_args_is_help=True

@@ -17,19 +17,11 @@ from ftzchain.cli.common import SenderOpt, console
 from ftzchain.cli.common import context_and_sender as _context_and_sender
 from ftzchain.cli.common import load_settings as _settings
 from ftzchain.context import FtzContext
-from ftzchain.custody import (
-    CertificateStatus,
-    LotState,
-    Result,
-    Rule,
-    certificate_key,
-    consignment_key,
-    declaration_key,
-    document_hash,
-    lot_key,
-)
+from ftzchain.custody import document_hash
 from ftzchain.domain import zone_code, zone_id
+from ftzchain.enums import CertificateStatus, LotState, Result, Rule
 from ftzchain.errors import InvalidInput
+from ftzchain.fingerprints import certificate_key, consignment_key, declaration_key, lot_key
 
 custody_app = typer.Typer(
     help="Custody of lots: take, dispatch to another zone, receive (two-sided), show.",
@@ -162,12 +154,9 @@ def customs_declare(
     sender: SenderOpt = None,
 ) -> None:
     """Zone node of the origin zone: file a declaration for a consignment."""
-    try:
-        parsed = Rule[rule.upper().replace("-", "_")]
-    except KeyError:
-        raise InvalidInput(
-            f"unknown rule {rule!r}: both-zones, origin-only or destination-only"
-        ) from None
+    parsed = Rule.__members__.get(rule.upper().replace("-", "_"), Rule.NONE)
+    if parsed is Rule.NONE:
+        raise InvalidInput(f"unknown rule {rule!r}: both-zones, origin-only or destination-only")
     ctx, node = _context_and_sender(sender)
     key = ctx.consortium_key
     r = ctx.customs.file_declaration(

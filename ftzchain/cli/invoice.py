@@ -16,16 +16,11 @@ from ftzchain.cli.common import context_and_sender as _context_and_sender
 from ftzchain.cli.common import load_settings as _settings
 from ftzchain.cli.common import password as _password
 from ftzchain.context import FtzContext
-from ftzchain.custody import consignment_key
 from ftzchain.domain import zone_code, zone_id
+from ftzchain.enums import InvoiceAction
 from ftzchain.errors import ConfigError, InvalidInput
-from ftzchain.invoice import (
-    FINGERPRINT_KINDS,
-    Invoice,
-    InvoiceAction,
-    parse_invoice,
-    seller_fingerprint,
-)
+from ftzchain.fingerprints import consignment_key, seller_fingerprint
+from ftzchain.invoice import FINGERPRINT_KINDS, Invoice, parse_invoice
 from ftzchain.signing import LocalSigner
 
 invoice_app = typer.Typer(

@@ -80,7 +80,7 @@ def trace_timeline(
 ) -> None:
     """Everything that happened to one batch, oldest first (from the indexed SQL)."""
     from api.queries.goods import timeline
-    from ftzchain.trace import fingerprint
+    from ftzchain.fingerprints import fingerprint
 
     session, chain_id, key = _goods_session()
     with session:
@@ -114,7 +114,7 @@ def trace_export(
     from dataclasses import asdict
 
     from api.queries.goods import sort_events, upstream_key_events
-    from ftzchain.trace import fingerprint
+    from ftzchain.fingerprints import fingerprint
 
     if out.suffix not in (".csv", ".json"):
         raise InvalidInput(f"{out} must end in .csv or .json")

@@ -18,9 +18,10 @@ import httpx
 import pytest
 
 from ftzchain.compile import Build
-from ftzchain.custody import Rule, certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.devnet import LocalNode, free_port, wait_for_http
+from ftzchain.enums import Rule
 from ftzchain.evidence.verify import verify_bundle
+from ftzchain.fingerprints import certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.invoice import Invoice, invoice_from_json, parse_invoice
 from ftzchain.trace import TraceItem, trace_items
 from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world

@@ -10,8 +10,8 @@ import pytest
 from ftzchain.client import TxSender
 from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.eip712 import IpItem
+from ftzchain.enums import GovernanceAction as Action
 from ftzchain.errors import PermissionDenied
-from ftzchain.governance import Action
 from tests.conftest import AH, SH, World
 
 Call = tuple[str, bytes]  # (contract address, calldata)
@@ -126,7 +126,7 @@ def _custody(world: World, fn: str) -> Call:
 
 
 def _customs(world: World, fn: str) -> Call:
-    from ftzchain.custody import Rule
+    from ftzchain.enums import Rule
 
     customs = world.ctx.customs
     decl = b"\7" * 32
@@ -155,8 +155,9 @@ def _origin(world: World, fn: str) -> Call:
 
 
 def _invoice(world: World, fn: str) -> Call:
-    from ftzchain.custody import consignment_key
-    from ftzchain.invoice import InvoiceAction, InvoicePrints
+    from ftzchain.enums import InvoiceAction
+    from ftzchain.fingerprints import consignment_key
+    from ftzchain.invoice import InvoicePrints
 
     reg = world.ctx.invoices
     prints = InvoicePrints(b"\30" * 32, b"\31" * 32, (b"\32" * 32,))
@@ -216,63 +217,63 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
     "IpRegistry.register": (
         lambda w: _register(w, batch=False),
         {"zone_node_sh"},
-        "IpRegistryNotZoneNode",
+        "ZoneRoleMissing",
     ),
     "IpRegistry.registerBatch": (
         lambda w: _register(w, batch=True),
         {"zone_node_sh"},
-        "IpRegistryNotZoneNode",
+        "ZoneRoleMissing",
     ),
-    "IpRegistry.registerSigned": (_register_signed, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
-    "Traceability.recordEvents": (_record_events, {"zone_node_sh"}, "TraceabilityNotZoneNode"),
-    "IpRegistry.transfer": (_transfer, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
-    "IpRegistry.license": (_license, {"zone_node_sh"}, "IpRegistryNotZoneNode"),
+    "IpRegistry.registerSigned": (_register_signed, {"zone_node_sh"}, "ZoneRoleMissing"),
+    "Traceability.recordEvents": (_record_events, {"zone_node_sh"}, "ZoneRoleMissing"),
+    "IpRegistry.transfer": (_transfer, {"zone_node_sh"}, "ZoneRoleMissing"),
+    "IpRegistry.license": (_license, {"zone_node_sh"}, "ZoneRoleMissing"),
     "Custody.takeCustody": (
         lambda w: _custody(w, "takeCustody"),
         {"zone_node_sh"},
-        "CustodyNotZoneNode",
+        "ZoneRoleMissing",
     ),
-    "Custody.dispatch": (lambda w: _custody(w, "dispatch"), {"zone_node_sh"}, "CustodyNotZoneNode"),
+    "Custody.dispatch": (lambda w: _custody(w, "dispatch"), {"zone_node_sh"}, "ZoneRoleMissing"),
     "Custody.receiveConsignment": (
         lambda w: _custody(w, "receiveConsignment"),
         {"zone_node_ah"},
-        "CustodyNotZoneNode",
+        "ZoneRoleMissing",
     ),
     "Customs.fileDeclaration": (
         lambda w: _customs(w, "fileDeclaration"),
         {"zone_node_sh"},
-        "CustomsNotZoneNode",
+        "ZoneRoleMissing",
     ),
     "Customs.recordInspection": (
         lambda w: _customs(w, "recordInspection"),
         {"customs_sh"},
-        "CustomsNotCustomsOfficer",
+        "ZoneRoleMissing",
     ),
-    "Customs.clear": (lambda w: _customs(w, "clear"), {"customs_ah"}, "CustomsNotCustomsOfficer"),
-    "OriginCertificates.issue": (lambda w: _origin(w, "issue"), {"issuer_sh"}, "OriginNotIssuer"),
-    "OriginCertificates.revoke": (lambda w: _origin(w, "revoke"), {"issuer_sh"}, "OriginNotIssuer"),
+    "Customs.clear": (lambda w: _customs(w, "clear"), {"customs_ah"}, "ZoneRoleMissing"),
+    "OriginCertificates.issue": (lambda w: _origin(w, "issue"), {"issuer_sh"}, "ZoneRoleMissing"),
+    "OriginCertificates.revoke": (lambda w: _origin(w, "revoke"), {"issuer_sh"}, "ZoneRoleMissing"),
     "OriginCertificates.supersede": (
         lambda w: _origin(w, "supersede"),
         {"issuer_sh"},
-        "OriginNotIssuer",
+        "ZoneRoleMissing",
     ),
     "InvoiceRegistry.bindSeller": (
         lambda w: _invoice(w, "bindSeller"),
         {"zone_node_sh"},
-        "InvoiceNotZoneNode",
+        "ZoneRoleMissing",
     ),
     "InvoiceRegistry.issue": (
         lambda w: _invoice(w, "issue"),
         {"zone_node_sh"},
-        "InvoiceNotZoneNode",
+        "ZoneRoleMissing",
     ),
-    "InvoiceRegistry.act": (lambda w: _invoice(w, "act"), {"zone_node_sh"}, "InvoiceNotZoneNode"),
+    "InvoiceRegistry.act": (lambda w: _invoice(w, "act"), {"zone_node_sh"}, "ZoneRoleMissing"),
     "InvoiceRegistry.linkGoods": (
         lambda w: _invoice(w, "linkGoods"),
         {"zone_node_sh"},
-        "InvoiceNotZoneNode",
+        "ZoneRoleMissing",
     ),
-    "InvoiceRegistry.pledge": (lambda w: _invoice(w, "pledge"), {"bank_sh"}, "InvoiceNotFinancier"),
+    "InvoiceRegistry.pledge": (lambda w: _invoice(w, "pledge"), {"bank_sh"}, "ZoneRoleMissing"),
     "InvoiceRegistry.release": (
         lambda w: _invoice(w, "release"),
         {"bank_sh"},

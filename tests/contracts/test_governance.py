@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ftzchain.domain import role_id, zone_id
+from ftzchain.enums import GovernanceAction as Action
+from ftzchain.enums import ZoneStatus
 from ftzchain.errors import AlreadyExists, InvalidState, NotFound, PermissionDenied
-from ftzchain.governance import Action, ZoneStatus
 from tests.conftest import SH, World, increase_time
 
 JS = zone_id("CN-JS")

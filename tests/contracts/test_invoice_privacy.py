@@ -13,8 +13,9 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from ftzchain.custody import consignment_key, lot_key
-from ftzchain.invoice import InvoiceAction, invoice_from_json
+from ftzchain.enums import InvoiceAction
+from ftzchain.fingerprints import consignment_key, lot_key
+from ftzchain.invoice import invoice_from_json
 from ftzchain.rpc import JsonRpc
 from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World
 

@@ -60,7 +60,7 @@ def test_transfer_needs_the_current_owners_signature(world: World) -> None:
     t2, sig2 = reg.sign_transfer(world.sh_enterprise, content, world.sh_enterprise.address, SH)
     with pytest.raises(PermissionDenied) as err2:
         reg.transfer(world.sh_node, t2, sig2)  # the owner is now in CN-AH: not SH's business
-    assert err2.value.error_name == "IpRegistryNotZoneNode"
+    assert err2.value.error_name == "ZoneRoleMissing"
 
 
 def test_transfer_to_an_enterprise_outside_the_named_zone_is_refused(world: World) -> None:

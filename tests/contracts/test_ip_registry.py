@@ -9,8 +9,8 @@ import pytest
 
 from ftzchain.domain import WorkType
 from ftzchain.eip712 import IpItem
+from ftzchain.enums import GovernanceAction as Action
 from ftzchain.errors import AlreadyExists, InvalidSignature, PermissionDenied
-from ftzchain.governance import Action
 from ftzchain.signing import LocalSigner
 from tests.conftest import AH, SH, World
 
@@ -103,7 +103,7 @@ def test_zone_node_of_another_zone_cannot_submit(world: World) -> None:
     signed = reg.sign(world.sh_enterprise, _hash("relay"), SH)
     with pytest.raises(PermissionDenied) as err:
         reg.register(world.ah_node, signed)
-    assert err.value.error_name == "IpRegistryNotZoneNode"
+    assert err.value.error_name == "ZoneRoleMissing"
     assert err.value.error_args["zoneId"] == SH
 
 

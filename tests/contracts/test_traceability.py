@@ -63,7 +63,7 @@ def test_batch_refuses_tampering_other_zones_and_expired_signatures(world: World
         trace.record(world.sh_node, altered)
     with pytest.raises(PermissionDenied) as err:
         trace.record(world.ah_node, batch)
-    assert err.value.error_name == "TraceabilityNotZoneNode"
+    assert err.value.error_name == "ZoneRoleMissing"
     other_zone = trace.sign_batch(world.ah_enterprise, SH, items)
     with pytest.raises(PermissionDenied) as err:
         trace.record(world.sh_node, other_zone)

@@ -400,7 +400,7 @@ def test_goods_across_zones_through_the_cli(
     twice = run([*pledge[:2], str(retyped), *pledge[2:], "-s", "ah-bank"], env, check=False)
     _assert_one_line_error(twice, "InvoiceAlreadyPledged")
     not_bank = run([*pledge[:2], str(retyped), *pledge[2:], "-s", "sh-node"], env, check=False)
-    _assert_one_line_error(not_bank, "InvoiceNotFinancier")
+    _assert_one_line_error(not_bank, "ZoneRoleMissing")
     run(["invoice", "release", str(invoice), "--reference", "L-1", "-s", "ah-bank"], env)
     run(
         [

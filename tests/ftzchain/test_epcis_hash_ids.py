@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from ftzchain.trace import EVENT_TYPES, fingerprint, trace_items
+from ftzchain.fingerprints import fingerprint
+from ftzchain.trace import EVENT_TYPES, trace_items
 from tests.conftest import ROOT, TEST_CONSORTIUM_KEY
 
 KEY = bytes.fromhex(TEST_CONSORTIUM_KEY)

@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 
-from ftzchain.invoice import (
-    FINGERPRINT_KINDS,
-    InvalidInvoice,
-    invoice_from_json,
-    parse_invoice,
-)
+from ftzchain.errors import InvalidInvoice
+from ftzchain.invoice import FINGERPRINT_KINDS, invoice_from_json, parse_invoice
 from tests.conftest import ROOT, TEST_CONSORTIUM_KEY
 
 KEY = bytes.fromhex(TEST_CONSORTIUM_KEY)

@@ -16,7 +16,8 @@ from api.queries.goods import (
     timeline,
     upstream_key_events,
 )
-from ftzchain.custody import Rule, certificate_key, consignment_key, declaration_key, lot_key
+from ftzchain.enums import Rule
+from ftzchain.fingerprints import certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.trace import TraceItem
 from tests.conftest import AH, SH, World
 from tests.indexer.helpers import fresh_db, indexer_for, table_rows

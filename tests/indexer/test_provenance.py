@@ -8,7 +8,8 @@ import hashlib
 from sqlmodel import Session
 
 from api.queries.provenance import events, reached
-from ftzchain.trace import TraceItem, fingerprint
+from ftzchain.fingerprints import fingerprint
+from ftzchain.trace import TraceItem
 from tests.conftest import SH, World
 from tests.indexer.helpers import fresh_db, indexer_for
 
