@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api.errors import install_error_handlers
@@ -48,4 +49,5 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(customs.router)
     app.include_router(invoices.router)
     app.include_router(portal.router)
+    app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
     return app

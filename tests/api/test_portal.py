@@ -1,0 +1,35 @@
+"""The portal pages (templates) over HTTP."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.api.conftest import (
+    UNIT,
+    Served,
+)
+
+
+def test_portal_page_shows_the_registration(served: Served) -> None:
+    page = httpx.get(f"{served.base}/ip/{served.registered.hex()}")
+    assert page.status_code == 200
+    assert "Registered." in page.text and "CN-SH" in page.text
+    missing = httpx.get(f"{served.base}/ip/{'ab' * 32}")
+    assert "Not registered." in missing.text
+
+
+def test_portal_pages_for_batches_certificates_and_declarations(served: Served) -> None:
+    page = httpx.get(f"{served.base}/goods", params={"id": UNIT})
+    assert page.status_code == 200 and "held by CN-AH" in page.text
+    assert "ConsignmentReceived" in page.text and "/v1/trace/export?id=" in page.text
+    unknown = httpx.get(f"{served.base}/goods", params={"id": "urn:epc:nothing"})
+    assert "Nothing on chain" in unknown.text
+    certificate = httpx.get(f"{served.base}/origin/CO-API-1").text
+    assert "Revoked." in certificate and "wrong HS heading" in certificate
+    declaration = httpx.get(f"{served.base}/customs/API-DEC-1").text
+    assert "awaiting inspection" in declaration and "inspection by CN-AH missing" in declaration
+    home = httpx.get(f"{served.base}/").text
+    assert "/goods" in home and "/invoice" in home
+    assert "/static/invoice.js" in httpx.get(f"{served.base}/invoice").text
+    script = httpx.get(f"{served.base}/static/invoice.js")
+    assert script.status_code == 200 and "/v1/invoices/verify" in script.text

@@ -1,0 +1,84 @@
+"""/v1/trace: EPCIS verification, provenance, custody, timeline, export."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import json
+
+import httpx
+
+from tests.api.conftest import (
+    UNIT,
+    Served,
+)
+from tests.conftest import ROOT
+
+
+def test_epcis_document_is_verified_by_recomputed_hash_id(served: Served) -> None:
+    document = json.loads((ROOT / "tests" / "data" / "epcis-shipping.json").read_text())
+    r = httpx.post(f"{served.base}/v1/trace/verify", json=document)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["all_recorded"] is True
+    assert [e["fields_match"] for e in body["events"]] == [True, True]
+    assert body["events"][0]["zone"] == "CN-SH"
+    # One EPC changed: a different event, not on chain.
+    changed = copy.deepcopy(document)
+    changed["epcisBody"]["eventList"][0]["epcList"][0] = "urn:epc:id:sgtin:0614141.107346.1"
+    body = httpx.post(f"{served.base}/v1/trace/verify", json=changed).json()
+    assert [e["recorded"] for e in body["events"]] == [False, True]
+    bad = httpx.post(f"{served.base}/v1/trace/verify", json={"type": "nonsense"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_epcis"
+
+
+def test_trace_back_and_forward_over_http(served: Served) -> None:
+    epc = "urn:epc:id:sgtin:0614141.107999.1"  # made from ….2017 in the sample document
+    back = httpx.get(f"{served.base}/v1/trace/upstream", params={"id": epc})
+    assert back.status_code == 200, back.text
+    body = back.json()
+    assert body["identifiers_reached"] == 2 and not body["truncated"]
+    assert [e["event_type"] for e in body["events"]] == ["ObjectEvent", "TransformationEvent"]
+    forward = httpx.get(
+        f"{served.base}/v1/trace/downstream", params={"id": "urn:epc:id:sgtin:0614141.107346.2017"}
+    ).json()
+    assert forward["identifiers_reached"] == 2
+    missing = httpx.get(f"{served.base}/v1/trace/upstream")
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"
+
+
+def test_custody_and_timeline_of_a_batch(served: Served) -> None:
+    custody = httpx.get(f"{served.base}/v1/trace/custody", params={"id": UNIT})
+    assert custody.status_code == 200, custody.text
+    body = custody.json()
+    assert (body["state"], body["zone"]) == ("held", "CN-AH")
+    assert [s["event"] for s in body["steps"]] == [
+        "CustodyTaken",
+        "ConsignmentDispatched",
+        "ConsignmentReceived",
+    ]
+    timeline = httpx.get(f"{served.base}/v1/trace/timeline", params={"id": UNIT}).json()
+    kinds = [e["kind"] for e in timeline["events"]]
+    assert kinds[0] == "TransformationEvent assembling"
+    assert {"DeclarationFiled", "InspectionRecorded", "ConsignmentReceived"} <= set(kinds)
+    unknown = httpx.get(f"{served.base}/v1/trace/custody", params={"id": "urn:epc:nothing"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_batch"
+
+
+def test_export_of_the_upstream_graph_in_csv_and_json(served: Served) -> None:
+    r = httpx.get(
+        f"{served.base}/v1/trace/export",
+        params={"id": UNIT, "format": "csv", "sort": "kind", "order": "desc"},
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    kinds = [row["kind"] for row in rows]
+    assert kinds == sorted(kinds, reverse=True)
+    assert "CertificateRevoked" in kinds  # the parts' certificate, one hop upstream
+    as_json = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT}).json()
+    assert as_json["batches_reached"] == 2
+    times = [e["time"] for e in as_json["events"]]
+    assert times == sorted(times) and len(times) == len(rows)
+    bad = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT, "sort": "colour"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
