@@ -15,13 +15,13 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from api.queries.provenance import GraphEvent, events, reached
+from api.queries.sort import SortKey
 from ftzchain.enums import Rule, enum_name
 from ftzchain.trace import BIZ_STEPS, EVENT_TYPES
 from indexer.models import TradeEventRow
 
 _EVENT_NAMES = {v: k for k, v in EVENT_TYPES.items()}
 CUSTODY_EVENTS = ("CustodyTaken", "ConsignmentDispatched", "ConsignmentReceived")
-SortKey = Literal["time", "zone", "kind", "block"]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
 from api.errors import ApiError, ErrorResponse
 from api.queries.goods import (
     KeyEvent,
-    SortKey,
     custody_chain,
     custody_state,
     sort_events,
@@ -24,6 +23,7 @@ from api.queries.goods import (
     upstream_key_events,
 )
 from api.queries.provenance import Direction, walk
+from api.queries.sort import SortKey
 from api.queries.trace import recorded_event
 from ftzchain.errors import InvalidEpcis, InvalidInput
 from ftzchain.fingerprints import fingerprint, parse_consortium_key

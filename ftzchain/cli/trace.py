@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlmodel import Session
 
-from api.queries.goods import SortKey
+from api.queries.sort import SortKey
 from ftzchain.cli.common import SenderOpt, console, load_json_object
 from ftzchain.cli.common import context_and_sender as _context_and_sender
 from ftzchain.cli.common import load_settings as _settings
@@ -18,6 +17,9 @@ from ftzchain.cli.common import password as _password
 from ftzchain.context import FtzContext
 from ftzchain.domain import zone_code
 from ftzchain.errors import ConfigError, InvalidInput
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 trace_app = typer.Typer(
     help="EPCIS 2.0 supply-chain events: hash ids, recording, a batch's timeline and export.",
@@ -66,6 +68,8 @@ def trace_record(
 
 
 def _goods_session() -> tuple[Session, int, bytes]:
+    from sqlmodel import Session
+
     from indexer.db import make_engine
 
     settings = _settings()

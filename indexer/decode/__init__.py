@@ -9,8 +9,9 @@ from __future__ import annotations
 from indexer.decode.goods import GOODS_EVENTS
 from indexer.decode.governance import GOVERNANCE_EVENTS
 from indexer.decode.invoices import INVOICE_EVENTS
-from indexer.decode.ip import IP_EVENTS, Decoder
+from indexer.decode.ip import IP_EVENTS
 from indexer.decode.records import (
+    Decoder,
     GovernanceEvent,
     InvoiceEvent,
     IpEvent,

@@ -7,12 +7,7 @@ from collections.abc import Callable
 from eth_abi.abi import decode as abi_decode
 
 from ftzchain.domain import zone_code
-from indexer.decode.records import (
-    LogPosition,
-    RawLog,
-    Record,
-    TradeEvent,
-)
+from indexer.decode.records import Decoder, LogPosition, RawLog, Record, TradeEvent
 from indexer.decode.words import (
     addr_topic,
     addr_word,
@@ -23,8 +18,6 @@ from indexer.decode.words import (
     words_prefix,
     zone_topic,
 )
-
-Decoder = Callable[[RawLog, LogPosition], Record]
 
 
 def _custody_taken(log: RawLog, pos: LogPosition) -> Record:

@@ -6,22 +6,8 @@ from collections.abc import Callable
 
 from ftzchain.domain import role_name, zone_code
 from ftzchain.enums import GovernanceAction, enum_name
-from indexer.decode.records import (
-    GovernanceEvent,
-    LogPosition,
-    RawLog,
-    Record,
-)
-from indexer.decode.words import (
-    addr_topic,
-    addr_word,
-    b32_topic,
-    uint,
-    utc,
-    words,
-)
-
-Decoder = Callable[[RawLog, LogPosition], Record]
+from indexer.decode.records import Decoder, GovernanceEvent, LogPosition, RawLog, Record
+from indexer.decode.words import addr_topic, addr_word, b32_topic, uint, utc, words
 
 
 def _proposal_created(log: RawLog, pos: LogPosition) -> Record:

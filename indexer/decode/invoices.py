@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from indexer.decode.records import (
-    InvoiceEvent,
-    LogPosition,
-    RawLog,
-    Record,
-)
+from indexer.decode.records import Decoder, InvoiceEvent, LogPosition, RawLog, Record
 from indexer.decode.words import (
     addr_topic,
     hex32,
@@ -19,8 +12,6 @@ from indexer.decode.words import (
     words_prefix,
     zone_topic,
 )
-
-Decoder = Callable[[RawLog, LogPosition], Record]
 
 
 def _invoice_issued(log: RawLog, pos: LogPosition) -> Record:

@@ -5,13 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ftzchain.domain import zone_code
-from indexer.decode.records import (
-    IpEvent,
-    IpRegistered,
-    LogPosition,
-    RawLog,
-    Record,
-)
+from indexer.decode.records import Decoder, IpEvent, IpRegistered, LogPosition, RawLog, Record
 from indexer.decode.words import (
     addr_topic,
     addr_word,
@@ -22,8 +16,6 @@ from indexer.decode.words import (
     words,
     zone_topic,
 )
-
-Decoder = Callable[[RawLog, LogPosition], Record]
 
 
 def _ip_registered(log: RawLog, pos: LogPosition) -> Record:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -128,3 +129,6 @@ class UnknownEvent(DecodeError, LookupError):
 
 class MalformedLog(DecodeError):
     """A known topic with data or topics of the wrong shape."""
+
+
+Decoder = Callable[[RawLog, LogPosition], Record]

@@ -2,26 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from indexer.decode.records import (
-    LogPosition,
-    MalformedLog,
-    RawLog,
-    Record,
-    TraceEvent,
-)
-from indexer.decode.words import (
-    addr_topic,
-    addr_word,
-    hex32,
-    uint,
-    utc,
-    word_array,
-    zone_topic,
-)
-
-Decoder = Callable[[RawLog, LogPosition], Record]
+from indexer.decode.records import Decoder, LogPosition, MalformedLog, RawLog, Record, TraceEvent
+from indexer.decode.words import addr_topic, addr_word, hex32, uint, utc, word_array, zone_topic
 
 
 def _trace_event(log: RawLog, pos: LogPosition) -> Record:
