@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,6 +17,13 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from ftzchain.errors import KeyExists, KeyNotFound, KeystoreError, WrongPassword
+
+# Importing eth_account pulls in py_ecc, whose __init__ raises the recursion limit to 100,000:
+# far beyond what the C stack holds, so a deeply nested JSON body would crash the process
+# inside the C parser instead of raising RecursionError. Nothing here recurses that deep
+# (coincurve signs; py_ecc's pairing code is never called), so the default limit comes back.
+RECURSION_LIMIT = 1000
+sys.setrecursionlimit(min(sys.getrecursionlimit(), RECURSION_LIMIT))
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 

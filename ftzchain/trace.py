@@ -8,9 +8,6 @@ stays in the capturing zone's store.
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +25,7 @@ from ftzchain.eip712 import (
     word_array,
     word_uint,
 )
+from ftzchain.epcis.document import read_epcis
 from ftzchain.errors import InvalidEpcis
 from ftzchain.fingerprints import fingerprint, keyed_lines
 from ftzchain.signing import Signer
@@ -167,60 +165,6 @@ class TraceItem:
 
 # Typed list entries whose pre-hash the reference generator (1.9) builds in the JSON key
 # order; CBV 2.0 puts the value before its type ("bizTransaction=…type=…").
-_TYPED_LISTS = {
-    "bizTransactionList": "bizTransaction",
-    "sourceList": "source",
-    "destinationList": "destination",
-}
-
-
-def _canonical_key_order(value: Any) -> Any:
-    """The document with each typed list entry's value key before ``type``, so that the same
-    event gets the same id however its JSON keys were ordered (JSON objects are unordered)."""
-    if isinstance(value, list):
-        return [_canonical_key_order(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    out = {k: _canonical_key_order(v) for k, v in value.items()}
-    for name, first in _TYPED_LISTS.items():
-        entries = out.get(name)
-        if isinstance(entries, list):
-            out[name] = [
-                {first: e[first], **{k: v for k, v in e.items() if k != first}}
-                if isinstance(e, dict) and first in e
-                else e
-                for e in entries
-            ]
-    return out
-
-
-def event_hash_ids(document: dict[str, Any]) -> list[str]:
-    """CBV 2.0 Event Hash IDs of every event in an EPCIS 2.0 JSON document (reference code)."""
-    from epcis_event_hash_generator.hash_generator import epcis_hashes_from_events
-    from epcis_event_hash_generator.json_to_py import event_list_from_epcis_document_json
-
-    try:
-        with _quiet_root_logger():  # the library logs every event at INFO on the root logger
-            events = event_list_from_epcis_document_json(_canonical_key_order(document))
-            return [str(h) for h in epcis_hashes_from_events(events)]
-    except Exception as exc:  # the reference code raises bare errors on malformed documents
-        raise InvalidEpcis(
-            f"not an EPCIS 2.0 JSON document the hash generator reads: {exc}"
-        ) from exc
-
-
-@contextlib.contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """Silence the root logger below WARNING for a moment, then restore its level."""
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        root.setLevel(level)
-
-
 def _vocabulary_code(value: str | None, vocabulary: list[str]) -> int:
     if not value:
         return 0
@@ -269,17 +213,14 @@ def _event_time(text: str) -> int:
 
 
 def trace_items(document: dict[str, Any], key: bytes) -> list[TraceItem]:
-    """The chain's view of every event in an EPCIS 2.0 JSON document, in document order.
+    """The chain's view of every event in an EPCIS 2.0 JSON document (validated against
+    GS1's schema first), in document order.
 
     ``key`` is the consortium key: identifiers and locations go on chain only as keyed
     digests (they are guessable; a bare hash of them could be reversed by trying values)."""
-    body = document.get("epcisBody", {})
-    events = body.get("eventList") or ([body["event"]] if "event" in body else [])
-    hash_ids = event_hash_ids(document)
-    if len(hash_ids) != len(events):
-        raise InvalidEpcis("the document's events and their hash ids do not pair up")
+    read = read_epcis(document)
     items = []
-    for event, hash_id in zip(events, hash_ids, strict=True):
+    for event, hash_id in zip(read.events, read.hash_ids(), strict=True):
         kind = EVENT_TYPES.get(str(event.get("type")))
         if kind is None:
             raise InvalidEpcis(f"unknown EPCIS event type {event.get('type')!r}")

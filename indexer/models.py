@@ -114,7 +114,14 @@ class TraceEventRow(EventRowBase, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    event_id: str = Field(max_length=66, description="SHA-256 digest of the CBV 2.0 hash id")
+    event_id: str = Field(
+        max_length=66, description="The digest inside the event's hash id ni:///sha-256;…"
+    )
+    id_version: str = Field(
+        default="CBV2.0",
+        max_length=16,
+        description="The canonicalisation the id was computed with (its ?ver=)",
+    )
     zone: str = Field(max_length=66)
     enterprise: str = Field(max_length=42)
     event_type: int

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
+from ftzchain.epcis.hash_id import CANONICALISATION
 from indexer.decode import (
     GovernanceEvent,
     InvoiceEvent,
@@ -107,7 +108,7 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
     _EVENT_TABLES[3]: (
         *_LEAD,
         *("event_id", "zone", "enterprise", "event_type", "action", "biz_step"),
-        *("disposition", "event_time", "where_hash", "submitter"),
+        *("disposition", "event_time", "where_hash", "submitter", "id_version"),
     ),
     _EVENT_TABLES[4]: (*_LEAD, "event_id", "role", "position", "fingerprint"),
     _EVENT_TABLES[5]: (
@@ -168,6 +169,7 @@ def rows_by_table(
                 [
                     *(*lead, r.event_id, r.zone, r.enterprise, r.event_type, r.action),
                     *(r.biz_step, r.disposition, r.event_time, r.where_hash, r.submitter),
+                    CANONICALISATION,
                 ]
             )
             for role, fingerprints in (("in", r.inputs), ("out", r.outputs)):

@@ -260,7 +260,8 @@ def main() -> int:
         print(f"  a revoked certificate of origin:       {revoked}")
         invoice = state / "invoices" / "ecu-to-hefei.retyped.invoice.json"
         print(
-            f"  a re-typed invoice, already financed:  curl -s -X POST --data @{invoice} "
+            "  a re-typed invoice, already financed:  curl -s -X POST "
+            f"-H 'content-type: application/json' --data @{invoice} "
             f"{base}/v1/invoices/verify"
         )
         print(f"  API docs:                              {base}/docs")

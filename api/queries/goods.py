@@ -186,7 +186,7 @@ def _from_graph(e: GraphEvent) -> KeyEvent:
         zone=e.zone,
         other_zone=None,
         actor=e.enterprise,
-        reference=f"ni:///sha-256;{e.event_id[2:]}?ver=CBV2.0",
+        reference=e.hash_id,
         detail=None,
         block_number=e.block_number,
         tx_hash=e.tx_hash,
@@ -256,7 +256,7 @@ def timeline(session: Session, chain_id: int, lot: str) -> list[KeyEvent]:
         text(
             """
             SELECT e.event_id, e.event_type, e.action, e.biz_step, e.disposition, e.event_time,
-                   e.zone, e.enterprise, e.block_number, e.tx_hash, e.log_index
+                   e.zone, e.enterprise, e.block_number, e.tx_hash, e.log_index, e.id_version
             FROM trace_event e
             WHERE e.chain_id = :chain AND EXISTS (
                 SELECT 1 FROM trace_link l

@@ -49,7 +49,8 @@ _EVENTS = (
           AND x.log_index = l.log_index AND x.role = :from_role)
 )
 SELECT e.event_id, e.event_type, e.action, e.biz_step, e.disposition, e.event_time, e.zone,
-       e.enterprise, e.block_number, e.tx_hash, e.log_index, (SELECT COUNT(*) FROM reach)
+       e.enterprise, e.block_number, e.tx_hash, e.log_index, e.id_version,
+       (SELECT COUNT(*) FROM reach)
 FROM hits {join} trace_event e
   ON e.chain_id = :chain AND e.tx_hash = hits.tx_hash AND e.log_index = hits.log_index
 ORDER BY e.event_time, e.block_number, e.log_index
@@ -71,6 +72,11 @@ class GraphEvent:
     block_number: int
     tx_hash: str
     log_index: int
+    id_version: str
+
+    @property
+    def hash_id(self) -> str:
+        return f"ni:///sha-256;{self.event_id[2:]}?ver={self.id_version}"
 
 
 def _roles(direction: Direction) -> dict[str, str]:
@@ -101,7 +107,7 @@ def walk(
     ).all()
     if not rows:
         return [], 1  # nothing recorded: the walk reached only its start
-    return [GraphEvent(*row[:11]) for row in rows], int(rows[0][11])
+    return [GraphEvent(*row[:12]) for row in rows], int(rows[0][12])
 
 
 def events(

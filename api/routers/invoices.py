@@ -12,13 +12,18 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
+from api.body import read_body, require_content_type
 from api.deps import ChainDep, ContextDep, KeyDep, SessionDep
 from api.errors import ApiError, ErrorResponse
 from api.queries.invoices import InvoiceAnswer, answer
+from ftzchain.context import FtzContext
 from ftzchain.domain import zone_id
-from ftzchain.invoice import Invoice, parse_invoice
+from ftzchain.invoice import parse_invoice
+from ftzchain.invoice.read import MAX_INVOICE_BYTES
 
 router = APIRouter(prefix="/v1/invoices", tags=["invoices"])
 
@@ -28,10 +33,17 @@ _BODY = {
         "content": {
             "application/json": {"schema": {"type": "object"}},
             "application/xml": {"schema": {"type": "string"}},
+            "text/xml": {"schema": {"type": "string"}},
         },
         "description": "The invoice: JSON (number, issue_date, currency, seller{name,uscc}, "
-        "buyer{name,uscc}, total_without_tax, total_with_tax, or the BT-n terms) or UBL 2.1 XML",
+        "buyer{name,uscc}, total_without_tax, total_with_tax, or the BT-n terms) or UBL 2.1 XML; "
+        f"at most {MAX_INVOICE_BYTES:,} bytes",
     }
+}
+
+_TYPES = ("application/json", "application/xml", "text/xml")
+_ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorResponse} for status in (413, 415, 422, 503)
 }
 
 
@@ -64,11 +76,13 @@ class PreparedCallOut(BaseModel):
     verification: VerificationOut
 
 
-async def _invoice(request: Request) -> Invoice:
-    body = await request.body()
+async def _body(request: Request) -> bytes:
+    """The posted invoice's bytes, within the size limit, declared as JSON or XML."""
+    require_content_type(request, _TYPES)
+    body = await read_body(request, MAX_INVOICE_BYTES)
     if not body.strip():
         raise ApiError(422, "invalid_invoice", "post the invoice as JSON or UBL 2.1 XML")
-    return parse_invoice(body)
+    return body
 
 
 def _out(found: InvoiceAnswer, invoice_id: str) -> VerificationOut:
@@ -90,33 +104,49 @@ def _out(found: InvoiceAnswer, invoice_id: str) -> VerificationOut:
     )
 
 
-async def _verified(
-    request: Request, session: SessionDep, chain_id: int, key: bytes
+def _verified(
+    body: bytes, session: Session, chain_id: int, key: bytes
 ) -> tuple[list[bytes], VerificationOut]:
-    fingerprints = (await _invoice(request)).fingerprints(key)
+    """Parse, fingerprint and look up (blocking: called in the thread pool)."""
+    fingerprints = parse_invoice(body).fingerprints(key)
     hexed = ["0x" + f.hex() for f in fingerprints]
     return fingerprints, _out(answer(session, chain_id, hexed), hexed[0])
 
 
-@router.post(
-    "/verify",
-    response_model=VerificationOut,
-    openapi_extra=_BODY,
-    responses={422: {"model": ErrorResponse}},
-)
+@router.post("/verify", response_model=VerificationOut, openapi_extra=_BODY, responses=_ERRORS)
 async def verify(
     request: Request, session: SessionDep, chain_id: ChainDep, key: KeyDep
 ) -> VerificationOut:
     """Is this invoice on chain, in which state, and is any of its fingerprints (exact or
     near duplicate) already pledged anywhere in the network?"""
-    return (await _verified(request, session, chain_id, key))[1]
+    body = await _body(request)
+    return (await run_in_threadpool(_verified, body, session, chain_id, key))[1]
+
+
+def _pledge_call(
+    body: bytes,
+    session: Session,
+    chain_id: int,
+    key: bytes,
+    ctx: FtzContext,
+    zone: str,
+    reference: str,
+    require_goods: bool,
+) -> PreparedCallOut:
+    fingerprints, verification = _verified(body, session, chain_id, key)
+    zid = zone_id(zone)
+    invoices = ctx.invoices
+    data = invoices.pledge_call(fingerprints, zid, reference, require_goods)
+    return PreparedCallOut(
+        to=invoices.address, data="0x" + data.hex(), chain_id=chain_id, verification=verification
+    )
 
 
 @router.post(
     "/pledge-request",
     response_model=PreparedCallOut,
     openapi_extra=_BODY,
-    responses={422: {"model": ErrorResponse}},
+    responses=_ERRORS,
 )
 async def pledge_request(
     request: Request,
@@ -131,10 +161,20 @@ async def pledge_request(
     require_goods: Annotated[bool, Query(description="Refuse unless goods are linked")] = False,
 ) -> PreparedCallOut:
     """Financier: the pledge call to sign and send, with what a pledge would be told now."""
-    fingerprints, verification = await _verified(request, session, chain_id, key)
-    zid = zone_id(zone)
+    body = await _body(request)
+    return await run_in_threadpool(
+        _pledge_call, body, session, chain_id, key, ctx, zone, reference, require_goods
+    )
+
+
+def _release_call(
+    body: bytes, session: Session, chain_id: int, key: bytes, ctx: FtzContext, reference: str
+) -> PreparedCallOut:
+    fingerprints, verification = _verified(body, session, chain_id, key)
+    if verification.status != "pledged":
+        raise ApiError(409, "not_pledged", f"the invoice is {verification.status}, not pledged")
     invoices = ctx.invoices
-    data = invoices.pledge_call(fingerprints, zid, reference, require_goods)
+    data = invoices.release_call(fingerprints, reference)
     return PreparedCallOut(
         to=invoices.address, data="0x" + data.hex(), chain_id=chain_id, verification=verification
     )
@@ -144,7 +184,7 @@ async def pledge_request(
     "/release-request",
     response_model=PreparedCallOut,
     openapi_extra=_BODY,
-    responses={422: {"model": ErrorResponse}},
+    responses={409: {"model": ErrorResponse}, **_ERRORS},
 )
 async def release_request(
     request: Request,
@@ -157,11 +197,5 @@ async def release_request(
     ],
 ) -> PreparedCallOut:
     """Financier holding the pledge: the release call to sign and send."""
-    fingerprints, verification = await _verified(request, session, chain_id, key)
-    if verification.status != "pledged":
-        raise ApiError(409, "not_pledged", f"the invoice is {verification.status}, not pledged")
-    invoices = ctx.invoices
-    data = invoices.release_call(fingerprints, reference)
-    return PreparedCallOut(
-        to=invoices.address, data="0x" + data.hex(), chain_id=chain_id, verification=verification
-    )
+    body = await _body(request)
+    return await run_in_threadpool(_release_call, body, session, chain_id, key, ctx, reference)

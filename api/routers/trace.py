@@ -6,12 +6,14 @@ import csv
 import io
 from dataclasses import asdict, fields
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.body import JSON_TYPES, read_body, require_content_type
 from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
 from api.errors import ApiError, ErrorResponse
 from api.queries.goods import (
@@ -25,8 +27,10 @@ from api.queries.goods import (
 from api.queries.provenance import Direction, walk
 from api.queries.sort import SortKey
 from api.queries.trace import recorded_event
+from ftzchain.epcis.document import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_EVENTS, parse_epcis_json
 from ftzchain.errors import InvalidEpcis, InvalidInput
 from ftzchain.fingerprints import fingerprint, parse_consortium_key
+from ftzchain.settings import FtzSettings
 from ftzchain.trace import BIZ_STEPS, EVENT_TYPES, trace_items
 
 router = APIRouter(prefix="/v1/trace", tags=["trace"])
@@ -116,19 +120,8 @@ class TraceVerificationOut(BaseModel):
     all_recorded: bool
 
 
-@router.post(
-    "/verify",
-    response_model=TraceVerificationOut,
-    responses={422: {"model": ErrorResponse}},
-)
-def verify_document(
-    session: SessionDep,
-    settings: SettingsDep,
-    document: dict[str, Any] = Body(description="An EPCIS 2.0 JSON document (EPCISDocument)"),
-) -> TraceVerificationOut:
-    """Recompute each event's CBV 2.0 Event Hash ID and say whether, where and when it was
-    recorded on chain (first record counts)."""
-    items = trace_items(document, parse_consortium_key(settings.consortium_key))
+def _verify(session: Session, settings: FtzSettings, raw: bytes) -> TraceVerificationOut:
+    items = trace_items(parse_epcis_json(raw), parse_consortium_key(settings.consortium_key))
     if not items:
         raise InvalidEpcis("the document holds no events")
     out = []
@@ -139,6 +132,39 @@ def verify_document(
         else:
             out.append(TraceEventOut(hash_id=item.hash_id, recorded=True, **asdict(found)))
     return TraceVerificationOut(events=out, all_recorded=all(e.recorded for e in out))
+
+
+@router.post(
+    "/verify",
+    response_model=TraceVerificationOut,
+    responses={
+        413: {"model": ErrorResponse},
+        415: {"model": ErrorResponse},
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+    },
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "An EPCIS 2.0 JSON document (EPCISDocument or EPCISQueryDocument) "
+            "or a bare event, valid against GS1's EPCIS 2.0 JSON schema; at most "
+            f"{MAX_DOCUMENT_BYTES:,} bytes, {MAX_DEPTH} levels deep and {MAX_EVENTS:,} events.",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "application/ld+json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+async def verify_document(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> TraceVerificationOut:
+    """Recompute each event's CBV 2.0 Event Hash ID and say whether, where and when it was
+    recorded on chain (first record counts). JSON-LD contexts are resolved from a local
+    allow-list only: an unknown context is refused (422), never fetched."""
+    require_content_type(request, JSON_TYPES)
+    raw = await read_body(request, MAX_DOCUMENT_BYTES)
+    return await run_in_threadpool(_verify, session, settings, raw)
 
 
 _EVENT_NAMES = {v: k for k, v in EVENT_TYPES.items()}
@@ -162,7 +188,7 @@ def _provenance(
         identifiers_reached=reached,
         events=[
             GraphEventOut(
-                hash_id=f"ni:///sha-256;{e.event_id[2:]}?ver=CBV2.0",
+                hash_id=e.hash_id,
                 event_type=_EVENT_NAMES.get(e.event_type, str(e.event_type)),
                 biz_step=BIZ_STEPS[e.biz_step - 1] if 0 < e.biz_step <= len(BIZ_STEPS) else None,
                 event_time=e.event_time,

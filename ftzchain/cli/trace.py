@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from api.queries.sort import SortKey
-from ftzchain.cli.common import SenderOpt, console, load_json_object
+from ftzchain.cli.common import SenderOpt, console
 from ftzchain.cli.common import context_and_sender as _context_and_sender
 from ftzchain.cli.common import load_settings as _settings
 from ftzchain.cli.common import password as _password
@@ -27,16 +27,25 @@ trace_app = typer.Typer(
 )
 
 
-def _epcis(file: Path) -> dict[str, object]:
-    return load_json_object(file, "an EPCIS 2.0 JSON document")
+def _epcis(file: Path) -> dict[str, Any]:
+    """An EPCIS document, an EPCIS query document or a bare event, read within the limits
+    (numbers exact)."""
+    from ftzchain.epcis.document import parse_epcis_json
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    return parse_epcis_json(raw)
 
 
 @trace_app.command("hash")
 def trace_hash(
     file: Annotated[Path, typer.Argument(help="EPCIS 2.0 JSON document.")],
 ) -> None:
-    """Print the CBV 2.0 Event Hash ID of every event (reference implementation)."""
-    from ftzchain.trace import event_hash_ids
+    """Print the CBV 2.0 Event Hash ID of every event (a document, a query result or a bare
+    event; validated against GS1's EPCIS 2.0 schema first)."""
+    from ftzchain.epcis.document import event_hash_ids
 
     for hash_id in event_hash_ids(_epcis(file)):
         typer.echo(hash_id)

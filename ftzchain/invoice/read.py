@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
+from ftzchain.boundedjson import loads_bounded
 from ftzchain.errors import InvalidInvoice
 from ftzchain.invoice.model import Invoice
 from ftzchain.invoice.normalise import validated
@@ -42,12 +41,19 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
     return validated(raw)
 
 
+MAX_INVOICE_BYTES = 256 * 1024  # an invoice is a few KB; its lines are not read
+MAX_INVOICE_DEPTH = 16
+
+
 def parse_invoice_json(text: str | bytes) -> Invoice:
     """A JSON invoice from text; numbers are read as Decimal, never float."""
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInvoice("document", f"the invoice is not JSON ({exc})") from None
+    data = loads_bounded(
+        text,
+        max_bytes=MAX_INVOICE_BYTES,
+        max_depth=MAX_INVOICE_DEPTH,
+        what="the invoice",
+        fail=lambda message: InvalidInvoice("document", message),
+    )
     if not isinstance(data, dict):
         raise InvalidInvoice("document", "the invoice is not a JSON object")
     return invoice_from_json(data)
@@ -77,6 +83,10 @@ def parse_invoice_ubl(text: str | bytes) -> Invoice:
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
 
+    if len(text) > MAX_INVOICE_BYTES:
+        raise InvalidInvoice(
+            "document", f"the invoice has {len(text):,} bytes, more than {MAX_INVOICE_BYTES:,}"
+        )
     try:
         root = ElementTree.fromstring(text)
     except (ElementTree.ParseError, DefusedXmlException) as exc:

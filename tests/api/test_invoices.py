@@ -18,7 +18,11 @@ from tests.indexer.helpers import fresh_db, indexer_for
 
 
 def test_invoice_is_verified_from_json_and_ubl(served: Served) -> None:
-    r = httpx.post(f"{served.base}/v1/invoices/verify", content=INVOICE_JSON)
+    r = httpx.post(
+        f"{served.base}/v1/invoices/verify",
+        content=INVOICE_JSON,
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["status"] == "pledged" and body["zone"] == "CN-SH"
@@ -75,8 +79,14 @@ def test_malformed_invoice_is_422_naming_the_field(
     error = r.json()["error"]
     assert error["code"] == "invalid_invoice" and error["detail"] == {"field": field}
     assert field in error["message"]
-    empty = httpx.post(f"{served.base}/v1/invoices/verify", content=b"")
+    empty = httpx.post(
+        f"{served.base}/v1/invoices/verify",
+        content=b"",
+        headers={"content-type": "application/json"},
+    )
     assert empty.status_code == 422 and empty.json()["error"]["code"] == "invalid_invoice"
+    untyped = httpx.post(f"{served.base}/v1/invoices/verify", content=INVOICE_JSON.encode())
+    assert untyped.status_code == 415
 
 
 def test_financier_pledges_through_a_prepared_call(served: Served) -> None:

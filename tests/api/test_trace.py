@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import io
+import itertools
 import json
 
 import httpx
@@ -82,3 +83,31 @@ def test_export_of_the_upstream_graph_in_csv_and_json(served: Served) -> None:
     assert times == sorted(times) and len(times) == len(rows)
     bad = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT, "sort": "colour"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
+
+
+def test_verify_gives_the_published_ids_in_any_order_on_one_server(served: Served) -> None:
+    vectors = ROOT / "tests" / "data" / "epcis-hash-vectors"
+    names = ["epcisEventWithCURIEs", "epcisDocWithCustomSchemaInContext", "epcisQueryDocument"]
+    expected = {n: (vectors / f"{n}.hashes").read_text().split() for n in names}
+    for order in itertools.permutations(names):
+        for name in order:
+            r = httpx.post(
+                f"{served.base}/v1/trace/verify",
+                content=(vectors / f"{name}.jsonld").read_bytes(),
+                headers={"content-type": "application/ld+json"},
+            )
+            assert r.status_code == 200, r.text
+            assert [e["hash_id"] for e in r.json()["events"]] == expected[name]
+
+
+def test_verify_refuses_other_content_types_and_unknown_contexts(served: Served) -> None:
+    body = (ROOT / "tests" / "data" / "epcis-shipping.json").read_bytes()
+    wrong = httpx.post(
+        f"{served.base}/v1/trace/verify", content=body, headers={"content-type": "text/plain"}
+    )
+    assert wrong.status_code == 415 and wrong.json()["error"]["code"] == "unsupported_media_type"
+    document = json.loads(body)
+    document["@context"] = ["http://127.0.0.1:9/private-context.jsonld"]
+    refused = httpx.post(f"{served.base}/v1/trace/verify", json=document)
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "invalid_epcis"
+    assert "http://127.0.0.1:9/private-context.jsonld" in refused.json()["error"]["message"]

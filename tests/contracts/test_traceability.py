@@ -11,9 +11,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from ftzchain.eip712 import TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION
+from ftzchain.epcis.document import event_hash_ids
 from ftzchain.errors import InvalidSignature, PermissionDenied
 from ftzchain.signing import LocalSigner
-from ftzchain.trace import event_hash_ids, trace_batch_digest, trace_items
+from ftzchain.trace import trace_batch_digest, trace_items
 from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World
 
 KEY = bytes.fromhex(TEST_CONSORTIUM_KEY)

@@ -79,9 +79,12 @@ def test_reordered_keys_and_other_whitespace_keep_the_ids(
     assert _oracle(spread) == oracle_ids
     assert [i.hash_id for i in trace_items(reordered, KEY)] == oracle_ids
     # Every key of every object reversed, typed list entries included: the same ids. (The
-    # reference generator alone would give another id to the transaction event here: it
-    # builds "type=…bizTransaction=…" when "type" comes first; trace_items puts the value
-    # first, as CBV 2.0's pre-hash does.)
+    # reference generator alone gives another id to the transaction event then: it follows
+    # the JSON key order inside a typed entry; CBV 2.0 and openepcis put type= first, and so
+    # does ftzchain.epcis whatever the key order.)
+    reversed_path = tmp_path / "reversed.jsonld"
+    reversed_path.write_text(json.dumps(_reversed_keys(document)))
+    assert _oracle(reversed_path)[4] != oracle_ids[4]
     assert [i.hash_id for i in trace_items(_reversed_keys(document), KEY)] == oracle_ids
 
 

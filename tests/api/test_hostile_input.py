@@ -1,0 +1,92 @@
+"""Hostile bodies against the served API: none may kill the server or answer 500."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.api.conftest import INVOICE_JSON, Served
+from tests.conftest import ROOT
+
+DEEP = b"[" * 100_000
+JSON_ENDPOINTS = [
+    "/v1/trace/verify",
+    "/v1/invoices/verify",
+    "/v1/invoices/pledge-request?zone=CN-SH&reference=x",
+    "/v1/invoices/release-request?reference=x",
+]
+
+
+def test_the_server_runs_with_a_sane_recursion_limit() -> None:
+    probe = "import sys, api.app, ftzchain.cli.app; print(sys.getrecursionlimit())"
+    limit = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert int(limit) <= 1000
+
+
+@pytest.mark.parametrize("path", JSON_ENDPOINTS)
+def test_a_deeply_nested_body_is_refused_and_the_server_lives(served: Served, path: str) -> None:
+    r = httpx.post(
+        f"{served.base}{path}", content=DEEP, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    assert "nests deeper" in r.json()["error"]["message"]
+    assert httpx.get(f"{served.base}/healthz").status_code == 200
+
+
+def _shipping() -> dict[str, object]:
+    loaded: dict[str, object] = json.loads(
+        (ROOT / "tests" / "data" / "epcis-shipping.json").read_text()
+    )
+    return loaded
+
+
+def _first_event(document: dict[str, object]) -> dict[str, object]:
+    body = document["epcisBody"]
+    assert isinstance(body, dict)
+    event: dict[str, object] = body["eventList"][0]
+    return event
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda d: d.update(epcisBody="x"),
+        lambda d: _first_event(d).update(readPoint="urn:epc:id:sgln:0614141.00777.0"),
+        lambda d: _first_event(d).update(bizStep=17),
+        lambda d: _first_event(d).update(disposition={"not": "a string"}),
+        lambda d: _first_event(d).update(eventTime="22-07-2026"),
+        lambda d: d.clear(),
+    ],
+    ids=["body-is-text", "readpoint-is-text", "bizstep-number", "disposition-object",
+         "bad-time", "empty-object"],
+)  # fmt: skip
+def test_wrong_types_in_an_epcis_document_are_422(served: Served, mutate: object) -> None:
+    document = _shipping()
+    mutate(document)  # type: ignore[operator]
+    r = httpx.post(f"{served.base}/v1/trace/verify", json=document)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "invalid_epcis"
+
+
+def test_an_integer_of_5000_digits_in_an_invoice_is_422(served: Served) -> None:
+    body = INVOICE_JSON.replace(
+        '"total_with_tax": "', '"total_with_tax": ' + "9" * 5000 + ', "x": "', 1
+    )
+    r = httpx.post(
+        f"{served.base}/v1/invoices/verify",
+        content=body.encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+
+
+@pytest.mark.parametrize("page", ["/origin/%20", "/customs/%20"])
+def test_a_blank_number_on_a_portal_page_is_not_a_server_error(served: Served, page: str) -> None:
+    r = httpx.get(f"{served.base}{page}")
+    assert r.status_code == 422
