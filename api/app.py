@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from api.admission import Admission
 from api.errors import install_error_handlers
 from api.routers import customs, evidence, health, invoices, ip, portal, trace
 from ftzchain.settings import FtzSettings, get_settings
@@ -17,6 +19,8 @@ from indexer.db import make_engine
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Blocking work (SQL, RPC) runs in the thread pool: as many threads as requests admitted.
+    to_thread.current_default_thread_limiter().total_tokens = app.state.settings.api_max_in_flight
     yield
     # Close what the requests opened: the chain client (evidence, invoice calls), the pool.
     context = getattr(app.state, "context", None)
@@ -40,7 +44,9 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
         ),
     )
     app.state.settings = settings
-    app.state.engine = engine or make_engine(settings.database_url)
+    app.state.engine = engine or make_engine(
+        settings.database_url, settings.db_pool_size, settings.db_pool_timeout
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(ip.router)
@@ -50,4 +56,9 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(invoices.router)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
+    app.add_middleware(
+        Admission,
+        max_in_flight=settings.api_max_in_flight,
+        rate_per_minute=settings.rate_limit_per_minute,
+    )
     return app

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from fastapi import Request
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.errors import ApiError
 
@@ -36,3 +41,88 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 def _too_large(limit: int) -> ApiError:
     return ApiError(413, "payload_too_large", f"the body is larger than {limit:,} bytes: split it")
+
+
+class _FilePartHasher:
+    """Callbacks for python-multipart's streaming parser: SHA-256 of the part named
+    ``field`` as it streams past; nothing of it is kept."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field.encode()
+        self.digest = hashlib.sha256()
+        self.found = False
+        self._in_field = False
+        self._header_name = b""
+        self._header_value = b""
+
+    def on_part_begin(self) -> None:
+        self._in_field = False
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self._header_name += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        self._header_value += data[start:end]
+
+    def on_header_end(self) -> None:
+        if self._header_name.lower() == b"content-disposition":
+            _, options = parse_options_header(self._header_value)
+            if options.get(b"name") == self.field:
+                self._in_field = self.found = True
+        self._header_name = self._header_value = b""
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self._in_field:
+            self.digest.update(data[start:end])
+
+
+async def sha256_of_upload(request: Request, field: str, limit: int) -> bytes:
+    """SHA-256 of an uploaded file as it streams in: the ``field`` part of a
+    ``multipart/form-data`` body, or a raw ``application/octet-stream`` body. Memory stays
+    flat whatever the size; past ``limit`` bytes the upload is refused with 413."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _too_large(limit)
+    kind, options = parse_options_header(request.headers.get("content-type", ""))
+    received = 0
+    if kind == b"application/octet-stream":
+        digest = hashlib.sha256()
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise _too_large(limit)
+            digest.update(chunk)
+        return digest.digest()
+    if kind != b"multipart/form-data" or b"boundary" not in options:
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"upload the work as multipart/form-data (field {field!r}) or application/octet-stream",
+        )
+    hasher = _FilePartHasher(field)
+    parser = MultipartParser(options[b"boundary"], _callbacks(hasher))  # type: ignore[arg-type]
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > limit:
+                raise _too_large(limit)
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise ApiError(422, "invalid_request", f"the multipart body is malformed: {exc}") from None
+    if not hasher.found:
+        raise ApiError(422, "invalid_request", f"the multipart body has no {field!r} part")
+    return hasher.digest.digest()
+
+
+def _callbacks(hasher: _FilePartHasher) -> dict[str, Any]:
+    return {
+        name: getattr(hasher, name)
+        for name in (
+            "on_part_begin",
+            "on_header_field",
+            "on_header_value",
+            "on_header_end",
+            "on_part_data",
+        )
+    }

@@ -34,7 +34,9 @@ def get_context(request: Request) -> FtzContext:
     """The zone's chain context (node, deployment, contracts), built on first use."""
     ctx: FtzContext | None = getattr(request.app.state, "context", None)
     if ctx is None:
-        ctx = FtzContext(request.app.state.settings)
+        settings: FtzSettings = request.app.state.settings
+        # The API waits for the node only as long as a caller should wait (then 503).
+        ctx = FtzContext(settings.model_copy(update={"rpc_timeout": settings.api_rpc_timeout}))
         request.app.state.context = ctx
     return ctx
 

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError as SqlOperationalError
+from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ftzchain.errors import (
@@ -78,14 +80,14 @@ def error_status(exc: FtzError) -> tuple[int, str, str]:
     raise AssertionError("FtzError is in the table")  # pragma: no cover
 
 
-def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return ErrorResponse(error=ErrorBody(code=code, message=message, detail=detail)).model_dump()
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message, exc.detail), status_code=exc.status)
+        return JSONResponse(error_body(exc.code, exc.message, exc.detail), status_code=exc.status)
 
     @app.exception_handler(FtzError)
     async def _domain_error(_request: Request, exc: FtzError) -> JSONResponse:
@@ -97,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = {"error": exc.error_name}
         if status >= 500:
             _log.warning("%s answered %d %s: %s", type(exc).__name__, status, code, exc)
-        return JSONResponse(_body(code, message, detail), status_code=status)
+        return JSONResponse(error_body(code, message, detail), status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -106,18 +108,35 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse(
-            _body("invalid_request", "the request is malformed; see detail", detail),
+            error_body("invalid_request", "the request is malformed; see detail", detail),
             status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return JSONResponse(_body(code, str(exc.detail)), status_code=exc.status_code)
+        return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
+
+    @app.exception_handler(SqlTimeout)
+    async def _pool_exhausted(_request: Request, _exc: SqlTimeout) -> JSONResponse:
+        return JSONResponse(
+            error_body("busy", "every database connection is in use; retry shortly"),
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+
+    @app.exception_handler(SqlOperationalError)
+    async def _database_down(_request: Request, exc: SqlOperationalError) -> JSONResponse:
+        _log.warning("database error: %s", exc)
+        return JSONResponse(
+            error_body("database_unavailable", "the database does not answer; retry later"),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
         return JSONResponse(
-            _body("internal_error", "unexpected server error; the server log has the details"),
+            error_body("internal_error", "unexpected server error; the server log has the details"),
             status_code=500,
         )

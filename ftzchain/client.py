@@ -45,13 +45,14 @@ class ChainClient:
         decoder: RevertDecoder,
         expected_chain_id: int | None = None,
         tx_timeout: float = 120.0,
+        rpc_timeout: float = 30.0,
     ) -> None:
-        self.rpc = JsonRpc(rpc_url)
+        self.rpc = JsonRpc(rpc_url, timeout=rpc_timeout)
         self.decoder = decoder
         self.tx_timeout = tx_timeout
         # Read your own writes: the highest block a receipt was seen in that reads of
         # ``latest`` may not have reached yet (geth answers from the parent block for a moment).
-        self._floor = 0
+        self._floor: tuple[int, str] = (0, "")
         self._floor_lock = threading.Lock()
         self.chain_id = int(self.rpc.call("eth_chainId"), 16)
         if expected_chain_id is not None and self.chain_id != expected_chain_id:
@@ -70,19 +71,23 @@ class ChainClient:
     def block_number(self) -> int:
         return int(self.rpc.call("eth_blockNumber"), 16)
 
-    def _saw_block(self, number: int) -> None:
+    def _saw_block(self, number: int, block_hash: str) -> None:
         with self._floor_lock:
-            self._floor = max(self._floor, number)
+            if number > self._floor[0]:
+                self._floor = (number, block_hash)
 
     def catch_up(self, timeout: float | None = None) -> None:
-        """Wait until the node's head has reached every block a receipt was seen in, so the
-        next read of ``latest`` sees our own writes (polls with back-off; a no-op when it has)."""
-        floor = self._floor
+        """Wait until the node's head has reached the newest block a receipt came from, so the
+        next read of ``latest`` sees our own writes (polls with back-off; a no-op when it has).
+        A block that is gone (a reorg, a reverted dev chain) is not waited for."""
+        floor, floor_hash = self._floor
         if floor == 0:
             return
         deadline = time.monotonic() + (timeout or self.tx_timeout)
         delay = 0.002
         while (head := self.block_number()) < floor:
+            if self.rpc.call("eth_getBlockByHash", [floor_hash, False]) is None:
+                break  # that block is no longer in the chain: nothing to wait for
             if time.monotonic() > deadline:
                 raise NodeUnavailable(
                     f"the node's head stays at block {head}, behind block {floor} of a receipt "
@@ -91,8 +96,8 @@ class ChainClient:
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
         with self._floor_lock:
-            if self._floor <= head:
-                self._floor = 0
+            if self._floor[0] <= max(head, floor):
+                self._floor = (0, "")
 
     def latest_timestamp(self) -> int:
         """The latest block's time (a devnet's clock may run ahead of this machine's)."""
@@ -161,7 +166,7 @@ class ChainClient:
                 raw = None  # geth right after start: its transaction index is being built
             if raw is not None:
                 receipt = _receipt(raw)
-                self._saw_block(receipt.block_number)
+                self._saw_block(receipt.block_number, receipt.block_hash)
                 return receipt
             if time.monotonic() > deadline:
                 raise TransactionError(

@@ -45,6 +45,7 @@ class FtzContext:
             RevertDecoder(self.abis.all_entries()),
             expected_chain_id=self.settings.chain_id,
             tx_timeout=self.settings.tx_timeout,
+            rpc_timeout=self.settings.rpc_timeout,
         )
 
     @cached_property

@@ -71,6 +71,35 @@ class FtzSettings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_rpc_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds the API waits for the chain node (evidence, prepared calls) "
+        "before answering 503",
+    )
+    api_max_in_flight: int = Field(
+        default=48,
+        ge=1,
+        description="Requests the API works on at once; more are answered 503 with "
+        "Retry-After at once (/healthz is never refused)",
+    )
+    db_pool_size: int = Field(
+        default=24, ge=1, description="Database connections the API keeps (and as many more)"
+    )
+    db_pool_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds a request waits for a connection (then 503)"
+    )
+    rate_limit_per_minute: int = Field(
+        default=600,
+        ge=0,
+        description="Requests per minute one client may make to the look-up and verification "
+        "endpoints (0: no limit); more get 429 with Retry-After",
+    )
+    max_upload_bytes: int = Field(
+        default=1 << 30,
+        gt=0,
+        description="Largest work `POST /v1/ip/verify` hashes (streamed; memory stays flat)",
+    )
     devnet_port: int = 8545
     devnet_chain_id: int = 31337
 

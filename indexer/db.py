@@ -23,13 +23,22 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, pool_size: int | None = None, pool_timeout: float | None = None
+) -> Engine:
+    """An engine for ``url``; ``pool_size`` connections kept (and as many more on demand),
+    ``pool_timeout`` seconds to wait for one (defaults: SQLAlchemy's, for the indexer)."""
+    pool: dict[str, Any] = {}
+    if pool_size is not None:
+        pool |= {"pool_size": pool_size, "max_overflow": pool_size}
+    if pool_timeout is not None:
+        pool["pool_timeout"] = pool_timeout
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -42,7 +51,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def alembic_config(url: str) -> Config:

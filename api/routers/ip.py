@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, UploadFile
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
 
+from api.body import sha256_of_upload
 from api.deps import SessionDep, SettingsDep
 from api.errors import ApiError, ErrorResponse
 from api.queries.ip import IpRecord, find_registration, normalise_hash
@@ -54,19 +55,33 @@ def get_registration(
 @router.post(
     "/verify",
     response_model=IpVerificationOut,
-    responses={422: {"model": ErrorResponse}},
+    responses={status: {"model": ErrorResponse} for status in (413, 415, 422)},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The work itself (only its hash is kept), as the part `file` of a "
+            "multipart/form-data body or as a raw application/octet-stream body; hashed as it "
+            "streams in, never stored. At most FTZ_MAX_UPLOAD_BYTES.",
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                },
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
 )
 async def verify_upload(
-    file: Annotated[UploadFile, File(description="The work itself; only its hash is kept")],
-    session: SessionDep,
-    settings: SettingsDep,
+    request: Request, session: SessionDep, settings: SettingsDep
 ) -> IpVerificationOut:
     """Hash the uploaded work (SHA-256) and say whether, when and by whom it was registered."""
-    digest = hashlib.sha256()
-    while chunk := await file.read(1 << 20):
-        digest.update(chunk)
-    content_hash = "0x" + digest.hexdigest()
-    record = _out(find_registration(session, content_hash, settings.chain_id))
+    digest = await sha256_of_upload(request, "file", settings.max_upload_bytes)
+    content_hash = "0x" + digest.hex()
+    record = await run_in_threadpool(find_registration, session, content_hash, settings.chain_id)
     return IpVerificationOut(
-        content_hash=content_hash, registered=record is not None, record=record
+        content_hash=content_hash, registered=record is not None, record=_out(record)
     )

@@ -31,6 +31,7 @@ class Served:
     owner: str
     world: World
     db_url: str
+    pid: int  # the uvicorn server's process
 
 
 PARTS = "urn:epc:class:lgtin:4012345.000001.PARTS"
@@ -121,7 +122,13 @@ def served(
     wait_for_http(f"{base}/healthz", proc)
     try:
         yield Served(
-            base, registered, world.sh_node.address, world.sh_enterprise.address, world, url
+            base,
+            registered,
+            world.sh_node.address,
+            world.sh_enterprise.address,
+            world,
+            url,
+            proc.pid,
         )
     finally:
         proc.terminate()

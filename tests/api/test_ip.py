@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import socket
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -57,6 +60,64 @@ def test_uploaded_file_is_hashed_and_verified(served: Served) -> None:
     }
 
 
-def test_upload_without_file_is_422(served: Served) -> None:
+def test_upload_without_file_is_refused(served: Served) -> None:
     r = httpx.post(f"{served.base}/v1/ip/verify")
-    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"
+    assert r.status_code == 415 and r.json()["error"]["code"] == "unsupported_media_type"
+    other = httpx.post(f"{served.base}/v1/ip/verify", files={"work": ("x.txt", b"x")})
+    assert other.status_code == 422 and other.json()["error"]["code"] == "invalid_request"
+    assert "'file'" in other.json()["error"]["message"]
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_a_raw_upload_is_hashed_like_a_form_upload(served: Served) -> None:
+    form = httpx.post(f"{served.base}/v1/ip/verify", files={"file": ("work.txt", b"api 0")})
+    raw = httpx.post(
+        f"{served.base}/v1/ip/verify",
+        content=b"api 0",
+        headers={"content-type": "application/octet-stream"},
+    )
+    assert raw.status_code == form.status_code == 200
+    assert raw.json() == form.json()
+
+
+def test_a_200_mb_upload_is_hashed_as_it_streams_with_flat_memory(served: Served) -> None:
+    chunk = bytes(range(256)) * 4096  # 1 MiB
+    expected = hashlib.sha256()
+    for _ in range(200):
+        expected.update(chunk)
+
+    def body() -> Iterator[bytes]:
+        for _ in range(200):
+            yield chunk
+
+    before = _rss_kib(served.pid)
+    r = httpx.post(
+        f"{served.base}/v1/ip/verify",
+        content=body(),
+        headers={"content-type": "application/octet-stream"},
+        timeout=120,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["content_hash"] == "0x" + expected.hexdigest()
+    grown_mib = (_rss_kib(served.pid) - before) / 1024
+    assert grown_mib < 50, f"the server grew by {grown_mib:.0f} MiB for a 200 MiB upload"
+
+
+def test_an_upload_declared_over_the_limit_is_413_before_it_is_read(served: Served) -> None:
+    host, port = served.base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(
+            b"POST /v1/ip/verify HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/octet-stream\r\n"
+            + f"Content-Length: {1 << 40}\r\n\r\n".encode()
+            + b"x" * 1024
+        )
+        answer = conn.recv(65536).decode(errors="replace")
+    assert answer.startswith("HTTP/1.1 413"), answer[:200]
+    assert "payload_too_large" in answer

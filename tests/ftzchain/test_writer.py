@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -56,6 +57,16 @@ def _writer(world: World, outbox: Outbox, **kwargs: object) -> Writer:
         outbox,
         **kwargs,  # type: ignore[arg-type]
     )
+
+
+def _confirmed(outbox_path: Path) -> int:
+    """Records the outbox has confirmed (read-only: the writer child owns the file)."""
+    db = sqlite3.connect(f"file:{outbox_path}?mode=ro", uri=True, timeout=10)
+    try:
+        (count,) = db.execute("SELECT COUNT(*) FROM record WHERE state = 'confirmed'").fetchone()
+        return int(count)
+    finally:
+        db.close()
 
 
 def _thread(writer: Writer, errors: list[BaseException]) -> threading.Thread:
@@ -119,7 +130,17 @@ def test_sigkill_at_random_points_leaves_every_record_once(
         if kills >= 20:  # enough: let it finish
             assert child.wait(300) == 0
             break
-        time.sleep(rng.uniform(0.4, 1.2))  # startup ~0.4 s, then a random point of the run
+        # Kill at a random point of the work, measured in records confirmed since the last
+        # kill (a wall-clock delay would depend on this machine's speed): in mid-batch, with
+        # transactions in flight, or before the child got going at all.
+        target = _confirmed(outbox_path) + rng.randint(0, 700)
+        deadline = time.monotonic() + 60
+        while (
+            child.poll() is None
+            and _confirmed(outbox_path) < target
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.01)  # polling the outbox for the chosen point
         if child.poll() is not None:
             assert child.returncode == 0
             break
@@ -127,7 +148,7 @@ def test_sigkill_at_random_points_leaves_every_record_once(
         child.wait()
         kills += 1
     print(f"writer killed {kills} times")
-    assert kills >= 5, f"the writer finished after only {kills} kills"
+    assert kills == 20, f"the writer finished after only {kills} kills"
     _assert_exactly_once(world, records)
     counts = Outbox(outbox_path).counts()
     assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000}
