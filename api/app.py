@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api.admission import Admission
-from api.errors import install_error_handlers
+from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
 from api.routers import customs, evidence, health, invoices, ip, portal, trace
 from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
@@ -48,12 +48,13 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
         settings.database_url, settings.db_pool_size, settings.db_pool_timeout
     )
     install_error_handlers(app)
+    add_error_schema(app)
     app.include_router(health.router)
-    app.include_router(ip.router)
-    app.include_router(evidence.router)
-    app.include_router(trace.router)
-    app.include_router(customs.router)
-    app.include_router(invoices.router)
+    app.include_router(ip.router, responses=COMMON_ERRORS)
+    app.include_router(evidence.router, responses=COMMON_ERRORS)
+    app.include_router(trace.router, responses=COMMON_ERRORS)
+    app.include_router(customs.router, responses=COMMON_ERRORS)
+    app.include_router(invoices.router, responses=COMMON_ERRORS)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
     app.add_middleware(

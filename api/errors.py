@@ -42,6 +42,53 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+_DESCRIPTIONS = {
+    404: "Not found: nothing of that id is indexed",
+    409: "Conflict with the record's current state",
+    413: "The body is larger than this endpoint accepts",
+    415: "The body's content type is not one this endpoint reads",
+    422: "Invalid input; the message names the field",
+    429: "Too many requests from this client; see Retry-After",
+    503: "Unavailable: overloaded, the chain node or the database does not answer, or the zone "
+    "is not configured; see Retry-After where given",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for these statuses, each with the one error shape (JSON, also
+    on routes whose success is HTML or a file)."""
+    return {
+        status: {
+            "description": _DESCRIPTIONS[status],
+            "content": {"application/json": {"schema": _ERROR_REF}},
+        }
+        for status in statuses
+    }
+
+
+# What any operation can answer besides its own: rate limited, overloaded or unavailable.
+COMMON_ERRORS = error_responses(429, 503)
+
+
+def add_error_schema(app: FastAPI) -> None:
+    """Publish ``ErrorResponse`` in the OpenAPI components, which ``error_responses`` refers
+    to."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            error = ErrorResponse.model_json_schema(ref_template="#/components/schemas/{model}")
+            nested = error.pop("$defs", {})
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(
+                {"ErrorResponse": error, **nested}
+            )
+        return app.openapi_schema or build()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class ApiError(Exception):
     """Raise from a route to answer with the error shape."""
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from api.deps import ChainDep, KeyDep, SessionDep
-from api.errors import ApiError, ErrorResponse
+from api.errors import ApiError, error_responses
 from api.queries.goods import certificate_status, declaration_status
 from ftzchain.fingerprints import certificate_key, declaration_key
 
@@ -76,7 +76,7 @@ def _id(make: Callable[[str, bytes], bytes], number: str, key: bytes) -> str:
 @router.get(
     "/customs/declarations/{number}",
     response_model=DeclarationOut,
-    responses={404: {"model": ErrorResponse}},
+    responses=error_responses(404, 422),
 )
 def get_declaration(
     session: SessionDep, chain_id: ChainDep, key: KeyDep, number: Number
@@ -116,7 +116,7 @@ def get_declaration(
 @router.get(
     "/origin/certificates/{number}",
     response_model=CertificateOut,
-    responses={404: {"model": ErrorResponse}},
+    responses=error_responses(404, 422),
 )
 def get_certificate(
     session: SessionDep,

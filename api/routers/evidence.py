@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import SessionDep, SettingsDep, get_context
-from api.errors import ApiError, ErrorResponse
+from api.errors import ApiError, error_responses
 from api.queries.ip import normalise_hash, registration_tx
 from api.routers.ip import Sha256Path
 from ftzchain.evidence.certificate import Certificate
@@ -20,11 +20,7 @@ from ftzchain.evidence.service import ip_bundle
 
 router = APIRouter(prefix="/v1/evidence", tags=["evidence"])
 
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-    503: {"model": ErrorResponse},
-}
+_ERRORS = error_responses(404, 422, 503)
 
 
 def _bundle(request: Request, session: SessionDep, sha256: str) -> dict[str, Any]:

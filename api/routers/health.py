@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from api.errors import ApiError, ErrorResponse
+from api.errors import ApiError, error_responses
 from api.queries.status import chain_cursors
 from api.schemas import ChainStatus, HealthOut
 
@@ -35,7 +35,7 @@ def _health(engine: Engine) -> HealthOut:
     )
 
 
-@router.get("/healthz", response_model=HealthOut, responses={503: {"model": ErrorResponse}})
+@router.get("/healthz", response_model=HealthOut, responses=error_responses(503))
 async def healthz(request: Request) -> HealthOut:
     """The service is up and its database answers; how far the indexer got per chain.
     Answers within a second even under load (503 when the database does not)."""

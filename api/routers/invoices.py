@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from api.body import read_body, require_content_type
 from api.deps import ChainDep, ContextDep, KeyDep, SessionDep
-from api.errors import ApiError, ErrorResponse
+from api.errors import ApiError, error_responses
 from api.queries.invoices import InvoiceAnswer, answer
 from ftzchain.context import FtzContext
 from ftzchain.domain import zone_id
@@ -42,9 +42,7 @@ _BODY = {
 }
 
 _TYPES = ("application/json", "application/xml", "text/xml")
-_ERRORS: dict[int | str, dict[str, object]] = {
-    status: {"model": ErrorResponse} for status in (413, 415, 422, 503)
-}
+_ERRORS = error_responses(413, 415, 422, 503)
 
 
 class MatchOut(BaseModel):
@@ -184,7 +182,7 @@ def _release_call(
     "/release-request",
     response_model=PreparedCallOut,
     openapi_extra=_BODY,
-    responses={409: {"model": ErrorResponse}, **_ERRORS},
+    responses=error_responses(409, 413, 415, 422, 503),
 )
 async def release_request(
     request: Request,

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.body import sha256_of_upload
 from api.deps import SessionDep, SettingsDep
-from api.errors import ApiError, ErrorResponse
+from api.errors import ApiError, error_responses
 from api.queries.ip import IpRecord, find_registration, normalise_hash
 from api.schemas import IpRegistrationOut, IpVerificationOut
 
@@ -34,7 +34,7 @@ def _out(record: IpRecord | None) -> IpRegistrationOut | None:
 @router.get(
     "/{sha256}",
     response_model=IpRegistrationOut,
-    responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}},
+    responses=error_responses(404, 422),
 )
 def get_registration(
     sha256: Sha256Path, session: SessionDep, settings: SettingsDep
@@ -55,7 +55,7 @@ def get_registration(
 @router.post(
     "/verify",
     response_model=IpVerificationOut,
-    responses={status: {"model": ErrorResponse} for status in (413, 415, 422)},
+    responses=error_responses(413, 415, 422),
     openapi_extra={
         "requestBody": {
             "required": True,

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from api.body import JSON_TYPES, read_body, require_content_type
 from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
-from api.errors import ApiError, ErrorResponse
+from api.errors import ApiError, error_responses
 from api.queries.goods import (
     KeyEvent,
     custody_chain,
@@ -137,12 +137,7 @@ def _verify(session: Session, settings: FtzSettings, raw: bytes) -> TraceVerific
 @router.post(
     "/verify",
     response_model=TraceVerificationOut,
-    responses={
-        413: {"model": ErrorResponse},
-        415: {"model": ErrorResponse},
-        422: {"model": ErrorResponse},
-        503: {"model": ErrorResponse},
-    },
+    responses=error_responses(413, 415, 422, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -203,7 +198,7 @@ def _provenance(
     )
 
 
-@router.get("/upstream", response_model=ProvenanceOut, responses={422: {"model": ErrorResponse}})
+@router.get("/upstream", response_model=ProvenanceOut, responses=error_responses(422, 503))
 def upstream(
     session: SessionDep,
     chain_id: ChainDep,
@@ -215,7 +210,7 @@ def upstream(
     return _provenance(chain_id, session, key, id, "upstream")
 
 
-@router.get("/downstream", response_model=ProvenanceOut, responses={422: {"model": ErrorResponse}})
+@router.get("/downstream", response_model=ProvenanceOut, responses=error_responses(422, 503))
 def downstream(
     session: SessionDep,
     chain_id: ChainDep,
@@ -230,7 +225,7 @@ def _key_event_out(e: KeyEvent) -> KeyEventOut:
     return KeyEventOut(**asdict(e))
 
 
-@router.get("/timeline", response_model=TimelineOut, responses={422: {"model": ErrorResponse}})
+@router.get("/timeline", response_model=TimelineOut, responses=error_responses(404, 422, 503))
 def batch_timeline(
     session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery
 ) -> TimelineOut:
@@ -242,7 +237,7 @@ def batch_timeline(
     return TimelineOut(identifier=id, events=[_key_event_out(e) for e in found])
 
 
-@router.get("/custody", response_model=CustodyOut, responses={404: {"model": ErrorResponse}})
+@router.get("/custody", response_model=CustodyOut, responses=error_responses(404, 422, 503))
 def batch_custody(session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery) -> CustodyOut:
     """Who held a batch: the zone that took custody first, then every dispatch and receipt;
     "in_transit" until the receiving zone records the receipt."""
@@ -277,7 +272,7 @@ _CSV_COLUMNS = [f.name for f in fields(KeyEvent)]
     "/export",
     responses={
         200: {"content": {"text/csv": {}, "application/json": {}}},
-        404: {"model": ErrorResponse},
+        **error_responses(404, 422, 503),
     },
 )
 def export(

@@ -110,6 +110,8 @@ def served(
         "FTZ_STATE_DIR": str(state),
         "FTZ_PUBLIC_URL": "https://sh.zone.example",
         "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
+        # Many tests share this server from one address: per-client limits are tested apart.
+        "FTZ_RATE_LIMIT_PER_MINUTE": "0",
     }
     ftz = str(Path(sys.executable).with_name("ftz"))
     proc = subprocess.Popen(
