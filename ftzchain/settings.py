@@ -77,6 +77,9 @@ class FtzSettings(BaseSettings):
         description="Seconds the API waits for the chain node (evidence, prepared calls) "
         "before answering 503",
     )
+    api_workers: int = Field(
+        default=1, ge=1, description="`ftz serve` processes (one per core uses the machine)"
+    )
     api_max_in_flight: int = Field(
         default=48,
         ge=1,

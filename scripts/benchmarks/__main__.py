@@ -10,6 +10,7 @@ import logging
 import sys
 from collections.abc import Callable
 
+from .api_load import bench_api_load
 from .evidence import bench_evidence
 from .gas import bench_gas
 from .harness import (
@@ -31,6 +32,7 @@ BENCHES: dict[str, Callable[[argparse.Namespace], Result] | str] = {
     "provenance": bench_provenance,
     "invoice-verify": bench_invoice_verify,
     "evidence": bench_evidence,
+    "api-load": bench_api_load,
 }
 
 
@@ -96,6 +98,33 @@ def main() -> int:
     )
     parser.add_argument(
         "--invoices", type=int, default=2000, help="invoice-verify: invoices issued on chain"
+    )
+    parser.add_argument(
+        "--rate", type=int, default=300, help="api-load: offered requests per second (open loop)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=60, help="api-load: seconds of the main run"
+    )
+    parser.add_argument(
+        "--step-seconds", type=float, default=10, help="api-load: seconds per saturation step"
+    )
+    parser.add_argument(
+        "--connections", type=int, default=200, help="api-load: concurrent connections at most"
+    )
+    parser.add_argument(
+        "--api-workers", type=int, default=2, help="api-load: server processes (one per core)"
+    )
+    parser.add_argument(
+        "--records-ip", type=int, default=200, help="api-load: IP records registered"
+    )
+    parser.add_argument(
+        "--invoices-load", type=int, default=200, help="api-load: invoices issued (half pledged)"
+    )
+    parser.add_argument(
+        "--baseline-queries-load",
+        type=int,
+        default=400,
+        help="api-load: requests of the one-at-a-time baseline",
     )
     parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = parser.parse_args()

@@ -10,7 +10,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,7 +122,9 @@ def median_p95(values: list[float]) -> tuple[float, float]:
 
 
 @contextlib.contextmanager
-def served_api(bench: Bench, url: str, state: str) -> Iterator[str]:
+def served_api(
+    bench: Bench, url: str, state: str, extra_env: Mapping[str, str] | None = None
+) -> Iterator[str]:
     """`ftz serve` on a free port over ``url``'s database; yields its base URL."""
     import subprocess
 
@@ -136,6 +138,7 @@ def served_api(bench: Bench, url: str, state: str) -> Iterator[str]:
         "FTZ_RPC_URL": bench.node.url,
         "FTZ_STATE_DIR": state,
         "FTZ_CONSORTIUM_KEY": BENCH_CONSORTIUM_KEY,
+        **(extra_env or {}),
     }
     ftz = str(Path(sys.executable).with_name("ftz"))
     server = subprocess.Popen(
