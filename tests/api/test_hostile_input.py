@@ -11,6 +11,7 @@ import pytest
 
 from tests.api.conftest import INVOICE_JSON, Served
 from tests.conftest import ROOT
+from tests.ftzchain.test_epcis_vectors import _Listener
 
 DEEP = b"[" * 100_000
 JSON_ENDPOINTS = [
@@ -90,3 +91,43 @@ def test_an_integer_of_5000_digits_in_an_invoice_is_422(served: Served) -> None:
 def test_a_blank_number_on_a_portal_page_is_not_a_server_error(served: Served, page: str) -> None:
     r = httpx.get(f"{served.base}{page}")
     assert r.status_code == 422
+
+
+@pytest.mark.parametrize("where", ["document", "event"])
+def test_a_remote_context_is_refused_and_never_fetched(served: Served, where: str) -> None:
+    listener = _Listener()
+    try:
+        document = _shipping()
+        if where == "document":
+            document["@context"] = [listener.url]
+        else:
+            _first_event(document)["@context"] = [listener.url]
+        r = httpx.post(f"{served.base}/v1/trace/verify", json=document)
+        assert r.status_code == 422, r.text
+        assert listener.url in r.json()["error"]["message"]
+        assert listener.requests == 0
+    finally:
+        listener.close()
+
+
+def test_an_invoice_over_the_size_limit_is_413(served: Served) -> None:
+    padded = INVOICE_JSON.replace('"number"', '"padding": "' + "x" * 300_000 + '", "number"', 1)
+    r = httpx.post(
+        f"{served.base}/v1/invoices/verify",
+        content=padded.encode(),
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413 and r.json()["error"]["code"] == "payload_too_large"
+
+
+def test_too_many_events_or_bytes_in_one_verification_are_refused_fast(served: Served) -> None:
+    document = _shipping()
+    body = document["epcisBody"]
+    assert isinstance(body, dict)
+    event = body["eventList"][0]
+    body["eventList"] = [event] * 1001
+    many = httpx.post(f"{served.base}/v1/trace/verify", json=document, timeout=60)
+    assert many.status_code == 422 and "1,001 events" in many.json()["error"]["message"]
+    body["eventList"] = [event] * 25_000  # about 10 MB
+    huge = httpx.post(f"{served.base}/v1/trace/verify", json=document, timeout=60)
+    assert huge.status_code == 413
