@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import contextlib
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ftzchain.cli.common import load_settings as _settings
+
+if TYPE_CHECKING:
+    from ftzchain.settings import FtzSettings
 
 
 def serve(
@@ -35,12 +39,70 @@ def serve(
     address, number = host or settings.api_host, port or settings.api_port
     if count == 1:
         uvicorn.run(create_app(settings), host=address, port=number, log_level="info")
-    else:  # each worker process builds its app from the same FTZ_* settings
-        uvicorn.run(
-            "api.app:create_app",
-            factory=True,
-            workers=count,
-            host=address,
-            port=number,
-            log_level="info",
-        )
+    else:
+        _serve_workers(settings, address, number, count)
+
+
+def _serve_workers(settings: FtzSettings, host: str, port: int, count: int) -> None:
+    """``count`` uvicorn processes sharing one listening socket; the first to stop stops all.
+
+    The socket is made here with ``IPPROTO_TCP`` as its protocol: uvicorn's own multi-worker
+    mode binds one with protocol 0, on which asyncio does not set TCP_NODELAY for accepted
+    connections, and every keep-alive answer then waits ~40 ms for the client's delayed ACK
+    (measured: 44 ms per request against 1 ms with one worker)."""
+    import os
+    import signal
+    import socket
+
+    import uvicorn
+
+    from api.app import create_app
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind((host, port))
+    listener.listen(2048)
+    children = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own app, engine and pools, built after the fork
+            code = 1
+            try:
+                _die_with_parent()
+                config = uvicorn.Config(create_app(settings), log_level="info")
+                uvicorn.Server(config).run(sockets=[listener])
+                code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    listener.close()
+
+    asked_to_stop: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        asked_to_stop.append(signum)
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    _, status = os.wait()  # the first worker to end ends the service
+    if not asked_to_stop:
+        stop(signal.SIGTERM, None)
+        asked_to_stop.clear()
+    for _ in children[1:]:
+        with contextlib.suppress(ChildProcessError):
+            os.wait()
+    # Stopped on request: a clean end; a worker that died by itself: its exit code.
+    raise typer.Exit(0 if asked_to_stop else os.waitstatus_to_exitcode(status) or 1)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to send this worker SIGTERM when the supervising process dies."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
