@@ -45,7 +45,11 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(
-        settings.database_url, settings.db_pool_size, settings.db_pool_timeout
+        settings.database_url,
+        settings.db_pool_size,
+        settings.db_pool_timeout,
+        pre_ping=False,
+        read_only=True,
     )
     install_error_handlers(app)
     add_error_schema(app)

@@ -24,11 +24,26 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(
-    url: str, pool_size: int | None = None, pool_timeout: float | None = None
+    url: str,
+    pool_size: int | None = None,
+    pool_timeout: float | None = None,
+    pre_ping: bool = True,
+    read_only: bool = False,
 ) -> Engine:
     """An engine for ``url``; ``pool_size`` connections kept (and as many more on demand),
-    ``pool_timeout`` seconds to wait for one (defaults: SQLAlchemy's, for the indexer)."""
+    ``pool_timeout`` seconds to wait for one (defaults: SQLAlchemy's, for the indexer).
+
+    ``pre_ping`` tests each PostgreSQL connection with a round trip before lending it out. The
+    API turns it off: that round trip cost more than its short queries, and a connection the
+    server dropped fails its request with 503 and is replaced (SQLAlchemy invalidates the pool
+    on a disconnect), while ``pool_recycle`` retires connections before servers time them out.
+
+    ``read_only`` (the API) runs each statement on its own, with no transaction around a
+    request: no BEGIN and no ROLLBACK round trips for work that never writes.
+    """
     pool: dict[str, Any] = {}
+    if read_only:
+        pool["isolation_level"] = "AUTOCOMMIT"
     if pool_size is not None:
         pool |= {"pool_size": pool_size, "max_overflow": pool_size}
     if pool_timeout is not None:
@@ -51,7 +66,7 @@ def make_engine(
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    return create_engine(url, pool_pre_ping=pre_ping, pool_recycle=600, **pool)
 
 
 def alembic_config(url: str) -> Config:
