@@ -34,7 +34,9 @@ from ftzchain.settings import FtzSettings
 from ftzchain.trace import BIZ_STEPS, EVENT_TYPES, trace_items
 
 router = APIRouter(prefix="/v1/trace", tags=["trace"])
-IdQuery = Annotated[str, Query(description="EPC, class or lot id, e.g. urn:epc:class:lgtin:…")]
+IdQuery = Annotated[
+    str, Query(min_length=1, description="EPC, class or lot id, e.g. urn:epc:class:lgtin:…")
+]
 
 
 class TraceEventOut(BaseModel):
