@@ -13,15 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftzchain.abi import AbiCodec
-from ftzchain.artifacts import Abi
+from ftzchain.artifacts import ANCHOR_CONTRACT, Abi
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build
 from ftzchain.deploy import Deployment, deploy_contracts, is_live, load_deployment
 from ftzchain.errors import NotDeployed
 
 log = logging.getLogger(__name__)
-
-ANCHOR_CONTRACT = "FtzAnchor"
 
 
 def deploy_anchor(

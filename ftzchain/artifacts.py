@@ -18,8 +18,9 @@ from ftzchain.errors import ConfigError
 
 ABI_DIR = Path("contracts") / "abi"
 
-# The deployable contracts whose ABI is published (contracts/bench/ is benchmark-only).
-PUBLISHED = (
+# The contracts `ftz deploy` puts on the FTZ chain, in deployment order: every one but
+# Governance takes the Governance address; Customs and InvoiceRegistry also Custody's.
+CORE_CONTRACTS = (
     "Governance",
     "IpRegistry",
     "Traceability",
@@ -27,8 +28,10 @@ PUBLISHED = (
     "Customs",
     "OriginCertificates",
     "InvoiceRegistry",
-    "FtzAnchor",
 )
+ANCHOR_CONTRACT = "FtzAnchor"  # deployed on the independent anchor chain
+# The deployable contracts whose ABI is published (contracts/bench/ is benchmark-only).
+PUBLISHED = (*CORE_CONTRACTS, ANCHOR_CONTRACT)
 
 Abi = list[dict[str, Any]]
 

@@ -12,6 +12,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from ftzchain.abi import AbiCodec
+from ftzchain.artifacts import CORE_CONTRACTS
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build
 from ftzchain.errors import NotDeployed
@@ -19,17 +20,6 @@ from ftzchain.errors import NotDeployed
 log = logging.getLogger(__name__)
 
 DEFAULT_PROPOSAL_LIFETIME = 7 * 24 * 3600
-# Every contract but Governance takes the Governance address; Customs and InvoiceRegistry also
-# Custody's.
-CORE_CONTRACTS = (
-    "Governance",
-    "IpRegistry",
-    "Traceability",
-    "Custody",
-    "Customs",
-    "OriginCertificates",
-    "InvoiceRegistry",
-)
 
 
 @dataclass(frozen=True)

@@ -5,22 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from ftzchain.compile import Build
-from ftzchain.devnet import LocalNode, free_port, wait_for_http
+from ftzchain.devnet import LocalNode
 from ftzchain.enums import Rule
 from ftzchain.fingerprints import certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.invoice import Invoice, invoice_from_json, parse_invoice
 from ftzchain.trace import TraceItem, trace_items
 from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
+from tests.serving import serving
 
 
 @dataclass
@@ -101,7 +99,6 @@ def served(
     _goods_flow(world)
     url = f"sqlite:///{state / 'api.db'}"
     indexer_for(world, fresh_db(url)).sync()
-    port = free_port()
     env = {
         **os.environ,
         "FTZ_DATABASE_URL": url,
@@ -113,26 +110,16 @@ def served(
         # Many tests share this server from one address: per-client limits are tested apart.
         "FTZ_RATE_LIMIT_PER_MINUTE": "0",
     }
-    ftz = str(Path(sys.executable).with_name("ftz"))
-    proc = subprocess.Popen(
-        [ftz, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    wait_for_http(f"{base}/healthz", proc)
-    try:
-        yield Served(
-            base,
-            registered,
-            world.sh_node.address,
-            world.sh_enterprise.address,
-            world,
-            url,
-            proc.pid,
-        )
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        world.ctx.close()
+    with serving(env) as (base, proc):
+        try:
+            yield Served(
+                base,
+                registered,
+                world.sh_node.address,
+                world.sh_enterprise.address,
+                world,
+                url,
+                proc.pid,
+            )
+        finally:
+            world.ctx.close()

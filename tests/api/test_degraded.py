@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -16,10 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ftzchain.devnet import free_port, wait_for_http
+from ftzchain.devnet import free_port
 from tests.api.conftest import INVOICE_JSON, UNIT, Served
 from tests.conftest import ROOT, TEST_CONSORTIUM_KEY
 from tests.indexer.helpers import fresh_db
+from tests.serving import serving
 
 FTZ = str(Path(sys.executable).with_name("ftz"))
 HASH = "ab" * 32
@@ -52,7 +52,6 @@ class _BlackHole:
 def _serve(tmp_path: Path, rpc_url: str) -> Iterator[str]:
     db = f"sqlite:///{tmp_path / 'api.db'}"
     fresh_db(db).dispose()
-    port = free_port()
     env = {
         **os.environ,
         "FTZ_PROJECT_ROOT": str(ROOT),
@@ -63,19 +62,8 @@ def _serve(tmp_path: Path, rpc_url: str) -> Iterator[str]:
         "FTZ_STATE_DIR": str(tmp_path / "state"),
         "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
     }
-    proc = subprocess.Popen(
-        [FTZ, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/healthz", proc)
+    with serving(env) as (base, _proc):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from ftzchain.artifacts import CORE_CONTRACTS
 from ftzchain.client import TxSender
-from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.eip712 import IpItem
 from ftzchain.enums import GovernanceAction as Action
 from ftzchain.errors import PermissionDenied

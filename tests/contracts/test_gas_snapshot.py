@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ftzchain.artifacts import CORE_CONTRACTS
 from ftzchain.compile import Build
 from ftzchain.context import FtzContext
-from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.devnet import start_node
 from ftzchain.gas_snapshot import load_snapshot, measure
 from ftzchain.settings import FtzSettings

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 
-from ftzchain.devnet import free_port, wait_for_http
+from ftzchain.devnet import free_port
 from tests.conftest import ROOT, TEST_CONSORTIUM_KEY, World
 from tests.indexer.helpers import register_many
+from tests.serving import serving
 
 FTZ = str(Path(sys.executable).with_name("ftz"))
 
@@ -57,23 +58,10 @@ def test_index_and_serve_run_without_node_or_node_modules(
     assert f"up to block {head}" in indexed.stdout
     assert not (root / "build").exists(), "nothing was compiled"
 
-    port = free_port()
-    proc = subprocess.Popen(
-        [FTZ, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/healthz", proc)
+    with serving(env, cwd=tmp_path) as (base, _proc):
         found = httpx.get(f"{base}/v1/ip/0x{registered.hex()}", timeout=10)
         assert found.status_code == 200
         assert found.json()["block_number"] <= head
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def test_serve_refuses_a_database_the_indexer_has_not_migrated(tmp_path: Path) -> None:

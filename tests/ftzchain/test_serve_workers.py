@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 import httpx
 
-from ftzchain.devnet import free_port, wait_for_http
 from tests.conftest import ROOT
 from tests.indexer.helpers import fresh_db
+from tests.serving import serving
 
 FTZ = str(Path(sys.executable).with_name("ftz"))
 
@@ -24,22 +23,12 @@ def _children(pid: int) -> list[int]:
 def test_two_workers_answer_and_stop_together(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'api.db'}"
     fresh_db(db).dispose()
-    port = free_port()
     env = {**os.environ, "FTZ_PROJECT_ROOT": str(ROOT), "FTZ_DATABASE_URL": db}
-    server = subprocess.Popen(
-        [FTZ, "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base}/healthz", server)
+    with serving(env, "--workers", "2") as (base, server):
         workers = _children(server.pid)
         assert len(workers) == 2
         with httpx.Client() as client:
             assert all(client.get(f"{base}/healthz").status_code == 200 for _ in range(20))
-    finally:
         server.terminate()
         assert server.wait(20) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in workers)

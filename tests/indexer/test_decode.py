@@ -8,8 +8,8 @@ import pytest
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
+from ftzchain.artifacts import CORE_CONTRACTS
 from ftzchain.compile import Build
-from ftzchain.deploy import CORE_CONTRACTS
 from ftzchain.reverts import _abi_type
 from indexer.decode import (
     EVENT_SIGNATURES,
