@@ -11,7 +11,7 @@ import pytest
 
 from tests.api.conftest import INVOICE_JSON, Served
 from tests.conftest import ROOT
-from tests.ftzchain.test_epcis_vectors import _Listener
+from tests.listener import ContextListener
 
 DEEP = b"[" * 100_000
 JSON_ENDPOINTS = [
@@ -95,7 +95,7 @@ def test_a_blank_number_on_a_portal_page_is_not_a_server_error(served: Served, p
 
 @pytest.mark.parametrize("where", ["document", "event"])
 def test_a_remote_context_is_refused_and_never_fetched(served: Served, where: str) -> None:
-    listener = _Listener()
+    listener = ContextListener()
     try:
         document = _shipping()
         if where == "document":

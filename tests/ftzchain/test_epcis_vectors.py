@@ -14,18 +14,16 @@ import itertools
 import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ftzchain.devnet import free_port
 from ftzchain.epcis.document import event_hash_ids, parse_epcis_json, read_epcis
 from ftzchain.epcis.hash_id import hash_id_of_prehash, prehashes
 from ftzchain.errors import InvalidEpcis
 from tests.conftest import ROOT
+from tests.listener import ContextListener
 
 VECTORS = ROOT / "tests" / "data" / "epcis-hash-vectors"
 INVALID = ROOT / "tests" / "data" / "epcis-invalid"
@@ -170,38 +168,9 @@ def test_a_bare_event_is_hashed_by_the_command_line(tmp_path: Path) -> None:
     assert done.stdout.split() == _lines(VECTORS / "epcisDocWithSingleEvent.hashes")
 
 
-class _Listener:
-    """A local HTTP server that serves a JSON-LD context and counts every request."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-        listener = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                listener.requests += 1
-                body = b'{"@context": {"x": "https://x.example/"}}'
-                self.send_response(200)
-                self.send_header("content-type", "application/ld+json")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/context.jsonld"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.mark.parametrize("where", ["document", "event"])
 def test_an_unknown_context_is_refused_by_name_and_never_fetched(where: str) -> None:
-    listener = _Listener()
+    listener = ContextListener()
     try:
         document = _single_event()
         if where == "document":
