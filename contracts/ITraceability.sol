@@ -46,16 +46,24 @@ interface ITraceability is IZoneGated {
     error TraceabilityZeroEventId(uint256 index);
     error TraceabilityUnknownEventType(uint256 index, uint8 eventType);
     error TraceabilityEmptyBatch();
+    /// @notice The batch was signed with `nonce` but `enterprise`'s next batch must carry
+    /// `expected`: a batch already recorded (a replay) or one signed out of order.
+    error TraceabilityBadNonce(address enterprise, uint256 nonce, uint256 expected);
 
     /// @notice Record events captured by `enterprise` in `zoneId`, under ONE signature over the
     /// whole list (EIP-712 `TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,
-    /// uint64 deadline)`). The caller must be an active zone node of `zoneId`.
+    /// uint256 nonce,uint64 deadline)`). The caller must be an active zone node of `zoneId`.
+    /// `nonce` must be `nonces(enterprise)`: each signed batch is recorded once, in order.
     function recordEvents(
         address enterprise,
         bytes32 zoneId,
+        uint256 nonce,
         uint64 deadline,
         TraceItem[] calldata events,
         bytes calldata signature
     ) external;
+
+    /// @notice The nonce `enterprise`'s next batch must be signed with (0, 1, 2, …).
+    function nonces(address enterprise) external view returns (uint256);
 
 }

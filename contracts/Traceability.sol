@@ -15,9 +15,11 @@ contract Traceability is ITraceability, ZoneGated, EIP712 {
         "TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
     );
     bytes32 private constant _BATCH_TYPEHASH = keccak256(
-        "TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint64 deadline)TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
+        "TraceBatch(address enterprise,bytes32 zoneId,TraceItem[] events,uint256 nonce,uint64 deadline)TraceItem(bytes32 eventId,uint8 eventType,uint8 action,uint16 bizStep,uint16 disposition,uint64 eventTime,bytes32 whereHash,bytes32[] inputs,bytes32[] outputs)"
     );
     uint8 private constant _MAX_EVENT_TYPE = 5;
+
+    mapping(address enterprise => uint256 nextNonce) private _nonces;
 
     constructor(IGovernance governance_) EIP712("FTZ Chain Traceability", "1") ZoneGated(governance_) {}
 
@@ -25,6 +27,7 @@ contract Traceability is ITraceability, ZoneGated, EIP712 {
     function recordEvents(
         address enterprise,
         bytes32 zoneId,
+        uint256 nonce,
         uint64 deadline,
         TraceItem[] calldata events,
         bytes calldata signature
@@ -34,20 +37,30 @@ contract Traceability is ITraceability, ZoneGated, EIP712 {
         if (block.timestamp > deadline) {
             revert TraceabilityExpiredSignature(deadline, block.timestamp);
         }
+        uint256 expected = _nonces[enterprise];
+        if (nonce != expected) revert TraceabilityBadNonce(enterprise, nonce, expected);
         if (events.length == 0) revert TraceabilityEmptyBatch();
         _requireZoneRole(Roles.ZONE_NODE, zoneId);
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(enterprise);
         if (boundZone != zoneId) {
             revert TraceabilityEnterpriseNotInZone(enterprise, boundZone, zoneId);
         }
-        bytes32 digest = _hashTypedDataV4(_batchStructHash(enterprise, zoneId, deadline, events));
+        bytes32 digest =
+            _hashTypedDataV4(_batchStructHash(enterprise, zoneId, nonce, deadline, events));
         // The third value (the error's argument) adds nothing once `err` is checked.
         // slither-disable-next-line unused-return
         (address recovered, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
         if (err != ECDSA.RecoverError.NoError || recovered != enterprise) {
             revert TraceabilityInvalidSigner(recovered, enterprise);
         }
+        // The nonce is used up before the events: a replay of this batch now fails above.
+        _nonces[enterprise] = expected + 1;
         _emitEvents(enterprise, zoneId, events);
+    }
+
+    /// @inheritdoc ITraceability
+    function nonces(address enterprise) external view returns (uint256) {
+        return _nonces[enterprise];
     }
 
     /// @notice The EIP-712 domain separator for this chain and contract.
@@ -59,6 +72,7 @@ contract Traceability is ITraceability, ZoneGated, EIP712 {
     function _batchStructHash(
         address enterprise,
         bytes32 zoneId,
+        uint256 nonce,
         uint64 deadline,
         TraceItem[] calldata events
     ) private pure returns (bytes32) {
@@ -68,7 +82,9 @@ contract Traceability is ITraceability, ZoneGated, EIP712 {
             hashes[i] = _itemHash(events[i]);
         }
         return keccak256(
-            abi.encode(_BATCH_TYPEHASH, enterprise, zoneId, keccak256(abi.encodePacked(hashes)), deadline)
+            abi.encode(
+                _BATCH_TYPEHASH, enterprise, zoneId, keccak256(abi.encodePacked(hashes)), nonce, deadline
+            )
         );
     }
 

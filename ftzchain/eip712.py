@@ -86,6 +86,7 @@ TYPES: dict[str, list[tuple[str, str]]] = {
         ("enterprise", "address"),
         ("zoneId", "bytes32"),
         ("events", "TraceItem[]"),
+        ("nonce", "uint256"),
         ("deadline", "uint64"),
     ],
     "InvoiceIssue": [

@@ -256,8 +256,13 @@ def _trace_events(
     ctx: FtzContext, zone_node: TxSender, enterprise: LocalSigner, zone: bytes
 ) -> dict[str, int]:
     trace = ctx.traceability
-    batch = trace.sign_batch(enterprise, zone, _trace_items("batch", BATCH), deadline=DEADLINE)
-    one = trace.sign_batch(enterprise, zone, _trace_items("single", 1), deadline=DEADLINE)
+    first = trace.nonce(enterprise.address)
+    batch = trace.sign_batch(
+        enterprise, zone, _trace_items("batch", BATCH), nonce=first, deadline=DEADLINE
+    )
+    one = trace.sign_batch(
+        enterprise, zone, _trace_items("single", 1), nonce=first + 1, deadline=DEADLINE
+    )
     return {
         "Traceability.recordEvents per event": trace.record(zone_node, batch).gas_used // BATCH,
         "Traceability.recordEvents single": trace.record(zone_node, one).gas_used,

@@ -20,6 +20,7 @@ from ftzchain.errors import (
 KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     # who may call
     "GovernanceNotMember": PermissionDenied,
+    "TraceabilityBadNonce": InvalidSignature,  # a replayed or out-of-order batch
     "ZoneRoleMissing": PermissionDenied,  # every zone-gated contract (contracts/ZoneGated.sol)
     "IpRegistryEnterpriseNotInZone": PermissionDenied,
     "IpRegistryNotCourt": PermissionDenied,

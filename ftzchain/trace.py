@@ -251,6 +251,7 @@ def trace_batch_digest(
     enterprise: str,
     zone_id: bytes,
     items: list[TraceItem],
+    nonce: int,
     deadline: int,
     chain_id: int,
     contract: str,
@@ -274,7 +275,12 @@ def trace_batch_digest(
         ]
     )
     struct = struct_hash(
-        "TraceBatch", word_address(enterprise), zone_id, items_hash, word_uint(deadline)
+        "TraceBatch",
+        word_address(enterprise),
+        zone_id,
+        items_hash,
+        word_uint(nonce),
+        word_uint(deadline),
     )
     return typed_digest(TRACE_DOMAIN_NAME, TRACE_DOMAIN_VERSION, chain_id, contract, struct)
 
@@ -284,13 +290,15 @@ class SignedTraceBatch:
     enterprise: str
     zone_id: bytes
     items: list[TraceItem]
+    nonce: int
     deadline: int
     signature: bytes
 
-    def call_args(self) -> tuple[str, bytes, int, list[tuple[Any, ...]], bytes]:
+    def call_args(self) -> tuple[str, bytes, int, int, list[tuple[Any, ...]], bytes]:
         return (
             self.enterprise,
             self.zone_id,
+            self.nonce,
             self.deadline,
             [i.as_tuple() for i in self.items],
             self.signature,
@@ -311,21 +319,39 @@ class TraceabilityContract:
         zone_id: bytes,
         items: list[TraceItem],
         *,
+        nonce: int | None = None,
         deadline: int | None = None,
     ) -> SignedTraceBatch:
+        """The enterprise's signature over ``items``; ``nonce`` defaults to the one the chain
+        expects next (sign further batches with the following nonces before recording)."""
+        if nonce is None:
+            nonce = self.nonce(enterprise.address)
         if deadline is None:
             deadline = self.client.signature_deadline()
         digest = trace_batch_digest(
             enterprise.address,
             zone_id,
             items,
+            nonce,
             deadline,
             self.client.chain_id,
             to_checksum_address(self.address),
         )
         return SignedTraceBatch(
-            enterprise.address, zone_id, items, deadline, enterprise.sign_digest_unsafe(digest)
+            enterprise.address,
+            zone_id,
+            items,
+            nonce,
+            deadline,
+            enterprise.sign_digest_unsafe(digest),
         )
+
+    def nonce(self, enterprise: str) -> int:
+        """The nonce ``enterprise``'s next batch must carry."""
+        data = self.client.call(
+            self.address, self.codec.encode_call("nonces", to_checksum_address(enterprise))
+        )
+        return int(self.codec.decode_output("nonces", data)[0])
 
     def record(self, zone_node: TxSender, batch: SignedTraceBatch) -> Receipt:
         return zone_node.transact(

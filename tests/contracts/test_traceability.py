@@ -104,6 +104,7 @@ def test_trace_digest_equals_eth_account_typed_data(world: World) -> None:
                 {"name": "enterprise", "type": "address"},
                 {"name": "zoneId", "type": "bytes32"},
                 {"name": "events", "type": "TraceItem[]"},
+                {"name": "nonce", "type": "uint256"},
                 {"name": "deadline", "type": "uint64"},
             ],
             "TraceItem": [{"name": n, "type": t} for n, t in item_fields],
@@ -121,9 +122,37 @@ def test_trace_digest_equals_eth_account_typed_data(world: World) -> None:
             "events": [
                 dict(zip([n for n, _ in item_fields], i.as_tuple(), strict=True)) for i in items
             ],
+            "nonce": 7,
             "deadline": 99,
         },
     }
     expected = Account.sign_message(encode_typed_data(full_message=typed), key.private_key)
-    digest = trace_batch_digest(key.address, SH, items, 99, chain_id, address)
+    digest = trace_batch_digest(key.address, SH, items, 7, 99, chain_id, address)
     assert key.sign_digest_unsafe(digest) == bytes(expected.signature)
+
+
+def test_a_recorded_batch_cannot_be_recorded_again(world: World) -> None:
+    """A signed TraceBatch replayed by any zone node is refused and leaves no second log."""
+    trace = world.ctx.traceability
+    items = trace_items(DOCUMENT, KEY)
+    batch = trace.sign_batch(world.sh_enterprise, SH, items)
+    first = trace.record(world.sh_node, batch)
+    assert len(first.logs) == len(items)
+    with pytest.raises(InvalidSignature) as replayed:
+        trace.record(world.sh_node, batch)
+    assert replayed.value.error_name == "TraceabilityBadNonce"
+    assert replayed.value.error_args["nonce"] == batch.nonce
+    assert replayed.value.error_args["expected"] == batch.nonce + 1
+    assert trace.nonce(world.sh_enterprise.address) == batch.nonce + 1
+
+
+def test_batches_are_taken_in_nonce_order(world: World) -> None:
+    trace = world.ctx.traceability
+    items = trace_items(DOCUMENT, KEY)
+    start = trace.nonce(world.sh_enterprise.address)
+    ahead = trace.sign_batch(world.sh_enterprise, SH, items, nonce=start + 1)
+    with pytest.raises(InvalidSignature) as early:
+        trace.record(world.sh_node, ahead)
+    assert early.value.error_name == "TraceabilityBadNonce"
+    trace.record(world.sh_node, trace.sign_batch(world.sh_enterprise, SH, items, nonce=start))
+    assert len(trace.record(world.sh_node, ahead).logs) == len(items)  # now it is its turn
