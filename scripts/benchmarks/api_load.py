@@ -26,7 +26,15 @@ from ftzchain.devnet import dev_private_key
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.signing import LocalSigner
 
-from .harness import BENCH_CONSORTIUM_KEY, SH, Result, fresh_bench, naive_loop, served_api
+from .harness import (
+    BENCH_CONSORTIUM_KEY,
+    SH,
+    Result,
+    fresh_bench,
+    median_p95,
+    naive_loop,
+    served_api,
+)
 from .invoice_verify import BENCH_SELLER_USCC, _bench_invoice
 from .provenance import _merge_tree
 
@@ -273,7 +281,7 @@ def bench_api_load(args: argparse.Namespace) -> Result:
                 pg.stop()
     p95 = main.percentile(0.95)
     base_p95 = baseline.percentile(0.95)
-    shed_p95 = sorted(past.shed_ms)[int(0.95 * len(past.shed_ms))] if past and past.shed_ms else 0.0
+    shed_p95 = median_p95(past.shed_ms)[1] if past and past.shed_ms else 0.0
     ratio = p95 / base_p95 if base_p95 else float("nan")
     print(
         f"  saturation: {saturation} requests/s (the highest offered rate whose IP and invoice "

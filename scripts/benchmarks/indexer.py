@@ -17,6 +17,7 @@ from .harness import (
     Bench,
     Result,
     fresh_bench,
+    median_p95,
     tree_cpu_s,
 )
 
@@ -188,10 +189,10 @@ def bench_indexer(args: argparse.Namespace) -> Result:
                 f"in {naive_s:.2f} s = {naive:,.0f} events/s"
             )
 
-            lags = sorted(follow_lag(bench, new_db("follow"), args.poll, args.lag_samples))
-            p95 = lags[min(len(lags) - 1, int(0.95 * len(lags)))]
+            lags = follow_lag(bench, new_db("follow"), args.poll, args.lag_samples)
+            lag_p50, p95 = median_p95(lags)
             print(
-                f"  follow mode (poll {args.poll}s): lag p50 {lags[len(lags) // 2]:.2f}s, "
+                f"  follow mode (poll {args.poll}s): lag p50 {lag_p50:.2f}s, "
                 f"p95 {p95:.2f}s over {len(lags)} registrations"
             )
         finally:

@@ -143,9 +143,7 @@ def bench_invoice_verify(args: argparse.Namespace) -> Result:
             bench.node.stop()
             if pg:
                 pg.stop()
-    times.sort()
-    p50 = times[len(times) // 2]
-    p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+    p50, p95 = median_p95(times)
     rps = 1000 * len(times) / sum(times)
     naive_ms, _ = median_p95(naive_times)
     ratio = naive_ms / p50
