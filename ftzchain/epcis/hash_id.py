@@ -246,6 +246,8 @@ def _numeric(text: str) -> str:
 
 
 def _canonical(text: str) -> str:
+    # Imported here, not at the top: every `ftz` command imports this module through the
+    # contract wrappers, and the library (with PyLD) is only needed when something is hashed.
     from epcis_event_hash_generator.dl_normaliser import normaliser
 
     for urn, web in _VOCABULARY_URNS:
