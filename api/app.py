@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from api.admission import Admission
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
-from api.routers import customs, evidence, health, invoices, ip, portal, trace
+from api.routers import customs, evidence, health, invoices, ip, portal, submissions, trace
 from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
 
@@ -26,6 +26,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     context = getattr(app.state, "context", None)
     if context is not None:
         context.close()
+    outbox = getattr(app.state, "outbox", None)
+    if outbox is not None:
+        outbox.close()
     app.state.engine.dispose()
 
 
@@ -59,6 +62,7 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(trace.router, responses=COMMON_ERRORS)
     app.include_router(customs.router, responses=COMMON_ERRORS)
     app.include_router(invoices.router, responses=COMMON_ERRORS)
+    app.include_router(submissions.router, responses=COMMON_ERRORS)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
     app.add_middleware(

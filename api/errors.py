@@ -14,9 +14,11 @@ from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ftzchain.errors import (
+    AlreadyRecorded,
     ChainIdMismatch,
     ConfigError,
     ContractRevert,
+    Forbidden,
     FtzError,
     InvalidEpcis,
     InvalidInput,
@@ -44,6 +46,7 @@ class ErrorResponse(BaseModel):
 
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 _DESCRIPTIONS = {
+    403: "Forbidden: the signature or the caller's role does not allow this here",
     404: "Not found: nothing of that id is indexed",
     409: "Conflict with the record's current state",
     413: "The body is larger than this endpoint accepts",
@@ -104,6 +107,8 @@ class ApiError(Exception):
 # decides. ``message`` None: the error's own text is safe to show; otherwise show this fixed
 # text (it may name internal URLs or paths) and log the original.
 _STATUS: dict[type[FtzError], tuple[int, str, str | None]] = {
+    Forbidden: (403, "forbidden", None),
+    AlreadyRecorded: (409, "already_recorded", None),
     InvalidInvoice: (422, "invalid_invoice", None),
     InvalidEpcis: (422, "invalid_epcis", None),
     InvalidInput: (422, "invalid_request", None),
@@ -144,6 +149,8 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = {"field": exc.field}
         elif isinstance(exc, ContractRevert):
             detail = {"error": exc.error_name}
+        elif isinstance(exc, AlreadyRecorded):
+            detail = exc.detail
         if status >= 500:
             _log.warning("%s answered %d %s: %s", type(exc).__name__, status, code, exc)
         return JSONResponse(error_body(code, message, detail), status_code=status)

@@ -28,12 +28,24 @@ class AbiCodec:
             selector = keccak(text=f"{name}({','.join(types)})")[:4]
             self._inputs[name] = (selector, types)
             self._outputs[name] = [_abi_type(o) for o in entry.get("outputs", [])]
+        self._topics = {
+            str(e["name"]): "0x"
+            + keccak(
+                text=f"{e['name']}({','.join(_abi_type(i) for i in e.get('inputs', []))})"
+            ).hex()
+            for e in abi
+            if e.get("type") == "event"
+        }
         ctor = next((e for e in abi if e.get("type") == "constructor"), None)
         self._ctor_types = [_abi_type(i) for i in ctor["inputs"]] if ctor else []
 
     def encode_call(self, fn: str, *args: Any) -> bytes:
         selector, types = self._inputs[fn]
         return selector + abi_encode(types, list(args))
+
+    def event_topic(self, name: str) -> str:
+        """topic0 (0x hex) of the event ``name``."""
+        return self._topics[name]
 
     def decode_output(self, fn: str, data: bytes) -> tuple[Any, ...]:
         return tuple(abi_decode(self._outputs[fn], data))

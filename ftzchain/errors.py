@@ -125,3 +125,15 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return str(value)
+
+
+class Forbidden(FtzError, PermissionError):
+    """The submission is well formed but this zone does not relay it for its signer."""
+
+
+class AlreadyRecorded(FtzError):
+    """What the submission would record is on chain already (or its nonce is used)."""
+
+    def __init__(self, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or {}

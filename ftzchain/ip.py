@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from eth_utils.address import to_checksum_address
 
@@ -70,6 +71,21 @@ class IpRegistryContract:
             self.address, self.codec.encode_call("nonces", to_checksum_address(owner))
         )
         return int(self.codec.decode_output("nonces", data)[0])
+
+    def registered(self, ids: list[str]) -> set[str]:
+        """Which record ids (0x content hashes) are registered, in JSON-RPC batches of 500."""
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            calls: list[tuple[str, list[Any]]] = []
+            for record_id in chunk:
+                data = self.codec.encode_call("isRegistered", bytes.fromhex(record_id[2:]))
+                calls.append(
+                    ("eth_call", [{"to": self.address, "data": "0x" + data.hex()}, "latest"])
+                )
+            replies = self.client.rpc.batch(calls)
+            found.update(i for i, r in zip(chunk, replies, strict=True) if int(r, 16) == 1)
+        return found
 
     def record(self, content_hash: bytes) -> IpRecord | None:
         """The on-chain record, or None when the hash is not registered."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from ftzchain.client import TxSender
 from ftzchain.domain import role_id, zone_id
@@ -78,3 +79,29 @@ def bulk_register(
         if registry.client.wait_for_receipt(tx_hash).status != 1:
             raise TransactionError(f"bulk registration {tx_hash} reverted")
     return len(tx_hashes)
+
+
+def epcis_document(label: str, count: int, company_prefix: str = "0614141") -> dict[str, Any]:
+    """An EPCIS 2.0 document of ``count`` commissioning ObjectEvents, each of its own serial
+    under ``label`` (demo data and load tests; every event has a distinct hash id)."""
+    digest = int.from_bytes(hashlib.sha256(label.encode()).digest()[:4], "big")
+    events = [
+        {
+            "type": "ObjectEvent",
+            "eventTime": f"2026-11-01T08:{i // 60 % 60:02d}:{i % 60:02d}+08:00",
+            "eventTimeZoneOffset": "+08:00",
+            "epcList": [f"urn:epc:id:sgtin:{company_prefix}.107346.{digest}{i:06d}"],
+            "action": "ADD",
+            "bizStep": "commissioning",
+            "disposition": "active",
+            "readPoint": {"id": f"urn:epc:id:sgln:{company_prefix}.07346.1234"},
+        }
+        for i in range(count)
+    ]
+    return {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-11-01T09:00:00+08:00",
+        "epcisBody": {"eventList": events},
+    }

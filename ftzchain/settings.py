@@ -103,6 +103,17 @@ class FtzSettings(BaseSettings):
         gt=0,
         description="Largest work `POST /v1/ip/verify` hashes (streamed; memory stays flat)",
     )
+    zone: str | None = Field(
+        default=None,
+        description="Code of the zone this node serves (e.g. CN-SH): its intake API relays "
+        "records of enterprises bound to this zone",
+    )
+    intake_max_bytes: int = Field(
+        default=8 * 1024 * 1024 + 512 * 1024,
+        gt=0,
+        description="Largest body `POST /v1/submissions` reads (an EPCIS document and its "
+        "signed events)",
+    )
     devnet_port: int = 8545
     devnet_chain_id: int = 31337
 
@@ -113,6 +124,11 @@ class FtzSettings(BaseSettings):
     @property
     def deployments_dir(self) -> Path:
         return self.state_dir / "deployments"
+
+    @property
+    def outbox_path(self) -> Path:
+        """The writer's durable outbox (SQLite): what this node has queued to send."""
+        return self.state_dir / "outbox.db"
 
     @property
     def anchor_manifests_dir(self) -> Path:

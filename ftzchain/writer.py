@@ -1,18 +1,25 @@
 """The zone node's writer: a durable outbox, signed batches, pipelined transactions.
 
-Records (IP registrations) are queued in a local SQLite outbox under their natural id, the
-work's SHA-256. The writer groups queued records of one enterprise into batches that the
-enterprise signs once (``IpRegistry.registerSigned``), signs each transaction with the next
-local nonce of one of several sender keys, writes batch and raw transaction to the outbox
-(fsync) BEFORE broadcasting, sends many transactions in one JSON-RPC batch, and collects
-receipts in batches.
+Two things are queued in a local SQLite outbox:
 
-Exactly once on chain rests on two facts: a record's id is its content hash, which the
-registry accepts once; and ``registerSigned`` skips works already registered to the owner, so
-resubmitting any batch is harmless. Recovery therefore never guesses: after a crash, a node
-restart, a dropped or replaced transaction, or a nonce the node refuses, the writer resyncs the
-nonce from the node, asks the chain which of the batch's records are registered, and queues the
-rest again.
+- **submissions**: messages an enterprise signed itself (an ``IpBatch`` or a ``TraceBatch``,
+  see :mod:`ftzchain.submission`), received over the intake API, under their EIP-712 digest;
+- **records**: IP registrations of enterprises whose keys this node holds (development and
+  bulk loading), under the work's SHA-256; the writer groups them into batches the
+  enterprise signs once.
+
+Each transaction is signed with the next local nonce of one of several sender keys and
+written to the outbox (fsync) BEFORE it is broadcast; many go in one JSON-RPC batch, and
+receipts are collected in batches. An enterprise's trace batches carry consecutive nonces and
+the contract takes them only in that order, so they go in nonce order through one sender key
+(its transaction nonces keep them in order); everything else is pipelined over all senders.
+
+Exactly once on chain rests on what the contracts guarantee: a work's content hash is
+registered once and ``registerSigned`` skips works already registered, so resending an IP
+batch is harmless; a ``TraceBatch`` nonce is used once, so a trace batch can never be recorded
+twice. Recovery therefore never guesses: after a crash, a node restart, a dropped or replaced
+transaction, or a nonce the node refuses, the writer resyncs nonces from the node, asks the
+chain what of the batch is recorded, and queues the rest again.
 """
 
 from __future__ import annotations
@@ -20,23 +27,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ftzchain.abi import AbiCodec
 from ftzchain.client import TxSender
 from ftzchain.eip712 import IpItem
-from ftzchain.errors import NodeUnavailable
+from ftzchain.errors import ContractRevert, NodeUnavailable
 from ftzchain.ip import IpRegistryContract
 from ftzchain.rpc import RpcError
 from ftzchain.signing import Signer
+from ftzchain.submission import Submission, build, read_submission
+from ftzchain.trace import TraceabilityContract
 
 log = logging.getLogger(__name__)
 
 GAS_PER_RECORD = 40_000  # measured 28.5k (contracts/gas-snapshot.json) plus headroom
 GAS_PER_BATCH = 150_000
+GAS_PER_EVENT = 25_000  # measured 13.9k in batches of 100 (BENCHMARKS.md) plus headroom
+GAS_PER_EVENT_ID = 1_500  # each input or output fingerprint
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS record (
@@ -59,6 +72,24 @@ CREATE TABLE IF NOT EXISTS batch (
     sent_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS batch_state ON batch (state);
+CREATE TABLE IF NOT EXISTS submission (
+    id TEXT PRIMARY KEY,          -- 0x EIP-712 digest the enterprise signed
+    kind TEXT NOT NULL,           -- ip-batch | trace-batch
+    signer TEXT NOT NULL,         -- lowercase enterprise address
+    lane_nonce INTEGER,           -- trace-batch: its TraceBatch nonce (recorded in order)
+    records INTEGER NOT NULL,     -- works or events in it
+    body TEXT NOT NULL,           -- the submission JSON as received (with its document)
+    state TEXT NOT NULL,          -- queued | sent | confirmed | failed
+    batch INTEGER,
+    error TEXT,                   -- failed: the contract's decoded error
+    block INTEGER,                -- confirmed: where its first log is
+    tx_hash TEXT,
+    log_index INTEGER,
+    received_at REAL NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS submission_lane ON submission (kind, signer, lane_nonce)
+    WHERE lane_nonce IS NOT NULL;
+CREATE INDEX IF NOT EXISTS submission_state ON submission (state, kind, signer, lane_nonce);
 """
 
 
@@ -80,6 +111,8 @@ class Outbox:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)
+        # One connection, shared by the API's threads: one statement sequence at a time.
+        self._lock = threading.RLock()
 
     def close(self) -> None:
         self.db.close()
@@ -87,13 +120,14 @@ class Outbox:
     @contextlib.contextmanager
     def _tx(self) -> Iterator[None]:
         """One durable transaction (the connection is in autocommit mode otherwise)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        with self._lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def enqueue(self, records: Iterable[QueuedRecord]) -> int:
         """Queue records; ids already in the outbox are ignored. Returns how many were new."""
@@ -180,8 +214,170 @@ class Outbox:
         return [(int(a), str(b), int(c), str(d), str(e)) for a, b, c, d, e in rows]
 
     def counts(self) -> dict[str, int]:
-        rows = self.db.execute("SELECT state, COUNT(*) FROM record GROUP BY state").fetchall()
-        return {"queued": 0, "sent": 0, "confirmed": 0, **{s: int(n) for s, n in rows}}
+        """Records and submissions per state (submissions count the records in them)."""
+        rows = self.db.execute(
+            "SELECT state, SUM(n) FROM (SELECT state, COUNT(*) AS n FROM record GROUP BY state "
+            "UNION ALL SELECT state, SUM(records) FROM submission GROUP BY state) GROUP BY state"
+        ).fetchall()
+        counts = {"queued": 0, "sent": 0, "confirmed": 0, "failed": 0}
+        counts.update({state: int(n) for state, n in rows})
+        return counts
+
+    # --- submissions ------------------------------------------------------------------------
+
+    def submit(self, sub: Submission) -> tuple[str, bool]:
+        """Queue a validated submission. Returns (the id that holds it, whether it is new):
+        the same signed message again is the same submission. A trace batch whose nonce is
+        taken by another queued submission of the enterprise raises :class:`LaneTaken`."""
+        with self._tx():
+            found = self.db.execute("SELECT id FROM submission WHERE id = ?", (sub.id,)).fetchone()
+            if found is not None:
+                return sub.id, False
+            if sub.lane_nonce is not None:
+                other = self.db.execute(
+                    "SELECT id, state FROM submission "
+                    "WHERE kind = ? AND signer = ? AND lane_nonce = ?",
+                    (sub.kind, sub.signer.lower(), sub.lane_nonce),
+                ).fetchone()
+                if other is not None and other[1] != "failed":
+                    raise LaneTaken(sub.lane_nonce, str(other[0]))
+                if other is not None:  # a failed one gives its nonce up to a new signature
+                    self.db.execute("DELETE FROM submission WHERE id = ?", (other[0],))
+            self.db.execute(
+                "INSERT INTO submission (id, kind, signer, lane_nonce, records, body, state, "
+                "received_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)",
+                (
+                    sub.id,
+                    sub.kind,
+                    sub.signer.lower(),
+                    sub.lane_nonce,
+                    len(sub.record_ids),
+                    sub.source,
+                    time.time(),
+                ),
+            )
+        return sub.id, True
+
+    def submission(self, submission_id: str) -> SubmissionStatus | None:
+        with self._lock:
+            return self._submission_status(submission_id)
+
+    def _submission_status(self, submission_id: str) -> SubmissionStatus | None:
+        row = self.db.execute(
+            "SELECT id, kind, signer, lane_nonce, records, state, error, block, tx_hash, "
+            "log_index, received_at, batch FROM submission WHERE id = ?",
+            (submission_id.lower(),),
+        ).fetchone()
+        if row is None:
+            return None
+        sent = None
+        if row[5] in ("sent", "confirmed") and row[11] is not None and row[8] is None:
+            found = self.db.execute("SELECT tx_hash FROM batch WHERE id = ?", (row[11],)).fetchone()
+            sent = found[0] if found else None
+        return SubmissionStatus(
+            id=row[0],
+            kind=row[1],
+            signer=row[2],
+            nonce=row[3],
+            records=int(row[4]),
+            state=row[5],
+            error=row[6],
+            block_number=row[7],
+            tx_hash=row[8] or sent,
+            log_index=row[9],
+            received_at=float(row[10]),
+        )
+
+    def lane_queued(self, kind: str, signer: str) -> int | None:
+        """The highest nonce queued or in flight for ``signer``'s ``kind`` lane, if any."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT MAX(lane_nonce) FROM submission WHERE kind = ? AND signer = ? "
+                "AND state IN ('queued', 'sent')",
+                (kind, signer.lower()),
+            ).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def queued_submissions(self, limit: int) -> list[tuple[str, str, str, int | None, str]]:
+        """(id, kind, signer, lane nonce, body) of queued submissions, lanes in nonce order."""
+        rows = self.db.execute(
+            "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE state = 'queued' "
+            "ORDER BY kind, signer, lane_nonce, received_at LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [(str(a), str(b), str(c), d, str(e)) for a, b, c, d, e in rows]
+
+    def mark_submission_sent(
+        self, submission_id: str, sender: str, nonce: int, tx_hash: str, raw: bytes
+    ) -> int:
+        with self._tx():
+            cur = self.db.execute(
+                "INSERT INTO batch (sender, nonce, tx_hash, raw, state, sent_at) "
+                "VALUES (?, ?, ?, ?, 'sent', ?)",
+                (sender.lower(), nonce, tx_hash, "0x" + raw.hex(), time.time()),
+            )
+            batch_id = int(cur.lastrowid or 0)
+            self.db.execute(
+                "UPDATE submission SET state = 'sent', batch = ? WHERE id = ?",
+                (batch_id, submission_id),
+            )
+        return batch_id
+
+    def batch_submission(self, batch_id: int) -> tuple[str, str, str, int | None, str] | None:
+        row = self.db.execute(
+            "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE batch = ?",
+            (batch_id,),
+        ).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]), str(row[2]), row[3], row[4])
+
+    def settle_submission(
+        self,
+        submission_id: str,
+        state: str,
+        *,
+        error: str | None = None,
+        location: tuple[int, str, int] | None = None,
+        batch_id: int | None = None,
+    ) -> None:
+        """Move a submission to ``state`` (queued again, confirmed at ``location`` = (block,
+        tx hash, log index), or failed with ``error``), settling its transaction too."""
+        block, tx_hash, log_index = location or (None, None, None)
+        with self._tx():
+            if batch_id is not None:
+                self.db.execute(
+                    "UPDATE batch SET state = ? WHERE id = ?",
+                    ("confirmed" if state == "confirmed" else "abandoned", batch_id),
+                )
+            self.db.execute(
+                "UPDATE submission SET state = ?, error = ?, block = ?, tx_hash = ?, "
+                "log_index = ?, batch = CASE WHEN ? = 'queued' THEN NULL ELSE batch END "
+                "WHERE id = ?",
+                (state, error, block, tx_hash, log_index, state, submission_id),
+            )
+
+
+class LaneTaken(Exception):
+    """Another queued submission of this enterprise carries the same TraceBatch nonce."""
+
+    def __init__(self, nonce: int, holder: str) -> None:
+        super().__init__(f"nonce {nonce} is taken by submission {holder}")
+        self.nonce = nonce
+        self.holder = holder
+
+
+@dataclass(frozen=True)
+class SubmissionStatus:
+    id: str
+    kind: str
+    signer: str
+    nonce: int | None
+    records: int
+    state: str  # queued | sent | confirmed | failed
+    error: str | None
+    block_number: int | None
+    tx_hash: str | None
+    log_index: int | None
+    received_at: float
 
 
 @dataclass
@@ -193,6 +389,8 @@ class _InFlight:
     raw: str
     sent_at: float
     checked_at: float = field(default=0.0)
+    submission: str | None = None
+    lane: tuple[str, int] | None = None  # (signer, TraceBatch nonce) of a trace batch
 
 
 @dataclass(frozen=True)
@@ -203,8 +401,13 @@ class WriterStats:
     resubmitted: int
 
 
+_Row = tuple[str, str, str, int | None, str]  # a queued submission: id, kind, signer, lane, body
+
+
 class Writer:
-    """Drains the outbox into ``registerSigned`` transactions from several sender keys."""
+    """Drains the outbox into transactions from several sender keys: enterprise-signed
+    submissions as they are, and records of enterprises whose keys it holds as
+    ``registerSigned`` batches it has them sign."""
 
     def __init__(
         self,
@@ -213,6 +416,7 @@ class Writer:
         enterprises: dict[str, Signer],
         outbox: Outbox,
         *,
+        traceability: TraceabilityContract | None = None,
         batch_size: int = 100,
         in_flight: int = 8,
         stall_after: float = 5.0,
@@ -230,7 +434,9 @@ class Writer:
         self.max_in_flight = in_flight
         self.stall_after = stall_after
         self.signature_ttl = signature_ttl
+        self.traceability = traceability
         self.in_flight: dict[str, _InFlight] = {}
+        self._lane_next: dict[str, int] = {}  # signer → the next TraceBatch nonce to send
         self._next_sender = 0
         self.transactions = 0
         self.resubmitted = 0
@@ -249,15 +455,23 @@ class Writer:
         for (batch_id, address, nonce, tx_hash, raw), receipt, tx in zip(
             open_batches, receipts, known, strict=True
         ):
+            row = self.outbox.batch_submission(batch_id)
             if receipt is not None and int(receipt.get("status", "0x1"), 16) == 1:
-                self.outbox.confirm(batch_id)
+                self._confirm(batch_id, row[0] if row else None, receipt)
             elif receipt is None and tx is not None and address in self.by_address:
                 # Still in the node's pool: keep waiting for it.
                 self.in_flight[tx_hash] = _InFlight(
-                    batch_id, self.by_address[address], nonce, tx_hash, raw, time.monotonic()
+                    batch_id,
+                    self.by_address[address],
+                    nonce,
+                    tx_hash,
+                    raw,
+                    time.monotonic(),
+                    submission=row[0] if row else None,
+                    lane=(row[2], row[3]) if row and row[3] is not None else None,
                 )
             else:
-                self._abandon(batch_id, "left unsettled by an earlier run")
+                self._abandon(batch_id, "left unsettled by an earlier run", reverted=False)
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -265,8 +479,13 @@ class Writer:
         self,
         on_progress: Callable[[dict[str, int]], None] | None = None,
         stop: Callable[[], bool] | None = None,
+        *,
+        follow: bool = False,
+        idle_poll: float = 0.05,
     ) -> WriterStats:
-        """Write until the outbox holds nothing queued or sent."""
+        """Write until nothing is in flight and nothing queued can be sent (a trace batch
+        waiting for its predecessor stays queued); with ``follow``, keep polling the outbox
+        for new work every ``idle_poll`` seconds until ``stop`` says so."""
         started = time.perf_counter()
         confirmed_before = self.outbox.counts()["confirmed"]
         self.recover()
@@ -276,10 +495,13 @@ class Writer:
                 if outage:
                     self.recover()  # the node may have restarted and lost its pool
                     outage = 0.0
-                self._fill_pipeline()
+                attempted = self._fill_pipeline()
                 if not self.in_flight:
-                    if self.outbox.counts()["queued"] == 0:
+                    if attempted:
+                        continue  # refused by the node and queued again: try once more
+                    if not follow:
                         break
+                    time.sleep(idle_poll)
                     continue
                 self._collect()
             except NodeUnavailable as exc:
@@ -297,15 +519,19 @@ class Writer:
             resubmitted=self.resubmitted,
         )
 
-    def _fill_pipeline(self) -> None:
+    def _fill_pipeline(self) -> int:
+        """Sign, persist and broadcast what fits in the pipeline; returns how many."""
         raws: list[tuple[_InFlight, str]] = []
+        room = self.max_in_flight - len(self.in_flight)
+        if room > 0:
+            raws += [self._sign_submission(row) for row in self._next_submissions(room)]
         while len(self.in_flight) + len(raws) < self.max_in_flight:
             records = self.outbox.queued(self.batch_size)
             if not records:
                 break
             raws.append(self._sign_and_persist(records))
         if not raws:
-            return
+            return 0
         results = self._send([raw for _, raw in raws])
         refused: set[int] = set()  # senders with a refused nonce: their later ones have a gap
         for (flight, _raw), error in zip(raws, results, strict=True):
@@ -322,6 +548,7 @@ class Writer:
         for sender in self.senders:
             if id(sender) in refused:
                 sender.resync_nonce()
+        return len(raws)
 
     def _sign_and_persist(self, records: list[QueuedRecord]) -> tuple[_InFlight, str]:
         owner = records[0].owner
@@ -341,6 +568,165 @@ class Writer:
         )
         flight = _InFlight(batch_id, sender, nonce, tx_hash, "0x" + raw.hex(), time.monotonic())
         return flight, flight.raw
+
+    # --- enterprise-signed submissions ---------------------------------------------------
+
+    def _next_submissions(self, room: int) -> list[_Row]:
+        """Queued submissions to send now: IP batches in any order; an enterprise's trace
+        batches only from the nonce the chain expects next, without gaps."""
+        picked: list[_Row] = []
+        for row in self.outbox.queued_submissions(room * 4 + 64):
+            _sid, _kind, signer, lane, _body = row
+            if lane is not None:
+                expected = self._expected_nonce(signer)
+                if lane > expected:
+                    continue  # its predecessor has not arrived (or is not recorded) yet
+                if lane < expected:
+                    if lane < self._trace().nonce(signer):
+                        self._settle_used(row)
+                    continue
+                self._lane_next[signer] = expected + 1
+            picked.append(row)
+            if len(picked) == room:
+                break
+        return picked
+
+    def _trace(self) -> TraceabilityContract:
+        if self.traceability is None:
+            raise RuntimeError("trace batches are queued: pass traceability= to the writer")
+        return self.traceability
+
+    def _expected_nonce(self, signer: str) -> int:
+        if signer not in self._lane_next:
+            flying = [
+                f.lane[1] + 1 for f in self.in_flight.values() if f.lane and f.lane[0] == signer
+            ]
+            self._lane_next[signer] = max([self._trace().nonce(signer), *flying])
+        return self._lane_next[signer]
+
+    def _submission(self, body: str) -> Submission:
+        addresses = {"IpRegistry": self.registry.address}
+        if self.traceability is not None:
+            addresses["Traceability"] = self.traceability.address
+        return build(read_submission(body, len(body)), self.client.chain_id, addresses, None, body)
+
+    def _codec(self, contract: str) -> tuple[str, AbiCodec]:
+        if contract == "Traceability":
+            return self._trace().address, self._trace().codec
+        return self.registry.address, self.registry.codec
+
+    def _sign_submission(self, row: _Row) -> tuple[_InFlight, str]:
+        sid, _kind, signer, lane, body = row
+        sub = self._submission(body)
+        contract, function, args = sub.call
+        address, codec = self._codec(contract)
+        data = codec.encode_call(function, *args)
+        if lane is not None:
+            # One sender per enterprise: its transaction nonces keep the batches in order.
+            sender = self.senders[int(signer[2:10], 16) % len(self.senders)]
+            events = args[4]
+            gas = GAS_PER_BATCH + sum(
+                GAS_PER_EVENT + GAS_PER_EVENT_ID * (len(e[7]) + len(e[8])) for e in events
+            )
+        else:
+            sender = self.senders[self._next_sender % len(self.senders)]
+            self._next_sender += 1
+            gas = GAS_PER_BATCH + GAS_PER_RECORD * len(sub.record_ids)
+        raw, nonce, tx_hash = sender.sign(address, data, gas)
+        batch_id = self.outbox.mark_submission_sent(sid, sender.address, nonce, tx_hash, raw)
+        flight = _InFlight(
+            batch_id,
+            sender,
+            nonce,
+            tx_hash,
+            "0x" + raw.hex(),
+            time.monotonic(),
+            submission=sid,
+            lane=(signer, lane) if lane is not None else None,
+        )
+        return flight, flight.raw
+
+    def _located(self, sub: Submission) -> tuple[int, str, int] | None:
+        """Where the chain recorded ``sub``'s first record by its signer, if it did."""
+        if sub.kind == "trace-batch":
+            address, codec, event = self._trace().address, self._trace().codec, "TraceEventRecorded"
+            signer_topic = "0x" + "00" * 12 + sub.signer[2:].lower()
+            topics: list[str | None] = [
+                codec.event_topic(event),
+                "0x" + sub.record_ids[0].hex(),
+                None,
+                signer_topic,
+            ]
+        else:
+            address, codec = self.registry.address, self.registry.codec
+            topics = [codec.event_topic("IpRegistered"), "0x" + sub.record_ids[0].hex()]
+        logs = self.client.rpc.call(
+            "eth_getLogs", [{"address": address, "topics": topics, "fromBlock": "0x0"}]
+        )
+        if not logs:
+            return None
+        first = logs[0]
+        return int(first["blockNumber"], 16), first["transactionHash"], int(first["logIndex"], 16)
+
+    def _settle_used(self, row: _Row, batch_id: int | None = None) -> None:
+        """A trace batch whose nonce the chain has used: recorded (find where), or beaten to
+        it by another batch of the enterprise signed with the same nonce."""
+        sid, _kind, signer, lane, body = row
+        location = self._located(self._submission(body))
+        if location is not None:
+            self.outbox.settle_submission(sid, "confirmed", location=location, batch_id=batch_id)
+        else:
+            self.outbox.settle_submission(
+                sid,
+                "failed",
+                error=f"TraceBatch nonce {lane} of {signer} was used by another batch",
+                batch_id=batch_id,
+            )
+
+    def _confirm(self, batch_id: int, submission: str | None, receipt: dict[str, Any]) -> None:
+        if submission is None:
+            self.outbox.confirm(batch_id)
+            return
+        logs = receipt.get("logs") or []
+        location = (
+            int(receipt["blockNumber"], 16),
+            str(receipt["transactionHash"]),
+            int(logs[0]["logIndex"], 16) if logs else 0,
+        )
+        self.outbox.settle_submission(submission, "confirmed", location=location, batch_id=batch_id)
+
+    def _abandon_submission(self, batch_id: int, row: _Row, reverted: bool) -> None:
+        """Settle a submission whose transaction failed or vanished: recorded after all
+        (confirmed), refused for good by the contract (failed, with its error), or queued
+        again."""
+        sid, _kind, signer, lane, body = row
+        sub = self._submission(body)
+        if lane is not None:
+            self._lane_next.pop(signer, None)
+            if lane < self._trace().nonce(signer):
+                self._settle_used(row, batch_id)
+                return
+        elif sub.record_ids and self.registry.registered(
+            ["0x" + i.hex() for i in sub.record_ids]
+        ) == {"0x" + i.hex() for i in sub.record_ids}:
+            location = self._located(sub)
+            self.outbox.settle_submission(sid, "confirmed", location=location, batch_id=batch_id)
+            return
+        if reverted:
+            contract, function, args = sub.call
+            address, codec = self._codec(contract)
+            try:
+                self.client.call(
+                    address, codec.encode_call(function, *args), sender=self.senders[0].address
+                )
+            except ContractRevert as exc:
+                behind = exc.error_name == "TraceabilityBadNonce" and "expected" in str(exc)
+                if not (behind and lane is not None and lane > self._trace().nonce(signer)):
+                    self.outbox.settle_submission(sid, "failed", error=str(exc), batch_id=batch_id)
+                    log.warning("submission %s failed: %s", sid, exc)
+                    return
+        self.outbox.settle_submission(sid, "queued", batch_id=batch_id)
+        self.resubmitted += len(sub.record_ids)
 
     def _send(self, raws: list[str]) -> list[str | None]:
         """Broadcast in one JSON-RPC batch; per transaction None or the node's error."""
@@ -369,9 +755,9 @@ class Writer:
             del self.in_flight[tx_hash]
             settled += 1
             if int(receipt.get("status", "0x1"), 16) == 1:
-                self.outbox.confirm(flight.batch_id)
+                self._confirm(flight.batch_id, flight.submission, receipt)
             else:
-                self._abandon(flight.batch_id, "reverted")
+                self._abandon(flight.batch_id, "reverted", reverted=True)
         if not settled:
             time.sleep(0.002)
 
@@ -407,7 +793,12 @@ class Writer:
                 self._abandon(other.batch_id, "dropped by the node")
         flight.sender.resync_nonce()
 
-    def _abandon(self, batch_id: int, why: str) -> None:
+    def _abandon(self, batch_id: int, why: str, reverted: bool = False) -> None:
+        row = self.outbox.batch_submission(batch_id)
+        if row is not None:
+            log.info("submission %s %s", row[0], why)
+            self._abandon_submission(batch_id, row, reverted)
+            return
         ids = self.outbox.record_ids(batch_id)
         on_chain = self._registered(ids)
         requeued = self.outbox.abandon(batch_id, on_chain)
@@ -416,25 +807,9 @@ class Writer:
 
     def _registered(self, ids: list[str]) -> set[str]:
         """Which of ``ids`` the chain holds (asked of the chain, never of the outbox)."""
-        return registered_on_chain(self.registry, ids)
+        return self.registry.registered(ids)
 
     def _receipts(self, hashes: list[str]) -> list[dict[str, Any] | None]:
         if not hashes:
             return []
         return list(self.client.rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes]))
-
-
-def registered_on_chain(registry: IpRegistryContract, ids: list[str]) -> set[str]:
-    """Which record ids (0x content hashes) are registered, in JSON-RPC batches of 500."""
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        calls: list[tuple[str, list[Any]]] = []
-        for record_id in chunk:
-            data = registry.codec.encode_call("isRegistered", bytes.fromhex(record_id[2:]))
-            calls.append(
-                ("eth_call", [{"to": registry.address, "data": "0x" + data.hex()}, "latest"])
-            )
-        replies = registry.client.rpc.batch(calls)
-        found.update(i for i, r in zip(chunk, replies, strict=True) if int(r, 16) == 1)
-    return found

@@ -110,7 +110,9 @@ class TraceEventRow(EventRowBase, table=True):
     __tablename__ = "trace_event"
     __table_args__ = (
         UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_trace_event_log"),
-        Index("ix_trace_event_event_id", "chain_id", "event_id"),
+        # An event id has one record: the first claim on chain. Later claims of the same id
+        # (a replay by another enterprise) go to ``trace_conflict`` (migration 0011).
+        Index("ix_trace_event_event_id", "chain_id", "event_id", unique=True),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -131,6 +133,27 @@ class TraceEventRow(EventRowBase, table=True):
     event_time: datetime
     where_hash: str = Field(max_length=66)
     submitter: str = Field(max_length=42)
+
+
+class TraceConflictRow(EventRowBase, table=True):
+    """A later on-chain claim of an event id that is already recorded: the first record
+    stands (``trace_event``); this one is kept only to report the conflict."""
+
+    __tablename__ = "trace_conflict"
+    __table_args__ = (
+        UniqueConstraint("chain_id", "tx_hash", "log_index", name="uq_trace_conflict_log"),
+        Index("ix_trace_conflict_event_id", "chain_id", "event_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=66)
+    zone: str = Field(max_length=66)
+    enterprise: str = Field(max_length=42)
+    submitter: str = Field(max_length=42)
+    first_tx_hash: str = Field(
+        max_length=66, description="The transaction of the record that stands"
+    )
+    first_log_index: int
 
 
 class TraceLinkRow(EventRowBase, table=True):

@@ -30,6 +30,7 @@ from indexer.models import (
     InvoiceEventRow,
     IpEventRow,
     IpRegistrationRow,
+    TraceConflictRow,
     TraceEventRow,
     TraceLinkRow,
     TradeEventRow,
@@ -45,6 +46,7 @@ _EVENT_TABLES: tuple[Table, ...] = (
     TradeEventRow.__table__,  # type: ignore[attr-defined]
     InvoiceEventRow.__table__,  # type: ignore[attr-defined]
 )
+_CONFLICTS: Table = TraceConflictRow.__table__  # type: ignore[attr-defined]
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
 _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")
@@ -125,6 +127,14 @@ COLUMNS: dict[Table, tuple[str, ...]] = {
 for _table, _names in COLUMNS.items():
     if sorted(_names) != sorted(c.name for c in _table.columns if c.name != "id"):
         raise RuntimeError(f"indexer.sink.COLUMNS does not match the columns of {_table.name}")
+
+
+_TRACE, _LINKS = _EVENT_TABLES[3], _EVENT_TABLES[4]
+_TRACE_COLUMNS = COLUMNS[_TRACE]
+_COL_CHAIN, _COL_TX, _COL_LOG = (_LEAD.index(n) for n in ("chain_id", "tx_hash", "log_index"))
+_COL_EVENT_ID = _TRACE_COLUMNS.index("event_id")
+_CONFLICT_COPIED = (*_LEAD, "event_id", "zone", "enterprise", "submitter")
+_CONFLICT_FROM = tuple(_TRACE_COLUMNS.index(n) for n in _CONFLICT_COPIED)
 
 
 def rows_by_table(
@@ -338,7 +348,7 @@ class SqlSink:
         """Forget everything of ``chain_id`` and start again before ``start_block``."""
         cursor = Cursor(chain_id, genesis_hash, start_block, start_block - 1, "0x")
         with self.engine.begin() as conn:
-            for table in (*_EVENT_TABLES, _WINDOW):
+            for table in (*_EVENT_TABLES, _CONFLICTS, _WINDOW):
                 conn.execute(delete(table).where(table.c.chain_id == chain_id))
             conn.execute(delete(_CURSOR).where(_CURSOR.c.chain_id == chain_id))
             self._write_cursor(conn, cursor)
@@ -367,7 +377,8 @@ class SqlSink:
         """
         inserted = 0
         with self.engine.begin() as conn:
-            for table, params in prepared.params.items():
+            params_by_table = self._divert_conflicts(conn, prepared.params)
+            for table, params in params_by_table.items():
                 inserted += self._encoders[table].insert(conn, params)
                 self._written.add(table)
             if window:
@@ -397,6 +408,55 @@ class SqlSink:
             self._write_cursor(conn, cursor)
         return inserted
 
+    def _divert_conflicts(
+        self, conn: Connection, params: dict[Table, list[Any]]
+    ) -> dict[Table, list[Any]]:
+        """Keep the first on-chain claim of each event id: a trace event whose id is already
+        recorded by another log (earlier in this range or in the database) goes to
+        ``trace_conflict`` instead, and its links are dropped. The same log seen again (a
+        replayed range) is left for the insert to skip."""
+        events = params.get(_TRACE)
+        if not events:
+            return params
+        chain_id = events[0][_COL_CHAIN]
+        ids = list({row[_COL_EVENT_ID] for row in events})
+        first: dict[str, tuple[str, int]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for event_id, tx_hash, log_index in conn.execute(
+                select(_TRACE.c.event_id, _TRACE.c.tx_hash, _TRACE.c.log_index).where(
+                    _TRACE.c.chain_id == chain_id, _TRACE.c.event_id.in_(chunk)
+                )
+            ):
+                first[event_id] = (tx_hash, int(log_index))
+        kept: list[Any] = []
+        conflicts: list[tuple[Any, ...]] = []
+        for row in events:
+            log = (row[_COL_TX], int(row[_COL_LOG]))
+            claim = first.setdefault(row[_COL_EVENT_ID], log)
+            if claim == log:
+                kept.append(row)
+                continue
+            conflicts.append((*(row[i] for i in _CONFLICT_FROM), *claim))
+        if not conflicts:
+            return params
+        dropped = {(c[_COL_TX], int(c[_COL_LOG])) for c in conflicts}
+        # The values are already in the driver's form (see ``prepare``): bypass SQLAlchemy.
+        mark = "%s" if self.engine.dialect.name == "postgresql" else "?"
+        names = (*_CONFLICT_COPIED, "first_tx_hash", "first_log_index")
+        conn.exec_driver_sql(
+            f"INSERT INTO trace_conflict ({', '.join(names)}) "
+            f"VALUES ({', '.join([mark] * len(names))}) "
+            f"ON CONFLICT ({', '.join(_NATURAL_KEY)}) DO NOTHING",
+            conflicts,
+        )
+        out = dict(params)
+        out[_TRACE] = kept
+        links = params.get(_LINKS)
+        if links:
+            out[_LINKS] = [r for r in links if (r[_COL_TX], int(r[_COL_LOG])) not in dropped]
+        return {table: rows for table, rows in out.items() if rows}
+
     def window(self, chain_id: int, at_or_below: int, limit: int) -> list[tuple[int, str]]:
         """Remembered (number, hash) pairs, newest first."""
         with self.engine.connect() as conn:
@@ -414,7 +474,7 @@ class SqlSink:
             cursor.chain_id, cursor.genesis_hash, cursor.start_block, ancestor, ancestor_hash
         )
         with self.engine.begin() as conn:
-            for table in (*_EVENT_TABLES, _WINDOW):
+            for table in (*_EVENT_TABLES, _CONFLICTS, _WINDOW):
                 number = table.c.number if table is _WINDOW else table.c.block_number
                 conn.execute(
                     delete(table).where(table.c.chain_id == cursor.chain_id, number > ancestor)

@@ -8,7 +8,17 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from ftzchain.trace import TraceItem
-from indexer.models import TraceEventRow, TraceLinkRow
+from indexer.models import TraceConflictRow, TraceEventRow, TraceLinkRow
+
+
+@dataclass(frozen=True)
+class LaterClaim:
+    """Another log that claimed an event id already recorded; it does not count."""
+
+    zone: str
+    enterprise: str
+    block_number: int
+    tx_hash: str
 
 
 @dataclass(frozen=True)
@@ -21,6 +31,7 @@ class RecordedEvent:
     recorded_at: datetime
     block_number: int
     tx_hash: str
+    conflicts: list[LaterClaim]
 
 
 def _matches(session: Session, item: TraceItem, row: TraceEventRow) -> bool:
@@ -48,7 +59,8 @@ def _matches(session: Session, item: TraceItem, row: TraceEventRow) -> bool:
 
 def recorded_event(session: Session, chain_id: int | None, item: TraceItem) -> RecordedEvent | None:
     """The first record of ``item``'s event id (on ``chain_id`` when given), or None."""
-    query = select(TraceEventRow).where(TraceEventRow.event_id == "0x" + item.event_id.hex())
+    event_id = "0x" + item.event_id.hex()
+    query = select(TraceEventRow).where(TraceEventRow.event_id == event_id)
     if chain_id is not None:
         query = query.where(TraceEventRow.chain_id == chain_id)
     row = session.exec(
@@ -56,6 +68,12 @@ def recorded_event(session: Session, chain_id: int | None, item: TraceItem) -> R
     ).first()
     if row is None:
         return None
+    later = session.exec(
+        select(TraceConflictRow)
+        .where(TraceConflictRow.chain_id == row.chain_id)
+        .where(TraceConflictRow.event_id == event_id)
+        .order_by(col(TraceConflictRow.block_number), col(TraceConflictRow.log_index))
+    ).all()
     return RecordedEvent(
         fields_match=_matches(session, item, row),
         zone=row.zone,
@@ -63,4 +81,18 @@ def recorded_event(session: Session, chain_id: int | None, item: TraceItem) -> R
         recorded_at=row.block_time,
         block_number=row.block_number,
         tx_hash=row.tx_hash,
+        conflicts=[LaterClaim(c.zone, c.enterprise, c.block_number, c.tx_hash) for c in later],
     )
+
+
+def recorded_ids(session: Session, chain_id: int | None, event_ids: list[str]) -> list[str]:
+    """Which of ``event_ids`` (0x digests) are indexed as recorded, in JSON-RPC-free SQL."""
+    found: list[str] = []
+    for start in range(0, len(event_ids), 500):
+        query = select(TraceEventRow.event_id).where(
+            col(TraceEventRow.event_id).in_(event_ids[start : start + 500])
+        )
+        if chain_id is not None:
+            query = query.where(TraceEventRow.chain_id == chain_id)
+        found += session.exec(query).all()
+    return sorted(found)

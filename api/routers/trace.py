@@ -39,6 +39,13 @@ IdQuery = Annotated[
 ]
 
 
+class LaterClaimOut(BaseModel):
+    zone: str
+    enterprise: str
+    block_number: int
+    tx_hash: str
+
+
 class TraceEventOut(BaseModel):
     hash_id: str = Field(description="CBV 2.0 Event Hash ID recomputed from the posted JSON")
     recorded: bool
@@ -52,6 +59,11 @@ class TraceEventOut(BaseModel):
     recorded_at: datetime | None = Field(None, description="Block time of the record (UTC)")
     block_number: int | None = None
     tx_hash: str | None = None
+    conflicts: list[LaterClaimOut] = Field(
+        default_factory=list,
+        description="Later on-chain claims of the same event id by other logs; they do not "
+        "count (the first record stands)",
+    )
 
 
 class GraphEventOut(BaseModel):

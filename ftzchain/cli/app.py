@@ -14,6 +14,7 @@ from ftzchain.cli.devnet import devnet_app
 from ftzchain.cli.evidence import evidence_app
 from ftzchain.cli.goods import custody_app, customs_app, origin_app
 from ftzchain.cli.index import index_app
+from ftzchain.cli.intake import relay, sign_app, submit
 from ftzchain.cli.invoice import invoice_app
 from ftzchain.cli.ip import ip_app
 from ftzchain.cli.keys import keys_app
@@ -27,7 +28,7 @@ app = typer.Typer(
     help="FTZ Chain zone node: keys, local devnet, deployment, governance, IP records, "
     "EPCIS events, custody, customs, certificates of origin, e-invoices, court evidence, "
     "anchoring, "
-    "indexer and verification API. Settings come from FTZ_* variables (see README).",
+    "indexer, verification API and intake relay. Settings come from FTZ_* variables (see README).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -44,8 +45,11 @@ app.add_typer(origin_app, name="origin")
 app.add_typer(invoice_app, name="invoice")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(anchor_app, name="anchor")
+app.add_typer(sign_app, name="sign")
 app.command("deploy")(deploy)
 app.command("serve")(serve)
+app.command("relay")(relay)
+app.command("submit")(submit)
 
 
 @app.callback()

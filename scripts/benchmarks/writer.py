@@ -23,7 +23,7 @@ log = logging.getLogger("bench")
 
 
 def bench_writer(args: argparse.Namespace) -> Result:
-    from ftzchain.writer import Outbox, QueuedRecord, Writer, registered_on_chain
+    from ftzchain.writer import Outbox, QueuedRecord, Writer
 
     with tempfile.TemporaryDirectory() as state:
         bench = fresh_bench(args.node, Path(state))
@@ -74,7 +74,7 @@ def bench_writer(args: argparse.Namespace) -> Result:
                 last_setup_block = bench.ctx.client.block_number()
                 stats = writer.run()
                 ids = ["0x" + r.content_hash.hex() for r in records]
-                on_chain = registered_on_chain(bench.ctx.ip_registry, ids)
+                on_chain = bench.ctx.ip_registry.registered(ids)
                 if len(on_chain) != len(ids) or stats.records != len(ids):
                     raise RuntimeError("the writer did not put every record on chain")
                 ours = stats.records / stats.seconds

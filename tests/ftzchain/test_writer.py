@@ -15,7 +15,7 @@ from pathlib import Path
 from ftzchain.compile import Build
 from ftzchain.devnet import dev_private_key, start_node
 from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256
-from ftzchain.writer import Outbox, QueuedRecord, Writer, registered_on_chain
+from ftzchain.writer import Outbox, QueuedRecord, Writer
 from tests.conftest import AH, ROOT, SH, World, make_world
 
 TOPIC = "0x" + keccak256(IP_REGISTERED_SIGNATURE.encode()).hex()
@@ -43,7 +43,7 @@ def _registrations_per_id(world: World) -> dict[str, int]:
 
 def _assert_exactly_once(world: World, records: list[QueuedRecord]) -> None:
     ids = ["0x" + r.content_hash.hex() for r in records]
-    assert registered_on_chain(world.ctx.ip_registry, ids) == set(ids)
+    assert world.ctx.ip_registry.registered(ids) == set(ids)
     counts = _registrations_per_id(world)
     doubled = {i: counts.get(i) for i in ids if counts.get(i) != 1}
     assert not doubled, f"{len(doubled)} records not on chain exactly once"
@@ -89,7 +89,7 @@ def test_writer_registers_every_record_once_in_batches(anvil_world: World, tmp_p
     assert outbox.enqueue(records[:10]) == 0  # ids are the natural key: queued once
     stats = _writer(world, outbox).run()
     assert stats.records == 450 and stats.transactions == 5  # batches of up to 100
-    assert outbox.counts() == {"queued": 0, "sent": 0, "confirmed": 450}
+    assert outbox.counts() == {"queued": 0, "sent": 0, "confirmed": 450, "failed": 0}
     _assert_exactly_once(world, records)
     # Queued again (another outbox, say): the chain already has them; nothing doubles.
     again = Outbox(tmp_path / "second.db")
@@ -151,7 +151,7 @@ def test_sigkill_at_random_points_leaves_every_record_once(
     assert kills == 20, f"the writer finished after only {kills} kills"
     _assert_exactly_once(world, records)
     counts = Outbox(outbox_path).counts()
-    assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000}
+    assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000, "failed": 0}
 
 
 def test_dropped_transaction_is_noticed_and_its_records_resubmitted(

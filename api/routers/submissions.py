@@ -1,0 +1,347 @@
+"""The zone node's intake: enterprise-signed records in, queued for the relay, tracked out.
+
+Zone systems post messages their enterprises signed (EIP-712); the zone checks everything it
+can before queueing (shape, signature, zone binding, deadline, not on chain already, for
+EPCIS the events recomputed from the document) and answers 202 with the submission's id, the
+digest that was signed. ``ftz relay`` sends what is queued. The two ``/items`` endpoints turn
+an EPCIS document or a list of works into the exact typed data to sign, so that no client
+needs this project's code (the zone holds the consortium key the fingerprints need).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any, Literal, TypeVar
+
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import Session
+
+from api.body import JSON_TYPES, read_body, require_content_type
+from api.deps import SessionDep, SettingsDep, get_context
+from api.errors import ApiError, error_responses
+from api.queries.trace import recorded_ids
+from ftzchain.boundedjson import loads_bounded
+from ftzchain.context import FtzContext
+from ftzchain.domain import zone_id
+from ftzchain.epcis.document import MAX_DEPTH, MAX_DOCUMENT_BYTES
+from ftzchain.errors import AlreadyRecorded, ConfigError, InvalidInput
+from ftzchain.fingerprints import parse_consortium_key
+from ftzchain.settings import FtzSettings
+from ftzchain.submission import (
+    MAX_ITEMS,
+    IpBatchSubmission,
+    Submission,
+    TraceBatchSubmission,
+    build,
+    read_submission,
+    require_fresh,
+    require_not_recorded,
+    require_zone,
+    trace_item_message,
+    typed_data,
+)
+from ftzchain.trace import trace_items
+from ftzchain.writer import LaneTaken, Outbox, SubmissionStatus
+
+router = APIRouter(tags=["intake"])
+
+SIGNATURE_TTL = 3600  # default deadline of the typed data handed out: one hour
+
+
+class SubmissionOut(BaseModel):
+    id: str = Field(description="The EIP-712 digest the enterprise signed (0x hex)")
+    kind: Literal["ip-batch", "trace-batch"]
+    enterprise: str
+    nonce: int | None = Field(None, description="TraceBatch nonce (trace batches)")
+    records: int = Field(description="Works or events in the submission")
+    state: Literal["queued", "sent", "confirmed", "failed"]
+    tx_hash: str | None = Field(None, description="sent and confirmed: the transaction")
+    block_number: int | None = Field(None, description="confirmed: the block")
+    log_index: int | None = Field(None, description="confirmed: the first record's log")
+    error: str | None = Field(None, description="failed: the contract's decoded error")
+    received_at: float = Field(description="Unix time the zone first accepted it")
+
+
+class TypedDataOut(BaseModel):
+    kind: Literal["ip-batch", "trace-batch"]
+    typedData: dict[str, Any] = Field(  # noqa: N815
+        description="EIP-712 typed data (types, primaryType, domain, message) to sign with "
+        "eth_signTypedData_v4 or ethers' signTypedData (drop EIP712Domain from types there)",
+    )
+    hashIds: list[str] | None = Field(  # noqa: N815
+        None, description="trace batches: each event's CBV 2.0 Event Hash ID"
+    )
+
+
+class TraceItemsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enterprise: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    document: dict[str, Any] = Field(description="An EPCIS 2.0 JSON document")
+    nonce: int | None = Field(
+        None, ge=0, description="Default: the next one after the chain's and this zone's queue"
+    )
+    deadline: int | None = Field(None, ge=0, description="Unix time; default in one hour")
+
+
+class WorkIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    contentHash: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$", description="SHA-256 of the work")  # noqa: N815
+    workType: int = Field(0, ge=0, le=255)  # noqa: N815
+    titleHash: str = Field("0x" + "00" * 32, pattern=r"^0x[0-9a-fA-F]{64}$")  # noqa: N815
+
+
+class IpItemsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    items: list[WorkIn] = Field(min_length=1, max_length=MAX_ITEMS)
+    deadline: int | None = Field(None, ge=0, description="Unix time; default in one hour")
+
+
+def _out(status: SubmissionStatus) -> SubmissionOut:
+    return SubmissionOut(
+        id=status.id,
+        kind=status.kind,
+        enterprise=status.signer,
+        nonce=status.nonce,
+        records=status.records,
+        state=status.state,
+        tx_hash=status.tx_hash,
+        block_number=status.block_number,
+        log_index=status.log_index,
+        error=status.error,
+        received_at=status.received_at,
+    )
+
+
+def _outbox(request: Request) -> Outbox:
+    outbox: Outbox | None = getattr(request.app.state, "outbox", None)
+    if outbox is None:
+        settings: FtzSettings = request.app.state.settings
+        outbox = Outbox(settings.outbox_path)
+        request.app.state.outbox = outbox
+    return outbox
+
+
+def _node_zone(settings: FtzSettings) -> bytes:
+    if not settings.zone:
+        raise ConfigError("set FTZ_ZONE to the zone this node relays for")
+    return zone_id(settings.zone)
+
+
+def _addresses(ctx: FtzContext) -> dict[str, str]:
+    return {"IpRegistry": ctx.ip_registry.address, "Traceability": ctx.traceability.address}
+
+
+def _next_nonce(ctx: FtzContext, outbox: Outbox, enterprise: str) -> int:
+    queued = outbox.lane_queued("trace-batch", enterprise)
+    on_chain = ctx.traceability.nonce(enterprise)
+    return max(on_chain, -1 if queued is None else queued + 1)
+
+
+def _accept(
+    ctx: FtzContext, outbox: Outbox, session: Session, settings: FtzSettings, raw: bytes
+) -> tuple[SubmissionStatus, bool]:
+    body = read_submission(raw, settings.intake_max_bytes)
+    key = parse_consortium_key(settings.consortium_key)
+    sub = build(body, ctx.client.chain_id, _addresses(ctx), key, raw.decode("utf-8"))
+    known = outbox.submission(sub.id)
+    if known is not None:
+        return known, False  # the same signed message again: the same submission
+    require_fresh(sub)
+    node_zone = _node_zone(settings)
+    require_zone(sub, node_zone, ctx.governance.enterprise_zone(sub.signer))
+    nonce = ctx.traceability.nonce(sub.signer) if sub.lane_nonce is not None else 0
+    require_not_recorded(sub, ctx.ip_registry, nonce)
+    if sub.kind == "trace-batch":
+        _require_new_events(session, settings.chain_id, sub)
+    try:
+        outbox.submit(sub)
+    except LaneTaken as exc:
+        raise ApiError(
+            409,
+            "nonce_taken",
+            f"message.nonce: {exc}; sign this batch with the next free nonce",
+            {"nonce": exc.nonce, "submission": exc.holder},
+        ) from None
+    status = outbox.submission(sub.id)
+    assert status is not None
+    return status, True
+
+
+def _require_new_events(session: Session, chain_id: int | None, sub: Submission) -> None:
+    ids = ["0x" + i.hex() for i in sub.record_ids]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("message.events: the same event id appears twice in the batch")
+    found = recorded_ids(session, chain_id, ids)
+    if found:
+        raise AlreadyRecorded(
+            f"{len(found)} of the batch's events are recorded on chain already (first "
+            f"record stands); leave them out and sign again",
+            {"events": found[:100]},
+        )
+
+
+_SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "An enterprise-signed message: {kind, message, signature} and, for "
+        "trace-batch, the EPCIS 2.0 document the events were computed from. The message is "
+        "the EIP-712 message as signed (see POST /v1/trace/items and POST /v1/ip/items).",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        IpBatchSubmission.model_json_schema(),
+                        TraceBatchSubmission.model_json_schema(),
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/v1/submissions",
+    status_code=202,
+    response_model=SubmissionOut,
+    responses=error_responses(403, 409, 413, 415, 422, 503),
+    openapi_extra=_SUBMISSION_BODY,
+)
+async def submit(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep
+) -> SubmissionOut:
+    """Queue an enterprise-signed record for this zone's relay. 202 with the submission; the
+    same signed message again answers 200 with the same submission (recorded once). 403: the
+    signature is not the enterprise's, or the enterprise is not bound to this zone; 409:
+    already on chain, or the nonce is taken; 422: malformed, names the field (also an
+    expired or soon expiring deadline)."""
+    require_content_type(request, JSON_TYPES)
+    raw = await read_body(request, settings.intake_max_bytes)
+    ctx = get_context(request)
+    status, new = await run_in_threadpool(_accept, ctx, _outbox(request), session, settings, raw)
+    if not new:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/submissions/{status.id}"
+    return _out(status)
+
+
+@router.get(
+    "/v1/submissions/{submission_id}",
+    response_model=SubmissionOut,
+    responses=error_responses(404, 422, 503),
+)
+async def submission_status(
+    request: Request,
+    submission_id: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{64}$")],
+) -> SubmissionOut:
+    """Where a submission is: queued, sent (tx hash), confirmed (block, tx, log index) or
+    failed (the contract's decoded error)."""
+    status = await run_in_threadpool(_outbox(request).submission, submission_id)
+    if status is None:
+        raise ApiError(404, "not_found", f"no submission {submission_id} at this zone")
+    return _out(status)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _parse(model: type[_M], raw: bytes, max_bytes: int) -> _M:
+    data = loads_bounded(
+        raw, max_bytes=max_bytes, max_depth=MAX_DEPTH, what="the request", fail=InvalidInput
+    )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput(f"{where}: {first.get('msg')}") from None
+
+
+def _trace_typed_data(
+    ctx: FtzContext, outbox: Outbox, settings: FtzSettings, raw: bytes
+) -> TypedDataOut:
+    request = _parse(TraceItemsIn, raw, MAX_DOCUMENT_BYTES + 4096)
+    items = trace_items(request.document, parse_consortium_key(settings.consortium_key))
+    if not items:
+        raise InvalidInput("document: holds no events")
+    if len(items) > MAX_ITEMS:
+        raise InvalidInput(f"document: {len(items)} events; sign at most {MAX_ITEMS} per batch")
+    nonce = request.nonce
+    if nonce is None:
+        nonce = _next_nonce(ctx, outbox, request.enterprise)
+    message = {
+        "enterprise": request.enterprise,
+        "zoneId": "0x" + _node_zone(settings).hex(),
+        "events": [trace_item_message(i) for i in items],
+        "nonce": nonce,
+        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
+    }
+    return TypedDataOut(
+        kind="trace-batch",
+        typedData=typed_data("trace-batch", message, ctx.client.chain_id, ctx.traceability.address),
+        hashIds=[i.hash_id for i in items],
+    )
+
+
+def _body_of(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
+
+@router.post(
+    "/v1/trace/items",
+    response_model=TypedDataOut,
+    responses=error_responses(413, 415, 422, 503),
+    tags=["trace"],
+    openapi_extra=_body_of(TraceItemsIn, "The enterprise and its EPCIS 2.0 document"),
+)
+async def trace_typed_items(request: Request, settings: SettingsDep) -> TypedDataOut:
+    """The exact TraceItems of an EPCIS 2.0 document, as EIP-712 ``TraceBatch`` typed data
+    for the enterprise to sign; then post {kind: "trace-batch", message, signature,
+    document} to /v1/submissions. Event ids are the digests of the CBV 2.0 Event Hash IDs;
+    identifiers and locations are keyed with the consortium key."""
+    require_content_type(request, JSON_TYPES)
+    raw = await read_body(request, MAX_DOCUMENT_BYTES + 4096)
+    ctx = get_context(request)
+    return await run_in_threadpool(_trace_typed_data, ctx, _outbox(request), settings, raw)
+
+
+def _ip_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:
+    request = _parse(IpItemsIn, raw, 1024 * 1024)
+    message = {
+        "owner": request.owner,
+        "zoneId": "0x" + _node_zone(settings).hex(),
+        "items": [w.model_dump() for w in request.items],
+        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
+    }
+    return TypedDataOut(
+        kind="ip-batch",
+        typedData=typed_data("ip-batch", message, ctx.client.chain_id, ctx.ip_registry.address),
+    )
+
+
+@router.post(
+    "/v1/ip/items",
+    response_model=TypedDataOut,
+    responses=error_responses(413, 415, 422, 503),
+    tags=["ip"],
+    openapi_extra=_body_of(IpItemsIn, "The owner and its works (SHA-256 content hashes)"),
+)
+async def ip_typed_items(request: Request, settings: SettingsDep) -> TypedDataOut:
+    """EIP-712 ``IpBatch`` typed data registering the posted works for their owner in this
+    zone; sign it and post {kind: "ip-batch", message, signature} to /v1/submissions."""
+    require_content_type(request, JSON_TYPES)
+    raw = await read_body(request, 1024 * 1024)
+    ctx = get_context(request)
+    return await run_in_threadpool(_ip_typed_data, ctx, settings, raw)

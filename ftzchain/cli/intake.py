@@ -1,0 +1,239 @@
+"""``ftz relay``, ``ftz sign`` and ``ftz submit``: the enterprise signs, the zone relays.
+
+``ftz sign`` runs on the enterprise's machine with the enterprise's key: it asks a zone's
+intake API for the typed data of its records (the zone holds the consortium key the keyed
+fingerprints need), checks what it can without that key (its own address, the event hash ids
+and every unkeyed field, recomputed here), signs, and writes a submission file. ``ftz submit``
+posts such a file to a zone; ``ftz relay`` runs on the zone node and sends what its intake
+queued, with the zone node's own keys only.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ftzchain.cli.common import console, load_settings, password, sender_name
+from ftzchain.errors import ConfigError, InvalidInput, NodeUnavailable
+
+sign_app = typer.Typer(
+    help="Sign records as the enterprise, into a submission file for `ftz submit`.",
+    no_args_is_help=True,
+)
+
+ZoneOpt = Annotated[
+    str,
+    typer.Option(
+        "--zone-api",
+        envvar="FTZ_ZONE_API",
+        help="Base URL of the zone's intake API, e.g. https://zone.example:8000 "
+        "(default: FTZ_ZONE_API).",
+    ),
+]
+EnterpriseOpt = Annotated[
+    str, typer.Option("--enterprise", "-e", help="Keystore name of the enterprise's key.")
+]
+OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the submission.")]
+
+
+def _http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
+    import urllib3
+
+    try:
+        reply = urllib3.request(
+            method,
+            url,
+            body=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"},
+            timeout=urllib3.Timeout(connect=10, read=120),
+            retries=False,
+        )
+    except urllib3.exceptions.HTTPError as exc:
+        raise NodeUnavailable(f"the zone API at {url} did not answer: {exc}") from None
+    try:
+        answer = json.loads(reply.data or b"null")
+    except ValueError:
+        answer = reply.data.decode("utf-8", "replace")
+    return reply.status, answer
+
+
+def _ok(status: int, answer: Any, what: str) -> dict[str, Any]:
+    if status >= 400:
+        error = answer.get("error", {}) if isinstance(answer, dict) else {}
+        message = error.get("message") or str(answer)
+        raise InvalidInput(f"{what}: the zone answered {status}: {message}")
+    if not isinstance(answer, dict):
+        raise InvalidInput(f"{what}: the zone answered with no JSON object")
+    return answer
+
+
+def _signer(name: str) -> Any:
+    from ftzchain.context import FtzContext
+
+    settings = load_settings()
+    return FtzContext(settings).signer(name, password(settings))
+
+
+def _check_typed_data(typed: dict[str, Any], primary: str, signer: str, owner_field: str) -> None:
+    from eth_utils.address import to_checksum_address
+
+    from ftzchain.eip712 import typed_data_types
+
+    if typed.get("primaryType") != primary or typed.get("types") != typed_data_types(primary):
+        raise InvalidInput(f"the zone's typed data is not a {primary}: refusing to sign it")
+    message = typed.get("message") or {}
+    if to_checksum_address(str(message.get(owner_field))) != signer:
+        raise InvalidInput(f"the zone's typed data names {message.get(owner_field)}, not {signer}")
+
+
+def _write(out: Path, submission: dict[str, Any]) -> None:
+    out.write_text(json.dumps(submission, indent=1) + "\n")
+    console.print(f"wrote {out}: post it with `ftz submit {out}`")
+
+
+@sign_app.command("trace")
+def sign_trace(
+    document: Annotated[Path, typer.Argument(help="An EPCIS 2.0 JSON document.")],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+    nonce: Annotated[
+        int | None, typer.Option(min=0, help="TraceBatch nonce (default: the zone's next).")
+    ] = None,
+) -> None:
+    """Sign the events of an EPCIS document as a TraceBatch. The event hash ids and every
+    unkeyed field the zone returns are recomputed here and must match."""
+    from ftzchain.epcis.document import parse_epcis_json
+    from ftzchain.submission import trace_item_message
+    from ftzchain.trace import trace_items
+
+    doc = parse_epcis_json(document.read_bytes())
+    key = _signer(enterprise)
+    request: dict[str, Any] = {
+        "enterprise": key.address,
+        "document": json.loads(document.read_text()),
+    }
+    if nonce is not None:
+        request["nonce"] = nonce
+    answer = _ok(*_http("POST", f"{zone_api.rstrip('/')}/v1/trace/items", request), "items")
+    typed = answer["typedData"]
+    _check_typed_data(typed, "TraceBatch", key.address, "enterprise")
+    # Without the consortium key the keyed fields (where, inputs, outputs) cannot be checked;
+    # everything else must be what this document says.
+    mine = [trace_item_message(i) for i in trace_items(doc, b"\0" * 32)]
+    theirs = typed["message"]["events"]
+    unkeyed = ("eventId", "eventType", "action", "bizStep", "disposition", "eventTime")
+    if len(mine) != len(theirs) or any(
+        a[f] != b.get(f) for a, b in zip(mine, theirs, strict=False) for f in unkeyed
+    ):
+        raise InvalidInput("the zone's events differ from this document's: refusing to sign")
+    signature = key.sign_typed_data(typed)
+    _write(
+        out,
+        {
+            "kind": "trace-batch",
+            "message": typed["message"],
+            "signature": "0x" + signature.hex(),
+            "document": request["document"],
+        },
+    )
+
+
+@sign_app.command("ip")
+def sign_ip(
+    files: Annotated[list[Path], typer.Argument(help="The works; only their SHA-256 leave.")],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+) -> None:
+    """Sign an IpBatch registering these works for the enterprise."""
+    from ftzchain.domain import sha256_file
+
+    key = _signer(enterprise)
+    items = [{"contentHash": "0x" + sha256_file(f).hex(), "workType": 0} for f in files]
+    request = {"owner": key.address, "items": items}
+    answer = _ok(*_http("POST", f"{zone_api.rstrip('/')}/v1/ip/items", request), "items")
+    typed = answer["typedData"]
+    _check_typed_data(typed, "IpBatch", key.address, "owner")
+    if [i["contentHash"] for i in typed["message"]["items"]] != [i["contentHash"] for i in items]:
+        raise InvalidInput("the zone's items differ from these works: refusing to sign")
+    signature = key.sign_typed_data(typed)
+    _write(
+        out, {"kind": "ip-batch", "message": typed["message"], "signature": "0x" + signature.hex()}
+    )
+
+
+def submit(
+    file: Annotated[Path, typer.Argument(help="A submission file from `ftz sign`.")],
+    zone_api: ZoneOpt,
+    wait: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait for confirmation (0: do not wait).")
+    ] = 0,
+) -> None:
+    """Post a signed submission to a zone's intake API; print its id and state."""
+    body = json.loads(file.read_text())
+    base = zone_api.rstrip("/")
+    answer = _ok(*_http("POST", f"{base}/v1/submissions", body), "submit")
+    console.print(f"submission {answer['id']}: {answer['state']}")
+    deadline = time.monotonic() + wait
+    while wait and answer["state"] in ("queued", "sent") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        answer = _ok(*_http("GET", f"{base}/v1/submissions/{answer['id']}"), "status")
+    if wait:
+        console.print_json(data=answer)
+        if answer["state"] == "failed":
+            raise InvalidInput(f"the submission failed on chain: {answer['error']}")
+        if answer["state"] != "confirmed":
+            raise ConfigError(f"not confirmed within {wait:g} s; ask again later")
+
+
+def relay(
+    sender: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sender",
+            "-s",
+            help="Zone-node key(s) that send (default: FTZ_SENDER); repeat for parallel keys.",
+        ),
+    ] = None,
+    once: Annotated[
+        bool, typer.Option(help="Send what is queued now and exit, instead of following.")
+    ] = False,
+) -> None:
+    """Send what this zone's intake API queued ($FTZ_STATE_DIR/outbox.db) with the zone
+    node's keys, until stopped (SIGTERM or Ctrl-C). Safe to stop and start at any moment:
+    nothing is recorded twice."""
+    from ftzchain.context import FtzContext
+    from ftzchain.writer import Outbox, Writer
+
+    settings = load_settings()
+    ctx = FtzContext(settings)
+    secret = password(settings)
+    names = sender or [sender_name(settings, None)]
+    senders = [ctx.sender(ctx.signer(name, secret)) for name in names]
+    outbox = Outbox(settings.outbox_path)
+    stopping: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    writer = Writer(ctx.ip_registry, senders, {}, outbox, traceability=ctx.traceability)
+    console.print(f"relaying from {settings.outbox_path} with {len(senders)} key(s)")
+    last = [0.0]
+
+    def progress(counts: dict[str, int]) -> None:
+        if time.monotonic() - last[0] > 5:
+            last[0] = time.monotonic()
+            console.print(f"outbox: {counts}")
+
+    try:
+        stats = writer.run(on_progress=progress, stop=lambda: bool(stopping), follow=not once)
+    except KeyboardInterrupt:
+        stats = None
+    finally:
+        outbox.close()
+        ctx.close()
+    if stats is not None:
+        console.print(f"{stats.records} records confirmed in {stats.transactions} transactions")

@@ -1,0 +1,365 @@
+"""Enterprise-signed submissions: what a zone node accepts to relay, and how it checks them.
+
+A submission is one EIP-712 message an enterprise signed, in the JSON an EIP-712 library
+produces (``bytes32`` and addresses as ``0x`` hex, integers as numbers), plus its signature:
+
+- ``ip-batch``: ``IpBatch`` for ``IpRegistry.registerSigned``;
+- ``trace-batch``: ``TraceBatch`` for ``Traceability.recordEvents``, with the EPCIS 2.0
+  document its events come from (the zone recomputes the events and refuses a mismatch).
+
+Its id is the EIP-712 digest: the same signed message posted twice is one submission. Nothing
+here talks to a database; :func:`check_on_chain` asks the chain what the chain can answer.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import coincurve
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ftzchain.boundedjson import loads_bounded
+from ftzchain.eip712 import (
+    DOMAINS,
+    IpItem,
+    ip_batch_digest,
+    typed_data_types,
+)
+from ftzchain.epcis.document import MAX_DEPTH
+from ftzchain.errors import AlreadyRecorded, Forbidden, InvalidInput
+from ftzchain.ip import IpRegistryContract
+from ftzchain.trace import TraceItem, trace_batch_digest, trace_items
+
+MAX_ITEMS = 500  # records per signed batch (gas: ~30k per work, ~14k per event)
+# A signature must stay valid this long after it is queued: the relay needs the time.
+DEADLINE_MARGIN = 120
+KINDS = ("ip-batch", "trace-batch")
+_HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
+CONTRACT_OF_KIND = {"ip-batch": "IpRegistry", "trace-batch": "Traceability"}
+PRIMARY_TYPE = {"ip-batch": "IpBatch", "trace-batch": "TraceBatch"}
+
+Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", examples=["0x" + "ab" * 32])]
+Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Uint8 = Annotated[int, Field(ge=0, le=255)]
+Uint16 = Annotated[int, Field(ge=0, le=65_535)]
+Uint64 = Annotated[int, Field(ge=0, le=2**64 - 1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class IpItemMessage(_Strict):
+    contentHash: Hex32  # noqa: N815 (EIP-712 field names)
+    workType: Uint8  # noqa: N815
+    titleHash: Hex32  # noqa: N815
+
+
+class IpBatchMessage(_Strict):
+    owner: Address
+    zoneId: Hex32  # noqa: N815
+    items: list[IpItemMessage] = Field(min_length=1, max_length=MAX_ITEMS)
+    deadline: Uint64
+
+
+class TraceItemMessage(_Strict):
+    eventId: Hex32  # noqa: N815
+    eventType: Uint8  # noqa: N815
+    action: Uint8
+    bizStep: Uint16  # noqa: N815
+    disposition: Uint16
+    eventTime: Uint64  # noqa: N815
+    whereHash: Hex32  # noqa: N815
+    inputs: list[Hex32] = Field(max_length=1000)
+    outputs: list[Hex32] = Field(max_length=1000)
+
+
+class TraceBatchMessage(_Strict):
+    enterprise: Address
+    zoneId: Hex32  # noqa: N815
+    events: list[TraceItemMessage] = Field(min_length=1, max_length=MAX_ITEMS)
+    nonce: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    deadline: Uint64
+
+
+_SIGNATURE = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte r ‖ s ‖ v, hex")
+
+
+class IpBatchSubmission(_Strict):
+    kind: Literal["ip-batch"]
+    message: IpBatchMessage
+    signature: Annotated[str, _SIGNATURE]
+
+
+class TraceBatchSubmission(_Strict):
+    kind: Literal["trace-batch"]
+    message: TraceBatchMessage
+    signature: Annotated[str, _SIGNATURE]
+    document: dict[str, Any] = Field(
+        description="The EPCIS 2.0 JSON document the events were computed from"
+    )
+
+    @field_validator("document", mode="before")
+    @classmethod
+    def _object(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError("document must be an EPCIS 2.0 JSON object")
+        return value
+
+
+SubmissionBody = IpBatchSubmission | TraceBatchSubmission
+
+
+def _b32(text: str) -> bytes:
+    return bytes.fromhex(text[2:])
+
+
+def _trace_item(m: TraceItemMessage) -> TraceItem:
+    return TraceItem(
+        event_id=_b32(m.eventId),
+        event_type=m.eventType,
+        action=m.action,
+        biz_step=m.bizStep,
+        disposition=m.disposition,
+        event_time=m.eventTime,
+        where_hash=_b32(m.whereHash),
+        inputs=tuple(_b32(i) for i in m.inputs),
+        outputs=tuple(_b32(o) for o in m.outputs),
+    )
+
+
+def trace_item_message(item: TraceItem) -> dict[str, Any]:
+    """One ``TraceItem`` as EIP-712 message JSON."""
+    return {
+        "eventId": "0x" + item.event_id.hex(),
+        "eventType": item.event_type,
+        "action": item.action,
+        "bizStep": item.biz_step,
+        "disposition": item.disposition,
+        "eventTime": item.event_time,
+        "whereHash": "0x" + item.where_hash.hex(),
+        "inputs": ["0x" + i.hex() for i in item.inputs],
+        "outputs": ["0x" + o.hex() for o in item.outputs],
+    }
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A parsed, signature-checked submission, ready to queue or to send."""
+
+    kind: str
+    signer: str  # checksummed enterprise address the signature recovers to
+    zone_id: bytes
+    deadline: int
+    lane_nonce: int | None  # the TraceBatch nonce: trace batches are recorded in this order
+    record_ids: tuple[bytes, ...]  # content hashes or event ids, in order
+    digest: bytes
+    call: tuple[str, str, tuple[Any, ...]]  # (contract name, function, arguments)
+    source: str  # the JSON text as received (the zone keeps the EPCIS document as sent)
+
+    @property
+    def id(self) -> str:
+        return "0x" + self.digest.hex()
+
+
+def typed_data(
+    kind: str, message: dict[str, Any], chain_id: int, contract_address: str
+) -> dict[str, Any]:
+    """The full EIP-712 typed data of a submission: what ``eth_signTypedData_v4`` and
+    ethers' ``signTypedData`` sign (``types`` without ``EIP712Domain`` for ethers)."""
+    primary = PRIMARY_TYPE[kind]
+    name, version = DOMAINS[CONTRACT_OF_KIND[kind]]
+    return {
+        "types": typed_data_types(primary),
+        "primaryType": primary,
+        "domain": {
+            "name": name,
+            "version": version,
+            "chainId": chain_id,
+            "verifyingContract": to_checksum_address(contract_address),
+        },
+        "message": message,
+    }
+
+
+def _field(errors: list[Any]) -> str:
+    first = errors[0]
+    loc = ".".join(str(p) for p in first.get("loc", ()))
+    return f"{loc}: {first.get('msg')}" if loc else str(first.get("msg"))
+
+
+def read_submission(raw: bytes | str, max_bytes: int) -> SubmissionBody:
+    """JSON text → a validated submission body, within the size and depth limits."""
+    return parse_body(
+        loads_bounded(
+            raw, max_bytes=max_bytes, max_depth=MAX_DEPTH, what="the submission", fail=InvalidInput
+        )
+    )
+
+
+def parse_body(data: Any) -> SubmissionBody:
+    """Validate the JSON shape; :class:`InvalidInput` names the first bad field."""
+    if not isinstance(data, dict):
+        raise InvalidInput("a submission is a JSON object with kind, message and signature")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}, not {kind!r}")
+    model: type[SubmissionBody] = IpBatchSubmission if kind == "ip-batch" else TraceBatchSubmission
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(f"invalid {kind} submission: {_field(exc.errors())}") from None
+
+
+def recover(digest: bytes, signature_hex: str) -> str:
+    """The address a 65-byte signature over ``digest`` recovers to."""
+    raw = bytes.fromhex(signature_hex[2:])
+    v = raw[64] - 27 if raw[64] >= 27 else raw[64]
+    if v not in (0, 1):
+        raise InvalidInput("signature: v must be 27 or 28 (or 0 or 1)")
+    if int.from_bytes(raw[32:64], "big") > _HALF_N:
+        # The contracts (OpenZeppelin ECDSA) refuse the malleable high-s form.
+        raise InvalidInput("signature: s is in the upper half of the curve order (malleable)")
+    try:
+        key = coincurve.PublicKey.from_signature_and_message(
+            raw[:64] + bytes([v]), digest, hasher=None
+        )
+    except ValueError as exc:
+        raise InvalidInput(f"signature: not a valid secp256k1 signature ({exc})") from None
+    return to_checksum_address(keccak(key.format(compressed=False)[1:])[-20:])
+
+
+def build(
+    body: SubmissionBody,
+    chain_id: int,
+    addresses: dict[str, str],
+    consortium_key: bytes | None,
+    source: str,
+) -> Submission:
+    """Check a submission's signature and content (no chain access): the signer must be the
+    message's enterprise (:class:`Forbidden` otherwise); a trace batch's events must equal
+    the ones recomputed from its document with ``consortium_key`` (pass None only for a
+    submission this zone validated already, when it is read back from the outbox)."""
+    call: tuple[str, str, tuple[Any, ...]]
+    if isinstance(body, IpBatchSubmission):
+        m = body.message
+        items = [IpItem(_b32(i.contentHash), i.workType, _b32(i.titleHash)) for i in m.items]
+        owner = to_checksum_address(m.owner)
+        digest = ip_batch_digest(
+            owner,
+            _b32(m.zoneId),
+            items,
+            m.deadline,
+            chain_id,
+            to_checksum_address(addresses["IpRegistry"]),
+        )
+        call = (
+            "IpRegistry",
+            "registerSigned",
+            (owner, _b32(m.zoneId), m.deadline, [i.as_tuple() for i in items]),
+        )
+        signer, lane, ids = owner, None, tuple(i.content_hash for i in items)
+    else:
+        t = body.message
+        events = [_trace_item(e) for e in t.events]
+        if consortium_key is not None:
+            _require_same_events(events, trace_items(body.document, consortium_key))
+        signer = to_checksum_address(t.enterprise)
+        digest = trace_batch_digest(
+            signer,
+            _b32(t.zoneId),
+            events,
+            t.nonce,
+            t.deadline,
+            chain_id,
+            to_checksum_address(addresses["Traceability"]),
+        )
+        call = (
+            "Traceability",
+            "recordEvents",
+            (signer, _b32(t.zoneId), t.nonce, t.deadline, [e.as_tuple() for e in events]),
+        )
+        lane, ids = t.nonce, tuple(e.event_id for e in events)
+    recovered = recover(digest, body.signature)
+    if recovered != signer:
+        raise Forbidden(f"the signature recovers to {recovered}, not to the enterprise {signer}")
+    contract, function, args = call
+    return Submission(
+        kind=body.kind,
+        signer=signer,
+        zone_id=_b32(body.message.zoneId),
+        deadline=body.message.deadline,
+        lane_nonce=lane,
+        record_ids=ids,
+        digest=digest,
+        call=(contract, function, (*args, bytes.fromhex(body.signature[2:]))),
+        source=source,
+    )
+
+
+def _require_same_events(signed: list[TraceItem], recomputed: list[TraceItem]) -> None:
+    if len(signed) != len(recomputed):
+        raise InvalidInput(
+            f"message.events: {len(signed)} signed, but the document holds {len(recomputed)} events"
+        )
+    for i, (a, b) in enumerate(zip(signed, recomputed, strict=True)):
+        if a != b:
+            differs = next(
+                name
+                for name, x, y in zip(
+                    TraceItem.__dataclass_fields__, a.as_tuple(), b.as_tuple(), strict=True
+                )
+                if x != y
+            )
+            raise InvalidInput(
+                f"message.events.{i}.{differs}: differs from the event recomputed from the "
+                f"document (get the exact items from POST /v1/trace/items)"
+            )
+
+
+def require_fresh(sub: Submission, now: float | None = None) -> None:
+    """The signature must still be valid when the relay sends it."""
+    now = time.time() if now is None else now
+    if sub.deadline < now + DEADLINE_MARGIN:
+        raise InvalidInput(
+            f"message.deadline: the signature expires at {sub.deadline} (unix time), less "
+            f"than {DEADLINE_MARGIN} s from now; sign again with a later deadline"
+        )
+
+
+def require_zone(sub: Submission, zone_id: bytes, bound_zone: bytes) -> None:
+    """The message names this zone and the signer is bound to it (per Governance)."""
+    if sub.zone_id != zone_id:
+        raise Forbidden(
+            f"message.zoneId: this node relays for zone {_code(zone_id)}, not {_code(sub.zone_id)}"
+        )
+    if bound_zone != zone_id:
+        raise Forbidden(
+            f"enterprise {sub.signer} is bound to zone {_code(bound_zone) or '(none)'}, "
+            f"not {_code(zone_id)}: the committee binds enterprises to zones"
+        )
+
+
+def _code(zone: bytes) -> str:
+    return zone.rstrip(b"\0").decode("ascii", "replace")
+
+
+def require_not_recorded(sub: Submission, ip_registry: IpRegistryContract, nonce: int) -> None:
+    """Refuse what the chain holds already: an IP batch whose works are all registered, a
+    trace batch whose nonce is used (``nonce``: the enterprise's next one on chain)."""
+    if sub.kind == "ip-batch":
+        ids = ["0x" + i.hex() for i in sub.record_ids]
+        if ip_registry.registered(ids) == set(ids):
+            raise AlreadyRecorded(
+                "every work of this batch is registered already", {"records": ids}
+            )
+    elif sub.lane_nonce is not None and sub.lane_nonce < nonce:
+        raise AlreadyRecorded(
+            f"message.nonce: TraceBatch nonce {sub.lane_nonce} of {sub.signer} is used "
+            f"already; the chain expects {nonce} next (sign the batch again with it)",
+            {"nonce": sub.lane_nonce, "expected": nonce},
+        )

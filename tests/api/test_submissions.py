@@ -1,0 +1,233 @@
+"""The intake API over HTTP with `ftz serve` and `ftz relay` running: enterprise-signed IP and
+EPCIS batches are validated, queued, relayed and recorded once; bad ones are refused with the
+status and the field that say why. Messages are signed with eth_account's EIP-712 encoder
+from the typed data the zone hands out (not with this project's digest code)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from ftzchain.compile import Build
+from ftzchain.devnet import LocalNode, dev_private_key
+from ftzchain.sandbox import epcis_document
+from ftzchain.signing import Keystore, LocalSigner
+from tests.conftest import TEST_CONSORTIUM_KEY, World, make_world
+from tests.indexer.helpers import fresh_db, indexer_for
+from tests.serving import FTZ, serving
+
+PASSWORD = "intake-test"
+
+
+@dataclass
+class Intake:
+    base: str
+    world: World
+    db_url: str
+
+
+@pytest.fixture(scope="module")
+def intake(
+    anvil: LocalNode, build: Build, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Intake]:
+    state = tmp_path_factory.mktemp("intake")
+    world = make_world(anvil, state, build)
+    Keystore(state / "keystore", scrypt_n=2**10).create("sh-node", PASSWORD, dev_private_key(4))
+    url = f"sqlite:///{state / 'intake.db'}"
+    fresh_db(url)
+    env = {
+        **os.environ,
+        "FTZ_DATABASE_URL": url,
+        "FTZ_CHAIN_ID": str(anvil.chain_id),
+        "FTZ_RPC_URL": anvil.url,
+        "FTZ_STATE_DIR": str(state),
+        "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
+        "FTZ_ZONE": "CN-SH",
+        "FTZ_SENDER": "sh-node",
+        "FTZ_KEYSTORE_PASSWORD": PASSWORD,
+        "FTZ_KEYSTORE_SCRYPT_N": str(2**10),
+        "FTZ_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    relay = subprocess.Popen(
+        [FTZ, "relay"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        with serving(env) as (base, _proc):
+            yield Intake(base, world, url)
+    finally:
+        relay.terminate()
+        relay.wait(20)
+        world.ctx.close()
+
+
+def _typed(intake: Intake, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = httpx.post(f"{intake.base}{path}", json=body, timeout=30)
+    assert r.status_code == 200, r.text
+    typed: dict[str, Any] = r.json()["typedData"]
+    return typed
+
+
+def _trace_submission(
+    intake: Intake, signer: LocalSigner, document: dict[str, Any], **fields: Any
+) -> dict[str, Any]:
+    typed = _typed(
+        intake, "/v1/trace/items", {"enterprise": signer.address, "document": document, **fields}
+    )
+    return {
+        "kind": "trace-batch",
+        "message": typed["message"],
+        "signature": "0x" + signer.sign_typed_data(typed).hex(),
+        "document": document,
+    }
+
+
+def _wait(intake: Intake, submission_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status: dict[str, Any] = httpx.get(
+            f"{intake.base}/v1/submissions/{submission_id}", timeout=10
+        ).json()
+        if status["state"] in ("confirmed", "failed") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def _post(intake: Intake, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{intake.base}/v1/submissions", json=body, timeout=30)
+
+
+def test_an_epcis_batch_is_relayed_and_recorded_once(intake: Intake) -> None:
+    world = intake.world
+    document = epcis_document("intake once", 5)
+    body = _trace_submission(intake, world.sh_enterprise, document)
+    first = _post(intake, body)
+    assert first.status_code == 202, first.text
+    sid = first.json()["id"]
+    again = _post(intake, body)
+    assert again.status_code == 200 and again.json()["id"] == sid
+    status = _wait(intake, sid)
+    assert status["state"] == "confirmed", status
+    receipt = world.ctx.client.wait_for_receipt(status["tx_hash"])
+    assert receipt.block_number == status["block_number"]
+    assert len(receipt.logs) == 5
+    # In SQL after indexing; a new signature over the same events is refused (409).
+    indexer_for(world, fresh_db(intake.db_url)).sync()
+    hash_ids = _typed(
+        intake, "/v1/trace/items", {"enterprise": world.sh_enterprise.address, "document": document}
+    )
+    verify = httpx.post(f"{intake.base}/v1/trace/verify", json=document, timeout=30).json()
+    assert verify["all_recorded"] and len(verify["events"]) == 5
+    assert hash_ids["message"]["nonce"] == status["nonce"] + 1
+    replay = _post(intake, _trace_submission(intake, world.sh_enterprise, document))
+    assert replay.status_code == 409
+    assert replay.json()["error"]["code"] == "already_recorded"
+    # The same signed message after confirmation is still the same, confirmed submission.
+    assert _post(intake, body).json()["state"] == "confirmed"
+
+
+def test_trace_batches_signed_out_of_order_are_recorded_in_nonce_order(intake: Intake) -> None:
+    world = intake.world
+    nonce = world.ctx.traceability.nonce(world.sh_enterprise.address)
+    later = _trace_submission(
+        intake, world.sh_enterprise, epcis_document("order b", 2), nonce=nonce + 1
+    )
+    earlier = _trace_submission(
+        intake, world.sh_enterprise, epcis_document("order a", 2), nonce=nonce
+    )
+    later_id = _post(intake, later).json()["id"]
+    assert httpx.get(f"{intake.base}/v1/submissions/{later_id}").json()["state"] == "queued"
+    earlier_id = _post(intake, earlier).json()["id"]
+    a, b = _wait(intake, earlier_id), _wait(intake, later_id)
+    assert a["state"] == b["state"] == "confirmed"
+    assert (a["block_number"], a["log_index"]) < (b["block_number"], b["log_index"])
+
+
+def test_an_ip_batch_is_relayed(intake: Intake) -> None:
+    world = intake.world
+    works = [hashlib.sha256(f"intake work {i}".encode()).hexdigest() for i in range(3)]
+    typed = _typed(
+        intake,
+        "/v1/ip/items",
+        {"owner": world.sh_enterprise.address, "items": [{"contentHash": "0x" + w} for w in works]},
+    )
+    body = {
+        "kind": "ip-batch",
+        "message": typed["message"],
+        "signature": "0x" + world.sh_enterprise.sign_typed_data(typed).hex(),
+    }
+    r = _post(intake, body)
+    assert r.status_code == 202, r.text
+    assert _wait(intake, r.json()["id"])["state"] == "confirmed"
+    ids = ["0x" + w for w in works]
+    assert world.ctx.ip_registry.registered(ids) == set(ids)
+    # A new signature over works all registered already is refused.
+    typed["message"]["deadline"] += 1
+    body["message"] = typed["message"]
+    body["signature"] = "0x" + world.sh_enterprise.sign_typed_data(typed).hex()
+    refused = _post(intake, body)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "already_recorded"
+
+
+def _error(r: httpx.Response) -> tuple[int, str]:
+    return r.status_code, str(r.json()["error"]["message"])
+
+
+def test_bad_submissions_are_refused_saying_why(intake: Intake) -> None:
+    world = intake.world
+    good = _trace_submission(intake, world.sh_enterprise, epcis_document("refusals", 2))
+    # Signed by another key than the enterprise the message names.
+    typed = _typed(
+        intake,
+        "/v1/trace/items",
+        {"enterprise": world.sh_enterprise.address, "document": good["document"]},
+    )
+    forged = {**good, "signature": "0x" + world.ah_enterprise.sign_typed_data(typed).hex()}
+    status, message = _error(_post(intake, forged))
+    assert status == 403 and world.ah_enterprise.address in message
+    # An enterprise bound to another zone.
+    other = _trace_submission(intake, world.ah_enterprise, epcis_document("other zone", 1))
+    status, message = _error(_post(intake, other))
+    assert status == 403 and "CN-AH" in message
+    # Expired.
+    expired = _trace_submission(
+        intake, world.sh_enterprise, epcis_document("late", 1), deadline=int(time.time()) + 5
+    )
+    status, message = _error(_post(intake, expired))
+    assert status == 422 and "message.deadline" in message and "expires" in message
+    # Signed events that are not the document's.
+    typed["message"]["events"][1]["eventTime"] += 1
+    tampered = {
+        **good,
+        "message": typed["message"],
+        "signature": "0x" + world.sh_enterprise.sign_typed_data(typed).hex(),
+    }
+    status, message = _error(_post(intake, tampered))
+    assert status == 422 and "message.events.1.event_time" in message
+    # Malformed: no signature; a field of the wrong type.
+    status, message = _error(_post(intake, {k: v for k, v in good.items() if k != "signature"}))
+    assert status == 422 and "signature" in message
+    wrong_type = {**good, "message": {**good["message"], "nonce": "zero"}}
+    status, message = _error(_post(intake, wrong_type))
+    assert status == 422 and "message.nonce" in message
+    status, _ = _error(_post(intake, {**good, "kind": "custody"}))
+    assert status == 422
+    # A nonce the chain used already.
+    used = _trace_submission(intake, world.sh_enterprise, epcis_document("used nonce", 1), nonce=0)
+    if world.ctx.traceability.nonce(world.sh_enterprise.address) > 0:
+        status, message = _error(_post(intake, used))
+        assert status == 409 and "nonce 0" in message
+    # Two different batches signed with the same future nonce: the second is refused.
+    far = world.ctx.traceability.nonce(world.sh_enterprise.address) + 50
+    one = _trace_submission(intake, world.sh_enterprise, epcis_document("far 1", 1), nonce=far)
+    two = _trace_submission(intake, world.sh_enterprise, epcis_document("far 2", 1), nonce=far)
+    assert _post(intake, one).status_code == 202
+    r = _post(intake, two)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "nonce_taken"
