@@ -25,6 +25,7 @@ from api.queries.trace import recorded_ids
 from ftzchain.boundedjson import loads_bounded
 from ftzchain.context import FtzContext
 from ftzchain.domain import zone_id
+from ftzchain.eip712 import DOMAINS
 from ftzchain.epcis.document import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from ftzchain.errors import AlreadyRecorded, ConfigError, InvalidInput
 from ftzchain.fingerprints import parse_consortium_key
@@ -100,6 +101,23 @@ class IpItemsIn(BaseModel):
     owner: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
     items: list[WorkIn] = Field(min_length=1, max_length=MAX_ITEMS)
     deadline: int | None = Field(None, ge=0, description="Unix time; default in one hour")
+
+
+class DomainOut(BaseModel):
+    name: str
+    version: str
+    chainId: int  # noqa: N815
+    verifyingContract: str  # noqa: N815
+
+
+class ChainOut(BaseModel):
+    chainId: int  # noqa: N815
+    zone: str = Field(description="The zone this node relays for")
+    zoneId: str = Field(description="Its bytes32 id (ASCII code, zero-padded), 0x hex")  # noqa: N815
+    contracts: dict[str, str] = Field(description="Contract name → address")
+    domains: dict[str, DomainOut] = Field(
+        description="EIP-712 domain of each contract that verifies enterprise signatures"
+    )
 
 
 def _out(status: SubmissionStatus) -> SubmissionOut:
@@ -184,6 +202,33 @@ def _require_new_events(session: Session, chain_id: int | None, sub: Submission)
             f"record stands); leave them out and sign again",
             {"events": found[:100]},
         )
+
+
+def _chain(ctx: FtzContext, settings: FtzSettings) -> ChainOut:
+    zone = _node_zone(settings)
+    contracts = {name: ctx.deployment.address(name) for name in sorted(ctx.deployment.contracts)}
+    return ChainOut(
+        chainId=ctx.client.chain_id,
+        zone=str(settings.zone).upper(),
+        zoneId="0x" + zone.hex(),
+        contracts=contracts,
+        domains={
+            name: DomainOut(
+                name=domain,
+                version=version,
+                chainId=ctx.client.chain_id,
+                verifyingContract=contracts[name],
+            )
+            for name, (domain, version) in DOMAINS.items()
+        },
+    )
+
+
+@router.get("/v1/chain", response_model=ChainOut, responses=error_responses(503))
+async def chain(request: Request, settings: SettingsDep) -> ChainOut:
+    """What a client needs to sign for this zone: the chain id, this zone's id, the contract
+    addresses and each EIP-712 domain."""
+    return await run_in_threadpool(_chain, get_context(request), settings)
 
 
 _SUBMISSION_BODY = {

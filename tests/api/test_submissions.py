@@ -6,6 +6,7 @@ from the typed data the zone hands out (not with this project's digest code)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import time
@@ -15,12 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session, col, select
 
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode, dev_private_key
-from ftzchain.sandbox import epcis_document
+from ftzchain.sandbox import NetworkPlan, apply_plan, epcis_document
 from ftzchain.signing import Keystore, LocalSigner
-from tests.conftest import TEST_CONSORTIUM_KEY, World, make_world
+from indexer.models import IpRegistrationRow, TraceEventRow
+from tests.conftest import ROOT, TEST_CONSORTIUM_KEY, World, make_world
 from tests.indexer.helpers import fresh_db, indexer_for
 from tests.serving import FTZ, serving
 
@@ -231,3 +234,48 @@ def test_bad_submissions_are_refused_saying_why(intake: Intake) -> None:
     assert _post(intake, one).status_code == 202
     r = _post(intake, two)
     assert r.status_code == 409 and r.json()["error"]["code"] == "nonce_taken"
+
+
+def test_an_ethers_client_following_the_guide_is_relayed(intake: Intake) -> None:
+    """ethers v6 under node signs an IpBatch and a TraceBatch from docs/integrating.md; both
+    end up on chain and, once indexed, in SQL."""
+    world = intake.world
+    enterprise = LocalSigner.generate()
+    apply_plan(
+        world.ctx.governance,
+        world.committee[:2],
+        NetworkPlan(enterprises=[(enterprise.address, "CN-SH")]),
+    )
+    done = subprocess.run(
+        [
+            "node",
+            str(ROOT / "tests" / "js" / "intake_client.mjs"),
+            intake.base,
+            "0x" + enterprise.private_key.hex(),
+            "ethers client",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert world.ctx.ip_registry.registered(seen["ip"]["works"]) == set(seen["ip"]["works"])
+    for tx in (seen["ip"]["tx_hash"], seen["trace"]["tx_hash"]):
+        assert world.ctx.client.wait_for_receipt(tx).status == 1
+    engine = fresh_db(intake.db_url)
+    indexer_for(world, engine).sync()
+    with Session(engine) as session:
+        owners = session.exec(
+            select(IpRegistrationRow.owner).where(
+                col(IpRegistrationRow.content_hash).in_(seen["ip"]["works"])
+            )
+        ).all()
+        events = session.exec(
+            select(TraceEventRow.enterprise).where(
+                col(TraceEventRow.event_id).in_(seen["trace"]["event_ids"])
+            )
+        ).all()
+    assert owners == [enterprise.address.lower()] * 3
+    assert events == [enterprise.address.lower()] * 2

@@ -67,3 +67,37 @@ def test_encode_type_appends_referenced_structs_sorted() -> None:
         "IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)"
         "IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)"
     )
+
+
+GUIDE = ROOT / "docs" / "integrating.md"
+
+
+def _guide_section(name: str) -> str:
+    text = GUIDE.read_text()
+    return text.split(f"<!-- {name}: begin -->", 1)[1].split(f"<!-- {name}: end -->", 1)[0]
+
+
+def test_the_integrator_guide_lists_every_contract_type_string() -> None:
+    listed = re.findall(r"^- `([^`]+)`$", _guide_section("type strings"), re.MULTILINE)
+    assert len(listed) == len(set(listed))
+    assert sorted(listed) == sorted(_contract_type_strings().values())
+
+
+def test_the_integrator_guide_code_tables_are_the_chains() -> None:
+    from ftzchain.trace import BIZ_STEPS, DISPOSITIONS
+
+    for section, names in (("biz steps", BIZ_STEPS), ("dispositions", DISPOSITIONS)):
+        listed = re.findall(r"(\d+) ([a-z_]+)", _guide_section(section))
+        assert listed == [(str(i + 1), n) for i, n in enumerate(names)], section
+
+
+def test_the_integrator_guide_role_ids_are_keccak_of_the_names() -> None:
+    from ftzchain.domain import role_id
+
+    rows = re.findall(r"^\| `([A-Z_]+)` \| `(0x[0-9a-f]{64})` \|$", GUIDE.read_text(), re.M)
+    roles = re.findall(
+        r'constant (\w+) = keccak256\("(\w+)"\)', (ROOT / "contracts" / "Roles.sol").read_text()
+    )
+    assert {name for name, _ in rows} == {name for name, _ in roles}
+    for name, value in rows:
+        assert "0x" + role_id(name).hex() == value, name
