@@ -26,9 +26,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     context = getattr(app.state, "context", None)
     if context is not None:
         context.close()
-    outbox = getattr(app.state, "outbox", None)
-    if outbox is not None:
-        outbox.close()
+    for name in ("outbox", "recent_items"):
+        opened = getattr(app.state, name, None)
+        if opened is not None:
+            opened.close()
     app.state.engine.dispose()
 
 

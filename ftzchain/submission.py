@@ -14,6 +14,7 @@ here talks to a database; :func:`check_on_chain` asks the chain what the chain c
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -32,7 +33,7 @@ from ftzchain.eip712 import (
 from ftzchain.epcis.document import MAX_DEPTH
 from ftzchain.errors import AlreadyRecorded, Forbidden, InvalidInput
 from ftzchain.ip import IpRegistryContract
-from ftzchain.trace import TraceItem, trace_batch_digest, trace_items
+from ftzchain.trace import TraceItem, trace_batch_digest
 
 MAX_ITEMS = 500  # records per signed batch (gas: ~30k per work, ~14k per event)
 # A signature must stay valid this long after it is queued: the relay needs the time.
@@ -129,6 +130,21 @@ def _trace_item(m: TraceItemMessage) -> TraceItem:
         where_hash=_b32(m.whereHash),
         inputs=tuple(_b32(i) for i in m.inputs),
         outputs=tuple(_b32(o) for o in m.outputs),
+    )
+
+
+def trace_item_from_message(m: dict[str, Any]) -> TraceItem:
+    """The inverse of :func:`trace_item_message` (for JSON this zone wrote itself)."""
+    return TraceItem(
+        event_id=_b32(m["eventId"]),
+        event_type=int(m["eventType"]),
+        action=int(m["action"]),
+        biz_step=int(m["bizStep"]),
+        disposition=int(m["disposition"]),
+        event_time=int(m["eventTime"]),
+        where_hash=_b32(m["whereHash"]),
+        inputs=tuple(_b32(i) for i in m["inputs"]),
+        outputs=tuple(_b32(o) for o in m["outputs"]),
     )
 
 
@@ -233,17 +249,21 @@ def recover(digest: bytes, signature_hex: str) -> str:
     return to_checksum_address(keccak(key.format(compressed=False)[1:])[-20:])
 
 
+Recompute = Callable[[dict[str, Any]], list[TraceItem]]
+
+
 def build(
     body: SubmissionBody,
     chain_id: int,
     addresses: dict[str, str],
-    consortium_key: bytes | None,
+    recompute: Recompute | None,
     source: str,
 ) -> Submission:
     """Check a submission's signature and content (no chain access): the signer must be the
     message's enterprise (:class:`Forbidden` otherwise); a trace batch's events must equal
-    the ones recomputed from its document with ``consortium_key`` (pass None only for a
-    submission this zone validated already, when it is read back from the outbox)."""
+    ``recompute(document)``, the items this zone computes from the EPCIS document with the
+    consortium key (pass None only for a submission this zone validated already, when it is
+    read back from the outbox)."""
     call: tuple[str, str, tuple[Any, ...]]
     if isinstance(body, IpBatchSubmission):
         m = body.message
@@ -266,8 +286,8 @@ def build(
     else:
         t = body.message
         events = [_trace_item(e) for e in t.events]
-        if consortium_key is not None:
-            _require_same_events(events, trace_items(body.document, consortium_key))
+        if recompute is not None:
+            _require_same_events(events, recompute(body.document))
         signer = to_checksum_address(t.enterprise)
         digest = trace_batch_digest(
             signer,

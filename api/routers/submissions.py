@@ -21,6 +21,7 @@ from sqlmodel import Session
 from api.body import JSON_TYPES, read_body, require_content_type
 from api.deps import SessionDep, SettingsDep, get_context
 from api.errors import ApiError, error_responses
+from api.intake_cache import RecentItems
 from api.queries.trace import recorded_ids
 from ftzchain.boundedjson import loads_bounded
 from ftzchain.context import FtzContext
@@ -43,7 +44,6 @@ from ftzchain.submission import (
     trace_item_message,
     typed_data,
 )
-from ftzchain.trace import trace_items
 from ftzchain.writer import LaneTaken, Outbox, SubmissionStatus
 
 router = APIRouter(tags=["intake"])
@@ -161,12 +161,32 @@ def _next_nonce(ctx: FtzContext, outbox: Outbox, enterprise: str) -> int:
     return max(on_chain, -1 if queued is None else queued + 1)
 
 
+def _recent_items(request: Request) -> RecentItems:
+    cache: RecentItems | None = getattr(request.app.state, "recent_items", None)
+    if cache is None:
+        settings: FtzSettings = request.app.state.settings
+        cache = RecentItems(settings.state_dir / "intake-items.db")
+        request.app.state.recent_items = cache
+    return cache
+
+
 def _accept(
-    ctx: FtzContext, outbox: Outbox, session: Session, settings: FtzSettings, raw: bytes
+    ctx: FtzContext,
+    outbox: Outbox,
+    recent: RecentItems,
+    session: Session,
+    settings: FtzSettings,
+    raw: bytes,
 ) -> tuple[SubmissionStatus, bool]:
     body = read_submission(raw, settings.intake_max_bytes)
     key = parse_consortium_key(settings.consortium_key)
-    sub = build(body, ctx.client.chain_id, _addresses(ctx), key, raw.decode("utf-8"))
+    sub = build(
+        body,
+        ctx.client.chain_id,
+        _addresses(ctx),
+        lambda document: recent(document, key),
+        raw.decode("utf-8"),
+    )
     known = outbox.submission(sub.id)
     if known is not None:
         return known, False  # the same signed message again: the same submission
@@ -269,7 +289,9 @@ async def submit(
     require_content_type(request, JSON_TYPES)
     raw = await read_body(request, settings.intake_max_bytes)
     ctx = get_context(request)
-    status, new = await run_in_threadpool(_accept, ctx, _outbox(request), session, settings, raw)
+    status, new = await run_in_threadpool(
+        _accept, ctx, _outbox(request), _recent_items(request), session, settings, raw
+    )
     if not new:
         response.status_code = 200
     response.headers["Location"] = f"/v1/submissions/{status.id}"
@@ -309,10 +331,10 @@ def _parse(model: type[_M], raw: bytes, max_bytes: int) -> _M:
 
 
 def _trace_typed_data(
-    ctx: FtzContext, outbox: Outbox, settings: FtzSettings, raw: bytes
+    ctx: FtzContext, outbox: Outbox, recent: RecentItems, settings: FtzSettings, raw: bytes
 ) -> TypedDataOut:
     request = _parse(TraceItemsIn, raw, MAX_DOCUMENT_BYTES + 4096)
-    items = trace_items(request.document, parse_consortium_key(settings.consortium_key))
+    items = recent(request.document, parse_consortium_key(settings.consortium_key))
     if not items:
         raise InvalidInput("document: holds no events")
     if len(items) > MAX_ITEMS:
@@ -359,7 +381,9 @@ async def trace_typed_items(request: Request, settings: SettingsDep) -> TypedDat
     require_content_type(request, JSON_TYPES)
     raw = await read_body(request, MAX_DOCUMENT_BYTES + 4096)
     ctx = get_context(request)
-    return await run_in_threadpool(_trace_typed_data, ctx, _outbox(request), settings, raw)
+    return await run_in_threadpool(
+        _trace_typed_data, ctx, _outbox(request), _recent_items(request), settings, raw
+    )
 
 
 def _ip_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:

@@ -90,6 +90,24 @@ def _validator() -> Any:
     return Draft7Validator(schema, format_checker=checker)
 
 
+@cache
+def _fast_validator() -> Any:
+    """The same schema and format checks, compiled by jsonschema-rs: about 300x faster at
+    saying whether a document is valid. Only a refusal is explained, by :func:`_validator`
+    (whose errors name the place); tests/ftzchain/test_epcis_vectors.py checks that both
+    agree on every vendored valid and invalid document."""
+    import jsonschema_rs
+
+    schema = json.loads(
+        files("ftzchain.epcis").joinpath("data", "EPCIS-JSON-Schema.json").read_text("utf-8")
+    )
+    return jsonschema_rs.Draft7Validator(
+        schema,
+        formats={"date-time": _is_date_time, "uri": _is_uri},
+        validate_formats=True,
+    )
+
+
 def _where(path: list[str | int]) -> str:
     """Where in the document a schema error is, as a person reads it."""
     for anchor in (
@@ -134,6 +152,8 @@ def _allowed(leaves: list[Any]) -> list[str]:
 def _schema_refusal(document: dict[str, Any]) -> InvalidEpcis | None:
     from jsonschema.exceptions import best_match
 
+    if _fast_validator().is_valid(document):
+        return None
     errors = list(_validator().iter_errors(document))
     if not errors:
         return None

@@ -18,6 +18,7 @@ from .harness import (
     record,
 )
 from .indexer import bench_indexer
+from .intake import bench_intake
 from .invoice_verify import bench_invoice_verify
 from .provenance import bench_provenance
 from .writer import bench_writer
@@ -33,6 +34,7 @@ BENCHES: dict[str, Callable[[argparse.Namespace], Result] | str] = {
     "invoice-verify": bench_invoice_verify,
     "evidence": bench_evidence,
     "api-load": bench_api_load,
+    "intake": bench_intake,
 }
 
 
@@ -125,6 +127,17 @@ def main() -> int:
         type=int,
         default=400,
         help="api-load: requests of the one-at-a-time baseline",
+    )
+    parser.add_argument(
+        "--intake-events", type=int, default=20_000, help="intake: events the clients submit"
+    )
+    parser.add_argument("--clients", type=int, default=4, help="intake: concurrent enterprises")
+    parser.add_argument("--doc-events", type=int, default=100, help="intake: events per document")
+    parser.add_argument(
+        "--intake-baseline-docs",
+        type=int,
+        default=10,
+        help="intake: documents of the one-at-a-time baseline",
     )
     parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = parser.parse_args()

@@ -11,6 +11,7 @@ import copy
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +139,26 @@ def test_flow_of_aggregation_transformation_and_transaction(document: dict[str, 
     )
     assert transformed.outputs == fp("urn:epc:id:sgtin:6901235.000201.1")
     assert shipped.outputs == fp("urn:epc:id:sgtin:6901235.000201.1") and shipped.action == 1
+
+
+def test_the_fast_time_path_reads_times_as_dateutil_does() -> None:
+    """RFC 3339 times take the standard library's parser; the reference reads them with
+    dateutil: the canonical time must be the same either way."""
+    import random
+
+    import dateutil.parser
+
+    from ftzchain.epcis.hash_id import _RFC3339, _utc_millis
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        seconds = rng.randrange(0, 4_102_444_800)
+        fraction = rng.choice(["", "." + str(rng.randrange(10**6)).zfill(rng.randint(1, 6))])
+        minutes = rng.choice(["00", "30", "45"])
+        offset = rng.choice(["Z", f"{rng.choice('+-')}{rng.randrange(15):02d}:{minutes}"])
+        when = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        text = when + fraction + offset
+        assert _RFC3339.fullmatch(text)
+        reference = dateutil.parser.parse(text)
+        assert datetime.fromisoformat(text) == reference, text
+        assert _utc_millis(text).endswith("Z")
