@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -279,3 +280,54 @@ def test_an_ethers_client_following_the_guide_is_relayed(intake: Intake) -> None
         ).all()
     assert owners == [enterprise.address.lower()] * 3
     assert events == [enterprise.address.lower()] * 2
+
+
+def test_ftz_sign_and_submit_from_the_enterprises_machine(intake: Intake, tmp_path: Path) -> None:
+    """The enterprise's side: its own keystore, `ftz sign trace` against the zone's API (the
+    unkeyed fields recomputed locally), then `ftz submit --wait`."""
+    world = intake.world
+    enterprise = LocalSigner.generate()
+    apply_plan(
+        world.ctx.governance,
+        world.committee[:2],
+        NetworkPlan(enterprises=[(enterprise.address, "CN-SH")]),
+    )
+    Keystore(tmp_path / "keystore", scrypt_n=2**10).create("acme", PASSWORD, enterprise.private_key)
+    env = {
+        **os.environ,
+        "FTZ_STATE_DIR": str(tmp_path),
+        "FTZ_KEYSTORE_PASSWORD": PASSWORD,
+        "FTZ_ZONE_API": intake.base,
+    }
+    document = tmp_path / "capture.json"
+    document.write_text(json.dumps(epcis_document("ftz sign", 3)))
+    signed = tmp_path / "capture.signed.json"
+    run = subprocess.run(
+        [FTZ, "sign", "trace", str(document), "--enterprise", "acme", "-o", str(signed)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    body = json.loads(signed.read_text())
+    assert body["kind"] == "trace-batch" and len(body["message"]["events"]) == 3
+    run = subprocess.run(
+        [FTZ, "submit", str(signed), "--wait", "60"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert '"state": "confirmed"' in run.stdout
+    assert world.ctx.traceability.nonce(enterprise.address) == 1
+    # A zone that does not answer: one line that says so, and a failing exit.
+    run = subprocess.run(
+        [FTZ, "submit", str(signed), "--zone-api", "http://127.0.0.1:9"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1 and "did not answer" in run.stderr

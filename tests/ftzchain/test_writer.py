@@ -14,7 +14,11 @@ from pathlib import Path
 
 from ftzchain.compile import Build
 from ftzchain.devnet import dev_private_key, start_node
+from ftzchain.eip712 import IpItem
 from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256
+from ftzchain.submission import Submission, parse_body, trace_item_message
+from ftzchain.submission import build as build_submission
+from ftzchain.trace import TraceItem
 from ftzchain.writer import Outbox, QueuedRecord, Writer
 from tests.conftest import AH, ROOT, SH, World, make_world
 
@@ -63,7 +67,10 @@ def _confirmed(outbox_path: Path) -> int:
     """Records the outbox has confirmed (read-only: the writer child owns the file)."""
     db = sqlite3.connect(f"file:{outbox_path}?mode=ro", uri=True, timeout=10)
     try:
-        (count,) = db.execute("SELECT COUNT(*) FROM record WHERE state = 'confirmed'").fetchone()
+        (count,) = db.execute(
+            "SELECT (SELECT COUNT(*) FROM record WHERE state = 'confirmed') + "
+            "(SELECT COALESCE(SUM(records), 0) FROM submission WHERE state = 'confirmed')"
+        ).fetchone()
         return int(count)
     finally:
         db.close()
@@ -98,20 +105,118 @@ def test_writer_registers_every_record_once_in_batches(anvil_world: World, tmp_p
     _assert_exactly_once(world, records)
 
 
+def _signed_trace_batches(world: World, batches: int, per_batch: int) -> list[Submission]:
+    """Enterprise-signed TraceBatches with consecutive nonces, as the intake queues them."""
+    trace = world.ctx.traceability
+    addresses = {"IpRegistry": world.ctx.ip_registry.address, "Traceability": trace.address}
+    out = []
+    for b in range(batches):
+        items = [
+            TraceItem(
+                hashlib.sha256(f"crash event {b} {i}".encode()).digest(),
+                1,
+                1,
+                5,
+                1,
+                1_800_000_000 + i,
+                b"\1" * 32,
+                (),
+                (b"\2" * 32,),
+            )
+            for i in range(per_batch)
+        ]
+        signed = trace.sign_batch(world.sh_enterprise, SH, items, nonce=b, deadline=2**40)
+        body = {
+            "kind": "trace-batch",
+            "message": {
+                "enterprise": signed.enterprise,
+                "zoneId": "0x" + SH.hex(),
+                "events": [trace_item_message(i) for i in items],
+                "nonce": b,
+                "deadline": signed.deadline,
+            },
+            "signature": "0x" + signed.signature.hex(),
+            "document": {},
+        }
+        source = json.dumps(body)
+        out.append(build_submission(parse_body(body), world.node.chain_id, addresses, None, source))
+    return out
+
+
+def _signed_ip_batches(world: World, batches: int, per_batch: int) -> list[Submission]:
+    reg = world.ctx.ip_registry
+    addresses = {"IpRegistry": reg.address, "Traceability": world.ctx.traceability.address}
+    out = []
+    for b in range(batches):
+        items = [
+            IpItem(hashlib.sha256(f"crash signed work {b} {i}".encode()).digest(), 2)
+            for i in range(per_batch)
+        ]
+        signed = reg.sign_batch(world.sh_enterprise, SH, items, deadline=2**40)
+        body = {
+            "kind": "ip-batch",
+            "message": {
+                "owner": signed.owner,
+                "zoneId": "0x" + SH.hex(),
+                "items": [
+                    {
+                        "contentHash": "0x" + i.content_hash.hex(),
+                        "workType": 2,
+                        "titleHash": "0x" + i.title_hash.hex(),
+                    }
+                    for i in items
+                ],
+                "deadline": signed.deadline,
+            },
+            "signature": "0x" + signed.signature.hex(),
+        }
+        source = json.dumps(body)
+        out.append(build_submission(parse_body(body), world.node.chain_id, addresses, None, source))
+    return out
+
+
+def _trace_events_per_id(world: World) -> dict[str, int]:
+    trace = world.ctx.traceability
+    logs = world.ctx.client.rpc.call(
+        "eth_getLogs",
+        [
+            {
+                "address": trace.address,
+                "topics": [trace.codec.event_topic("TraceEventRecorded")],
+                "fromBlock": "0x0",
+            }
+        ],
+    )
+    counts: dict[str, int] = {}
+    for log in logs:
+        counts[log["topics"][1]] = counts.get(log["topics"][1], 0) + 1
+    return counts
+
+
 def test_sigkill_at_random_points_leaves_every_record_once(
     anvil_world: World, build: Build, tmp_path: Path
 ) -> None:
+    """A mixed workload: 4,000 IP works the writer batches and has the enterprise sign,
+    20 enterprise-signed IP batches of 50 works and 50 enterprise-signed trace batches of
+    100 events (in nonce order): 10,000 records, 20 SIGKILLs of the writer."""
     world = anvil_world
-    records = _records(world, "crash", 10_000)
+    records = _records(world, "crash", 4_000)
+    ip_batches = _signed_ip_batches(world, 20, 50)
+    trace_batches = _signed_trace_batches(world, 50, 100)
     outbox_path = tmp_path / "outbox.db"
     outbox = Outbox(outbox_path)
     outbox.enqueue(records)
+    mixed = [*ip_batches, *trace_batches]
+    random.Random(5).shuffle(mixed)  # trace batches arrive out of nonce order, too
+    for submission in mixed:
+        outbox.submit(submission)
     outbox.close()
     (tmp_path / "build.json").write_text((ROOT / "build" / "contracts.json").read_text())
     config = {
         "build": str(tmp_path / "build.json"),
         "rpc_url": world.node.url,
         "registry": world.ctx.ip_registry.address,
+        "traceability": world.ctx.traceability.address,
         "sender_keys": [dev_private_key(4).hex()],
         "enterprise_key": world.sh_enterprise.private_key.hex(),
         "outbox": str(outbox_path),
@@ -149,7 +254,14 @@ def test_sigkill_at_random_points_leaves_every_record_once(
         kills += 1
     print(f"writer killed {kills} times")
     assert kills == 20, f"the writer finished after only {kills} kills"
-    _assert_exactly_once(world, records)
+    signed_works = [
+        QueuedRecord(i, world.sh_enterprise.address, SH) for b in ip_batches for i in b.record_ids
+    ]
+    _assert_exactly_once(world, [*records, *signed_works])
+    events = _trace_events_per_id(world)
+    ids = ["0x" + i.hex() for b in trace_batches for i in b.record_ids]
+    assert [i for i in ids if events.get(i) != 1] == [], "trace events not on chain exactly once"
+    assert world.ctx.traceability.nonce(world.sh_enterprise.address) == 50
     counts = Outbox(outbox_path).counts()
     assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000, "failed": 0}
 

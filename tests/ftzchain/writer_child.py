@@ -12,6 +12,7 @@ from ftzchain.compile import load_build
 from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
 from ftzchain.signing import LocalSigner
+from ftzchain.trace import TraceabilityContract
 from ftzchain.writer import Outbox, Writer
 
 
@@ -23,8 +24,17 @@ def main() -> int:
     senders = [TxSender(client, LocalSigner.from_key(k)) for k in config["sender_keys"]]
     enterprise = LocalSigner.from_key(config["enterprise_key"])
     outbox = Outbox(Path(config["outbox"]))
+    traceability = TraceabilityContract(
+        client, config["traceability"], AbiCodec(build.get("Traceability").abi)
+    )
     Writer(
-        registry, senders, {enterprise.address: enterprise}, outbox, batch_size=50, in_flight=4
+        registry,
+        senders,
+        {enterprise.address: enterprise},
+        outbox,
+        traceability=traceability,
+        batch_size=50,
+        in_flight=4,
     ).run()
     return 0
 
