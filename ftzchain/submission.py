@@ -5,7 +5,13 @@ produces (``bytes32`` and addresses as ``0x`` hex, integers as numbers), plus it
 
 - ``ip-batch``: ``IpBatch`` for ``IpRegistry.registerSigned``;
 - ``trace-batch``: ``TraceBatch`` for ``Traceability.recordEvents``, with the EPCIS 2.0
-  document its events come from (the zone recomputes the events and refuses a mismatch).
+  document its events come from (the zone recomputes the events and refuses a mismatch);
+- ``ip-transfer``, ``ip-licence``: ``IpTransfer`` / ``IpLicence`` signed by the work's owner;
+- ``invoice-issue``, ``invoice-action`` (void, credit note, paid), ``invoice-goods``: the
+  seller's ``InvoiceIssue`` / ``InvoiceAction`` / ``InvoiceGoods``.
+
+Messages that carry a nonce (TraceBatch per enterprise in Traceability; IpTransfer and
+IpLicence per owner in the registry) are recorded in nonce order: their "lane".
 
 Its id is the EIP-712 digest: the same signed message posted twice is one submission. Nothing
 here talks to a database; :func:`check_on_chain` asks the chain what the chain can answer.
@@ -28,20 +34,53 @@ from ftzchain.eip712 import (
     DOMAINS,
     IpItem,
     ip_batch_digest,
+    struct_hash,
     typed_data_types,
+    typed_digest,
+    word_address,
+    word_array,
+    word_uint,
 )
+from ftzchain.enums import InvoiceStatus
 from ftzchain.epcis.document import MAX_DEPTH
 from ftzchain.errors import AlreadyRecorded, Forbidden, InvalidInput
+from ftzchain.invoice.contract import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
-from ftzchain.trace import TraceItem, trace_batch_digest
+from ftzchain.trace import TraceabilityContract, TraceItem, trace_batch_digest
 
 MAX_ITEMS = 500  # records per signed batch (gas: ~30k per work, ~14k per event)
 # A signature must stay valid this long after it is queued: the relay needs the time.
 DEADLINE_MARGIN = 120
-KINDS = ("ip-batch", "trace-batch")
+KINDS = (
+    "ip-batch",
+    "trace-batch",
+    "ip-transfer",
+    "ip-licence",
+    "invoice-issue",
+    "invoice-action",
+    "invoice-goods",
+)
 _HALF_N = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0
-CONTRACT_OF_KIND = {"ip-batch": "IpRegistry", "trace-batch": "Traceability"}
-PRIMARY_TYPE = {"ip-batch": "IpBatch", "trace-batch": "TraceBatch"}
+CONTRACT_OF_KIND = {
+    "ip-batch": "IpRegistry",
+    "trace-batch": "Traceability",
+    "ip-transfer": "IpRegistry",
+    "ip-licence": "IpRegistry",
+    "invoice-issue": "InvoiceRegistry",
+    "invoice-action": "InvoiceRegistry",
+    "invoice-goods": "InvoiceRegistry",
+}
+PRIMARY_TYPE = {
+    "ip-batch": "IpBatch",
+    "trace-batch": "TraceBatch",
+    "ip-transfer": "IpTransfer",
+    "ip-licence": "IpLicence",
+    "invoice-issue": "InvoiceIssue",
+    "invoice-action": "InvoiceAction",
+    "invoice-goods": "InvoiceGoods",
+}
+# Nonce lanes: which contract's nonces a kind uses (recorded in nonce order per signer).
+LANE_OF_KIND = {"trace-batch": "trace", "ip-transfer": "ip", "ip-licence": "ip"}
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", examples=["0x" + "ab" * 32])]
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -87,6 +126,46 @@ class TraceBatchMessage(_Strict):
     deadline: Uint64
 
 
+class IpTransferMessage(_Strict):
+    contentHash: Hex32  # noqa: N815
+    newOwner: Address  # noqa: N815
+    newZoneId: Hex32  # noqa: N815
+    nonce: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    deadline: Uint64
+
+
+class IpLicenceMessage(_Strict):
+    contentHash: Hex32  # noqa: N815
+    licensee: Address
+    scopeHash: Hex32  # noqa: N815
+    validFrom: Uint64  # noqa: N815
+    validUntil: Uint64  # noqa: N815
+    nonce: Annotated[int, Field(ge=0, le=2**63 - 1)]
+    deadline: Uint64
+
+
+class InvoiceIssueMessage(_Strict):
+    seller: Address
+    zoneId: Hex32  # noqa: N815
+    sellerFingerprint: Hex32  # noqa: N815
+    numberFingerprint: Hex32  # noqa: N815
+    nearFingerprints: list[Hex32] = Field(max_length=7)  # noqa: N815
+    deadline: Uint64
+
+
+class InvoiceActionMessage(_Strict):
+    invoiceId: Hex32  # noqa: N815
+    action: Annotated[int, Field(ge=1, le=3, description="1 void, 2 credit note, 3 paid")]
+    reasonHash: Hex32  # noqa: N815
+    deadline: Uint64
+
+
+class InvoiceGoodsMessage(_Strict):
+    invoiceId: Hex32  # noqa: N815
+    consignmentId: Hex32  # noqa: N815
+    deadline: Uint64
+
+
 _SIGNATURE = Field(pattern=r"^0x[0-9a-fA-F]{130}$", description="65-byte r ‖ s ‖ v, hex")
 
 
@@ -112,7 +191,63 @@ class TraceBatchSubmission(_Strict):
         return value
 
 
-SubmissionBody = IpBatchSubmission | TraceBatchSubmission
+class IpTransferSubmission(_Strict):
+    kind: Literal["ip-transfer"]
+    message: IpTransferMessage
+    signature: Annotated[str, _SIGNATURE]
+
+
+class IpLicenceSubmission(_Strict):
+    kind: Literal["ip-licence"]
+    message: IpLicenceMessage
+    signature: Annotated[str, _SIGNATURE]
+
+
+class InvoiceIssueSubmission(_Strict):
+    kind: Literal["invoice-issue"]
+    message: InvoiceIssueMessage
+    signature: Annotated[str, _SIGNATURE]
+
+
+class InvoiceActionSubmission(_Strict):
+    kind: Literal["invoice-action"]
+    message: InvoiceActionMessage
+    signature: Annotated[str, _SIGNATURE]
+
+
+class InvoiceGoodsSubmission(_Strict):
+    kind: Literal["invoice-goods"]
+    message: InvoiceGoodsMessage
+    signature: Annotated[str, _SIGNATURE]
+
+
+SubmissionBody = (
+    IpBatchSubmission
+    | TraceBatchSubmission
+    | IpTransferSubmission
+    | IpLicenceSubmission
+    | InvoiceIssueSubmission
+    | InvoiceActionSubmission
+    | InvoiceGoodsSubmission
+)
+SUBMISSION_MODELS: tuple[type[SubmissionBody], ...] = (
+    IpBatchSubmission,
+    TraceBatchSubmission,
+    IpTransferSubmission,
+    IpLicenceSubmission,
+    InvoiceIssueSubmission,
+    InvoiceActionSubmission,
+    InvoiceGoodsSubmission,
+)
+_MODELS: dict[str, type[SubmissionBody]] = {
+    "ip-batch": IpBatchSubmission,
+    "trace-batch": TraceBatchSubmission,
+    "ip-transfer": IpTransferSubmission,
+    "ip-licence": IpLicenceSubmission,
+    "invoice-issue": InvoiceIssueSubmission,
+    "invoice-action": InvoiceActionSubmission,
+    "invoice-goods": InvoiceGoodsSubmission,
+}
 
 
 def _b32(text: str) -> bytes:
@@ -169,10 +304,10 @@ class Submission:
 
     kind: str
     signer: str  # checksummed enterprise address the signature recovers to
-    zone_id: bytes
+    zone_id: bytes | None  # the zone the message names (None: the signer's zone counts)
     deadline: int
-    lane_nonce: int | None  # the TraceBatch nonce: trace batches are recorded in this order
-    record_ids: tuple[bytes, ...]  # content hashes or event ids, in order
+    lane_nonce: int | None  # the message's nonce: a lane's messages are recorded in order
+    record_ids: tuple[bytes, ...]  # content hashes, event ids or the invoice id, in order
     digest: bytes
     call: tuple[str, str, tuple[Any, ...]]  # (contract name, function, arguments)
     source: str  # the JSON text as received (the zone keeps the EPCIS document as sent)
@@ -180,6 +315,10 @@ class Submission:
     @property
     def id(self) -> str:
         return "0x" + self.digest.hex()
+
+    @property
+    def lane(self) -> str | None:
+        return LANE_OF_KIND.get(self.kind)
 
 
 def typed_data(
@@ -224,7 +363,7 @@ def parse_body(data: Any) -> SubmissionBody:
     kind = data.get("kind")
     if kind not in KINDS:
         raise InvalidInput(f"kind: must be one of {', '.join(KINDS)}, not {kind!r}")
-    model: type[SubmissionBody] = IpBatchSubmission if kind == "ip-batch" else TraceBatchSubmission
+    model = _MODELS[str(kind)]
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -264,54 +403,16 @@ def build(
     ``recompute(document)``, the items this zone computes from the EPCIS document with the
     consortium key (pass None only for a submission this zone validated already, when it is
     read back from the outbox)."""
-    call: tuple[str, str, tuple[Any, ...]]
-    if isinstance(body, IpBatchSubmission):
-        m = body.message
-        items = [IpItem(_b32(i.contentHash), i.workType, _b32(i.titleHash)) for i in m.items]
-        owner = to_checksum_address(m.owner)
-        digest = ip_batch_digest(
-            owner,
-            _b32(m.zoneId),
-            items,
-            m.deadline,
-            chain_id,
-            to_checksum_address(addresses["IpRegistry"]),
-        )
-        call = (
-            "IpRegistry",
-            "registerSigned",
-            (owner, _b32(m.zoneId), m.deadline, [i.as_tuple() for i in items]),
-        )
-        signer, lane, ids = owner, None, tuple(i.content_hash for i in items)
-    else:
-        t = body.message
-        events = [_trace_item(e) for e in t.events]
-        if recompute is not None:
-            _require_same_events(events, recompute(body.document))
-        signer = to_checksum_address(t.enterprise)
-        digest = trace_batch_digest(
-            signer,
-            _b32(t.zoneId),
-            events,
-            t.nonce,
-            t.deadline,
-            chain_id,
-            to_checksum_address(addresses["Traceability"]),
-        )
-        call = (
-            "Traceability",
-            "recordEvents",
-            (signer, _b32(t.zoneId), t.nonce, t.deadline, [e.as_tuple() for e in events]),
-        )
-        lane, ids = t.nonce, tuple(e.event_id for e in events)
+    contracts = {k: str(to_checksum_address(v)) for k, v in addresses.items()}
+    claimed, zone, lane, ids, digest, call = _parts(body, chain_id, contracts, recompute)
     recovered = recover(digest, body.signature)
-    if recovered != signer:
-        raise Forbidden(f"the signature recovers to {recovered}, not to the enterprise {signer}")
+    if claimed is not None and recovered != claimed:
+        raise Forbidden(f"the signature recovers to {recovered}, not to the enterprise {claimed}")
     contract, function, args = call
     return Submission(
         kind=body.kind,
-        signer=signer,
-        zone_id=_b32(body.message.zoneId),
+        signer=recovered,
+        zone_id=zone,
         deadline=body.message.deadline,
         lane_nonce=lane,
         record_ids=ids,
@@ -319,6 +420,138 @@ def build(
         call=(contract, function, (*args, bytes.fromhex(body.signature[2:]))),
         source=source,
     )
+
+
+_Parts = tuple[
+    str | None, bytes | None, int | None, tuple[bytes, ...], bytes, tuple[str, str, tuple[Any, ...]]
+]
+
+
+def _parts(
+    body: SubmissionBody,
+    chain_id: int,
+    contracts: dict[str, str],
+    recompute: Recompute | None,
+) -> _Parts:
+    """(the signer the message names, its zone, its lane nonce, record ids, EIP-712 digest,
+    the call) of one submission."""
+    if isinstance(body, IpBatchSubmission):
+        m = body.message
+        items = [IpItem(_b32(i.contentHash), i.workType, _b32(i.titleHash)) for i in m.items]
+        owner = to_checksum_address(m.owner)
+        zone = _b32(m.zoneId)
+        digest = ip_batch_digest(owner, zone, items, m.deadline, chain_id, contracts["IpRegistry"])
+        args: tuple[Any, ...] = (owner, zone, m.deadline, [i.as_tuple() for i in items])
+        ids = tuple(i.content_hash for i in items)
+        return owner, zone, None, ids, digest, ("IpRegistry", "registerSigned", args)
+    if isinstance(body, TraceBatchSubmission):
+        t = body.message
+        events = [_trace_item(e) for e in t.events]
+        if recompute is not None:
+            _require_same_events(events, recompute(body.document))
+        signer = to_checksum_address(t.enterprise)
+        zone = _b32(t.zoneId)
+        digest = trace_batch_digest(
+            signer, zone, events, t.nonce, t.deadline, chain_id, contracts["Traceability"]
+        )
+        args = (signer, zone, t.nonce, t.deadline, [e.as_tuple() for e in events])
+        ids = tuple(e.event_id for e in events)
+        return signer, zone, t.nonce, ids, digest, ("Traceability", "recordEvents", args)
+    if isinstance(body, IpTransferSubmission):
+        x = body.message
+        new_owner = to_checksum_address(x.newOwner)
+        words = (_b32(x.contentHash), word_address(new_owner), _b32(x.newZoneId))
+        digest = _typed(
+            "IpRegistry", chain_id, contracts, "IpTransfer", *words, x.nonce, x.deadline
+        )
+        args = ((_b32(x.contentHash), new_owner, _b32(x.newZoneId), x.deadline),)
+        ids = (_b32(x.contentHash),)
+        return None, None, x.nonce, ids, digest, ("IpRegistry", "transfer", args)
+    if isinstance(body, IpLicenceSubmission):
+        lic = body.message
+        licensee = to_checksum_address(lic.licensee)
+        digest = _typed(
+            "IpRegistry",
+            chain_id,
+            contracts,
+            "IpLicence",
+            _b32(lic.contentHash),
+            word_address(licensee),
+            _b32(lic.scopeHash),
+            lic.validFrom,
+            lic.validUntil,
+            lic.nonce,
+            lic.deadline,
+        )
+        args = (
+            (
+                _b32(lic.contentHash),
+                licensee,
+                _b32(lic.scopeHash),
+                lic.validFrom,
+                lic.validUntil,
+                lic.deadline,
+            ),
+        )
+        ids = (_b32(lic.contentHash),)
+        return None, None, lic.nonce, ids, digest, ("IpRegistry", "license", args)
+    if isinstance(body, InvoiceIssueSubmission):
+        inv = body.message
+        seller = to_checksum_address(inv.seller)
+        zone, near = _b32(inv.zoneId), [_b32(n) for n in inv.nearFingerprints]
+        seller_fp, number_fp = _b32(inv.sellerFingerprint), _b32(inv.numberFingerprint)
+        digest = _typed(
+            "InvoiceRegistry",
+            chain_id,
+            contracts,
+            "InvoiceIssue",
+            word_address(seller),
+            zone,
+            seller_fp,
+            number_fp,
+            word_array(near),
+            inv.deadline,
+        )
+        args = (seller, zone, seller_fp, number_fp, near, inv.deadline)
+        ids = (keccak(seller_fp + number_fp),)
+        return seller, zone, None, ids, digest, ("InvoiceRegistry", "issue", args)
+    if isinstance(body, InvoiceActionSubmission):
+        act = body.message
+        invoice_id, reason = _b32(act.invoiceId), _b32(act.reasonHash)
+        digest = _typed(
+            "InvoiceRegistry",
+            chain_id,
+            contracts,
+            "InvoiceAction",
+            invoice_id,
+            act.action,
+            reason,
+            act.deadline,
+        )
+        args = (invoice_id, act.action, reason, act.deadline)
+        return None, None, None, (invoice_id,), digest, ("InvoiceRegistry", "act", args)
+    goods = body.message
+    invoice_id, consignment = _b32(goods.invoiceId), _b32(goods.consignmentId)
+    digest = _typed(
+        "InvoiceRegistry",
+        chain_id,
+        contracts,
+        "InvoiceGoods",
+        invoice_id,
+        consignment,
+        goods.deadline,
+    )
+    args = (invoice_id, consignment, goods.deadline)
+    return None, None, None, (invoice_id,), digest, ("InvoiceRegistry", "linkGoods", args)
+
+
+def _typed(
+    contract: str, chain_id: int, contracts: dict[str, str], primary: str, *fields: bytes | int
+) -> bytes:
+    """The EIP-712 digest of ``primary`` with ``fields`` (ints become uint words)."""
+    name, version = DOMAINS[contract]
+    words = [word_uint(f) if isinstance(f, int) else f for f in fields]
+    return typed_digest(name, version, chain_id, contracts[contract], struct_hash(primary, *words))
 
 
 def _require_same_events(signed: list[TraceItem], recomputed: list[TraceItem]) -> None:
@@ -352,8 +585,9 @@ def require_fresh(sub: Submission, now: float | None = None) -> None:
 
 
 def require_zone(sub: Submission, zone_id: bytes, bound_zone: bytes) -> None:
-    """The message names this zone and the signer is bound to it (per Governance)."""
-    if sub.zone_id != zone_id:
+    """The message names this zone (if it names one) and the signer is bound to it (per
+    Governance)."""
+    if sub.zone_id is not None and sub.zone_id != zone_id:
         raise Forbidden(
             f"message.zoneId: this node relays for zone {_code(zone_id)}, not {_code(sub.zone_id)}"
         )
@@ -368,18 +602,63 @@ def _code(zone: bytes) -> str:
     return zone.rstrip(b"\0").decode("ascii", "replace")
 
 
-def require_not_recorded(sub: Submission, ip_registry: IpRegistryContract, nonce: int) -> None:
-    """Refuse what the chain holds already: an IP batch whose works are all registered, a
-    trace batch whose nonce is used (``nonce``: the enterprise's next one on chain)."""
+def require_recordable(
+    sub: Submission,
+    ip_registry: IpRegistryContract,
+    traceability: TraceabilityContract,
+    invoices: InvoiceRegistryContract,
+) -> None:
+    """Refuse, by asking the chain, what it would refuse or holds already: an IP batch whose
+    works are all registered; a used nonce; a transfer or licence not signed by the work's
+    owner; an invoice issued already, or acted on (or linked) by anyone but its seller, or
+    no longer issued."""
+    first = sub.record_ids[0]
     if sub.kind == "ip-batch":
         ids = ["0x" + i.hex() for i in sub.record_ids]
         if ip_registry.registered(ids) == set(ids):
             raise AlreadyRecorded(
                 "every work of this batch is registered already", {"records": ids}
             )
-    elif sub.lane_nonce is not None and sub.lane_nonce < nonce:
+    elif sub.kind == "trace-batch":
+        _require_unused(sub, traceability.nonce(sub.signer))
+    elif sub.kind in ("ip-transfer", "ip-licence"):
+        record = ip_registry.record(first)
+        if record is None:
+            raise InvalidInput(f"message.contentHash: no work 0x{first.hex()} is registered")
+        if record.owner != sub.signer:
+            raise Forbidden(
+                f"the signature recovers to {sub.signer}, but the work's owner is {record.owner}"
+            )
+        _require_unused(sub, ip_registry.nonce(sub.signer))
+    elif sub.kind == "invoice-issue":
+        if invoices.invoice(first) is not None:
+            raise AlreadyRecorded(f"invoice 0x{first.hex()} is issued already")
+        seller_fp = sub.call[2][2]
+        bound = invoices.seller_of(seller_fp)
+        if bound != sub.signer:
+            raise Forbidden(
+                f"message.sellerFingerprint: the seller is bound to {bound or 'no enterprise'}, "
+                f"not {sub.signer}: a zone node binds a seller once (`ftz invoice bind-seller`)"
+            )
+    else:
+        invoice = invoices.invoice(first)
+        if invoice is None:
+            raise InvalidInput(f"message.invoiceId: no invoice 0x{first.hex()} is issued")
+        if invoice.seller != sub.signer:
+            raise Forbidden(
+                f"the signature recovers to {sub.signer}, but the invoice's seller is "
+                f"{invoice.seller}"
+            )
+        if sub.kind == "invoice-action" and invoice.status != InvoiceStatus.ISSUED:
+            raise AlreadyRecorded(f"the invoice is {invoice.status.name.lower()} already")
+        if sub.kind == "invoice-goods" and invoice.consignment_id is not None:
+            raise AlreadyRecorded("the invoice is linked to its goods already")
+
+
+def _require_unused(sub: Submission, expected: int) -> None:
+    if sub.lane_nonce is not None and sub.lane_nonce < expected:
         raise AlreadyRecorded(
-            f"message.nonce: TraceBatch nonce {sub.lane_nonce} of {sub.signer} is used "
-            f"already; the chain expects {nonce} next (sign the batch again with it)",
-            {"nonce": sub.lane_nonce, "expected": nonce},
+            f"message.nonce: nonce {sub.lane_nonce} of {sub.signer} is used already; the "
+            f"chain expects {expected} next (sign the message again with it)",
+            {"nonce": sub.lane_nonce, "expected": expected},
         )

@@ -37,11 +37,13 @@ from typing import Any
 from ftzchain.abi import AbiCodec
 from ftzchain.client import TxSender
 from ftzchain.eip712 import IpItem
+from ftzchain.enums import InvoiceAction, InvoiceStatus
 from ftzchain.errors import ContractRevert, NodeUnavailable
+from ftzchain.invoice.contract import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.rpc import RpcError
 from ftzchain.signing import Signer
-from ftzchain.submission import Submission, build, read_submission
+from ftzchain.submission import LANE_OF_KIND, Submission, build, read_submission
 from ftzchain.trace import TraceabilityContract
 
 log = logging.getLogger(__name__)
@@ -74,9 +76,10 @@ CREATE TABLE IF NOT EXISTS batch (
 CREATE INDEX IF NOT EXISTS batch_state ON batch (state);
 CREATE TABLE IF NOT EXISTS submission (
     id TEXT PRIMARY KEY,          -- 0x EIP-712 digest the enterprise signed
-    kind TEXT NOT NULL,           -- ip-batch | trace-batch
+    kind TEXT NOT NULL,           -- ip-batch | trace-batch | ip-transfer | … (submission.KINDS)
     signer TEXT NOT NULL,         -- lowercase enterprise address
-    lane_nonce INTEGER,           -- trace-batch: its TraceBatch nonce (recorded in order)
+    lane TEXT,                    -- the nonces it uses: trace | ip (submission.LANE_OF_KIND)
+    lane_nonce INTEGER,           -- its nonce there (a lane is recorded in nonce order)
     records INTEGER NOT NULL,     -- works or events in it
     body TEXT NOT NULL,           -- the submission JSON as received (with its document)
     state TEXT NOT NULL,          -- queued | sent | confirmed | failed
@@ -87,9 +90,9 @@ CREATE TABLE IF NOT EXISTS submission (
     log_index INTEGER,
     received_at REAL NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS submission_lane ON submission (kind, signer, lane_nonce)
-    WHERE lane_nonce IS NOT NULL;
-CREATE INDEX IF NOT EXISTS submission_state ON submission (state, kind, signer, lane_nonce);
+CREATE UNIQUE INDEX IF NOT EXISTS submission_lane ON submission (lane, signer, lane_nonce)
+    WHERE lane IS NOT NULL;
+CREATE INDEX IF NOT EXISTS submission_state ON submission (state, lane, signer, lane_nonce);
 """
 
 
@@ -228,28 +231,29 @@ class Outbox:
     def submit(self, sub: Submission) -> tuple[str, bool]:
         """Queue a validated submission. Returns (the id that holds it, whether it is new):
         the same signed message again is the same submission. A trace batch whose nonce is
-        taken by another queued submission of the enterprise raises :class:`LaneTaken`."""
+        taken by another queued submission of the signer raises :class:`LaneTaken`."""
         with self._tx():
             found = self.db.execute("SELECT id FROM submission WHERE id = ?", (sub.id,)).fetchone()
             if found is not None:
                 return sub.id, False
-            if sub.lane_nonce is not None:
+            if sub.lane is not None:
                 other = self.db.execute(
                     "SELECT id, state FROM submission "
-                    "WHERE kind = ? AND signer = ? AND lane_nonce = ?",
-                    (sub.kind, sub.signer.lower(), sub.lane_nonce),
+                    "WHERE lane = ? AND signer = ? AND lane_nonce = ?",
+                    (sub.lane, sub.signer.lower(), sub.lane_nonce),
                 ).fetchone()
                 if other is not None and other[1] != "failed":
-                    raise LaneTaken(sub.lane_nonce, str(other[0]))
+                    raise LaneTaken(int(sub.lane_nonce or 0), str(other[0]))
                 if other is not None:  # a failed one gives its nonce up to a new signature
                     self.db.execute("DELETE FROM submission WHERE id = ?", (other[0],))
             self.db.execute(
-                "INSERT INTO submission (id, kind, signer, lane_nonce, records, body, state, "
-                "received_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)",
+                "INSERT INTO submission (id, kind, signer, lane, lane_nonce, records, body, "
+                "state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                 (
                     sub.id,
                     sub.kind,
                     sub.signer.lower(),
+                    sub.lane,
                     sub.lane_nonce,
                     len(sub.record_ids),
                     sub.source,
@@ -288,13 +292,13 @@ class Outbox:
             received_at=float(row[10]),
         )
 
-    def lane_queued(self, kind: str, signer: str) -> int | None:
-        """The highest nonce queued or in flight for ``signer``'s ``kind`` lane, if any."""
+    def lane_queued(self, lane: str, signer: str) -> int | None:
+        """The highest nonce queued or in flight in ``signer``'s ``lane``, if any."""
         with self._lock:
             row = self.db.execute(
-                "SELECT MAX(lane_nonce) FROM submission WHERE kind = ? AND signer = ? "
+                "SELECT MAX(lane_nonce) FROM submission WHERE lane = ? AND signer = ? "
                 "AND state IN ('queued', 'sent')",
-                (kind, signer.lower()),
+                (lane, signer.lower()),
             ).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
@@ -302,7 +306,7 @@ class Outbox:
         """(id, kind, signer, lane nonce, body) of queued submissions, lanes in nonce order."""
         rows = self.db.execute(
             "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE state = 'queued' "
-            "ORDER BY kind, signer, lane_nonce, received_at LIMIT ?",
+            "ORDER BY lane, signer, lane_nonce, received_at LIMIT ?",
             (limit,),
         ).fetchall()
         return [(str(a), str(b), str(c), d, str(e)) for a, b, c, d, e in rows]
@@ -390,7 +394,7 @@ class _InFlight:
     sent_at: float
     checked_at: float = field(default=0.0)
     submission: str | None = None
-    lane: tuple[str, int] | None = None  # (signer, TraceBatch nonce) of a trace batch
+    lane: tuple[str, str, int] | None = None  # (lane, signer, nonce) of a lane message
 
 
 @dataclass(frozen=True)
@@ -401,7 +405,30 @@ class WriterStats:
     resubmitted: int
 
 
-_Row = tuple[str, str, str, int | None, str]  # a queued submission: id, kind, signer, lane, body
+_Row = tuple[str, str, str, int | None, str]  # queued submission: id, kind, signer, nonce, body
+
+# Kind → (contract, the event that records it, the topic position of its signer or 0).
+_EVENT_OF_KIND = {
+    "ip-batch": ("IpRegistry", "IpRegistered", 0),
+    "trace-batch": ("Traceability", "TraceEventRecorded", 3),
+    "ip-transfer": ("IpRegistry", "IpTransferred", 2),
+    "ip-licence": ("IpRegistry", "IpLicensed", 0),
+    "invoice-issue": ("InvoiceRegistry", "InvoiceIssued", 3),
+    "invoice-action": ("InvoiceRegistry", "InvoiceStatusChanged", 3),
+    "invoice-goods": ("InvoiceRegistry", "InvoiceGoodsLinked", 3),
+}
+_STATUS_AFTER = {
+    int(InvoiceAction.VOID): InvoiceStatus.VOIDED,
+    int(InvoiceAction.CREDIT_NOTE): InvoiceStatus.CREDITED,
+    int(InvoiceAction.PAID): InvoiceStatus.PAID,
+}
+
+
+def _lane_of(row: _Row | None) -> tuple[str, str, int] | None:
+    if row is None:
+        return None
+    lane = LANE_OF_KIND.get(row[1])
+    return None if lane is None or row[3] is None else (lane, row[2], row[3])
 
 
 class Writer:
@@ -417,6 +444,7 @@ class Writer:
         outbox: Outbox,
         *,
         traceability: TraceabilityContract | None = None,
+        invoices: InvoiceRegistryContract | None = None,
         batch_size: int = 100,
         in_flight: int = 8,
         stall_after: float = 5.0,
@@ -436,7 +464,9 @@ class Writer:
         self.signature_ttl = signature_ttl
         self.traceability = traceability
         self.in_flight: dict[str, _InFlight] = {}
-        self._lane_next: dict[str, int] = {}  # signer → the next TraceBatch nonce to send
+        self.invoices = invoices
+        # (lane, signer) → the next nonce to send in that lane
+        self._lane_next: dict[tuple[str, str], int] = {}
         self._next_sender = 0
         self.transactions = 0
         self.resubmitted = 0
@@ -468,7 +498,7 @@ class Writer:
                     raw,
                     time.monotonic(),
                     submission=row[0] if row else None,
-                    lane=(row[2], row[3]) if row and row[3] is not None else None,
+                    lane=_lane_of(row),
                 )
             else:
                 self._abandon(batch_id, "left unsettled by an earlier run", reverted=False)
@@ -572,20 +602,22 @@ class Writer:
     # --- enterprise-signed submissions ---------------------------------------------------
 
     def _next_submissions(self, room: int) -> list[_Row]:
-        """Queued submissions to send now: IP batches in any order; an enterprise's trace
-        batches only from the nonce the chain expects next, without gaps."""
+        """Queued submissions to send now: most in any order; those of a nonce lane (an
+        enterprise's trace batches, an owner's transfers and licences) only from the nonce
+        the chain expects next, without gaps."""
         picked: list[_Row] = []
         for row in self.outbox.queued_submissions(room * 4 + 64):
-            _sid, _kind, signer, lane, _body = row
-            if lane is not None:
-                expected = self._expected_nonce(signer)
-                if lane > expected:
+            _sid, kind, signer, nonce, _body = row
+            lane = LANE_OF_KIND.get(kind)
+            if lane is not None and nonce is not None:
+                expected = self._expected_nonce(lane, signer)
+                if nonce > expected:
                     continue  # its predecessor has not arrived (or is not recorded) yet
-                if lane < expected:
-                    if lane < self._trace().nonce(signer):
+                if nonce < expected:
+                    if nonce < self._chain_nonce(lane, signer):
                         self._settle_used(row)
                     continue
-                self._lane_next[signer] = expected + 1
+                self._lane_next[(lane, signer)] = expected + 1
             picked.append(row)
             if len(picked) == room:
                 break
@@ -596,82 +628,110 @@ class Writer:
             raise RuntimeError("trace batches are queued: pass traceability= to the writer")
         return self.traceability
 
-    def _expected_nonce(self, signer: str) -> int:
-        if signer not in self._lane_next:
+    def _invoices(self) -> InvoiceRegistryContract:
+        if self.invoices is None:
+            raise RuntimeError("invoice records are queued: pass invoices= to the writer")
+        return self.invoices
+
+    def _chain_nonce(self, lane: str, signer: str) -> int:
+        if lane == "trace":
+            return self._trace().nonce(signer)
+        return self.registry.nonce(signer)
+
+    def _expected_nonce(self, lane: str, signer: str) -> int:
+        key = (lane, signer)
+        if key not in self._lane_next:
             flying = [
-                f.lane[1] + 1 for f in self.in_flight.values() if f.lane and f.lane[0] == signer
+                f.lane[2] + 1 for f in self.in_flight.values() if f.lane and f.lane[:2] == key
             ]
-            self._lane_next[signer] = max([self._trace().nonce(signer), *flying])
-        return self._lane_next[signer]
+            self._lane_next[key] = max([self._chain_nonce(lane, signer), *flying])
+        return self._lane_next[key]
 
     def _submission(self, body: str) -> Submission:
         addresses = {"IpRegistry": self.registry.address}
         if self.traceability is not None:
             addresses["Traceability"] = self.traceability.address
+        if self.invoices is not None:
+            addresses["InvoiceRegistry"] = self.invoices.address
         return build(read_submission(body, len(body)), self.client.chain_id, addresses, None, body)
 
     def _codec(self, contract: str) -> tuple[str, AbiCodec]:
         if contract == "Traceability":
             return self._trace().address, self._trace().codec
+        if contract == "InvoiceRegistry":
+            return self._invoices().address, self._invoices().codec
         return self.registry.address, self.registry.codec
 
     def _sign_submission(self, row: _Row) -> tuple[_InFlight, str]:
-        sid, _kind, signer, lane, body = row
+        sid, kind, signer, nonce, body = row
         sub = self._submission(body)
         contract, function, args = sub.call
         address, codec = self._codec(contract)
         data = codec.encode_call(function, *args)
+        lane = LANE_OF_KIND.get(kind)
         if lane is not None:
-            # One sender per enterprise: its transaction nonces keep the batches in order.
+            # One sender per signer: its transaction nonces keep the lane in order.
             sender = self.senders[int(signer[2:10], 16) % len(self.senders)]
-            events = args[4]
-            gas = GAS_PER_BATCH + sum(
-                GAS_PER_EVENT + GAS_PER_EVENT_ID * (len(e[7]) + len(e[8])) for e in events
-            )
         else:
             sender = self.senders[self._next_sender % len(self.senders)]
             self._next_sender += 1
+        if kind == "trace-batch":
+            gas = GAS_PER_BATCH + sum(
+                GAS_PER_EVENT + GAS_PER_EVENT_ID * (len(e[7]) + len(e[8])) for e in args[4]
+            )
+        else:
             gas = GAS_PER_BATCH + GAS_PER_RECORD * len(sub.record_ids)
-        raw, nonce, tx_hash = sender.sign(address, data, gas)
-        batch_id = self.outbox.mark_submission_sent(sid, sender.address, nonce, tx_hash, raw)
+        raw, tx_nonce, tx_hash = sender.sign(address, data, gas)
+        batch_id = self.outbox.mark_submission_sent(sid, sender.address, tx_nonce, tx_hash, raw)
         flight = _InFlight(
             batch_id,
             sender,
-            nonce,
+            tx_nonce,
             tx_hash,
             "0x" + raw.hex(),
             time.monotonic(),
             submission=sid,
-            lane=(signer, lane) if lane is not None else None,
+            lane=(lane, signer, nonce) if lane is not None and nonce is not None else None,
         )
         return flight, flight.raw
 
     def _located(self, sub: Submission) -> tuple[int, str, int] | None:
-        """Where the chain recorded ``sub``'s first record by its signer, if it did."""
-        if sub.kind == "trace-batch":
-            address, codec, event = self._trace().address, self._trace().codec, "TraceEventRecorded"
-            signer_topic = "0x" + "00" * 12 + sub.signer[2:].lower()
-            topics: list[str | None] = [
-                codec.event_topic(event),
-                "0x" + sub.record_ids[0].hex(),
-                None,
-                signer_topic,
-            ]
-        else:
-            address, codec = self.registry.address, self.registry.codec
-            topics = [codec.event_topic("IpRegistered"), "0x" + sub.record_ids[0].hex()]
+        """Where the chain recorded ``sub`` (its first record, by its signer), if it did."""
+        contract, event, signer_topic = _EVENT_OF_KIND[sub.kind]
+        address, codec = self._codec(contract)
+        topics: list[str | None] = [codec.event_topic(event), "0x" + sub.record_ids[0].hex()]
+        if signer_topic:
+            topics += [None] * (signer_topic - 2) + ["0x" + "00" * 12 + sub.signer[2:].lower()]
         logs = self.client.rpc.call(
             "eth_getLogs", [{"address": address, "topics": topics, "fromBlock": "0x0"}]
         )
         if not logs:
             return None
-        first = logs[0]
-        return int(first["blockNumber"], 16), first["transactionHash"], int(first["logIndex"], 16)
+        last = logs[-1]
+        return int(last["blockNumber"], 16), last["transactionHash"], int(last["logIndex"], 16)
+
+    def _recorded(self, sub: Submission) -> bool:
+        """Whether the chain holds what ``sub`` records (asked of the chain, never of the
+        outbox); for a nonce lane, whether its nonce is used (by it or by another message)."""
+        lane = sub.lane
+        if lane is not None and sub.lane_nonce is not None:
+            return sub.lane_nonce < self._chain_nonce(lane, sub.signer)
+        if sub.kind == "ip-batch":
+            ids = ["0x" + i.hex() for i in sub.record_ids]
+            return self.registry.registered(ids) == set(ids)
+        invoice = self._invoices().invoice(sub.record_ids[0])
+        if invoice is None or invoice.seller != sub.signer:
+            return False
+        if sub.kind == "invoice-issue":
+            return True
+        if sub.kind == "invoice-goods":
+            return bool(invoice.consignment_id == sub.call[2][1])
+        return invoice.status == _STATUS_AFTER[int(sub.call[2][1])]
 
     def _settle_used(self, row: _Row, batch_id: int | None = None) -> None:
-        """A trace batch whose nonce the chain has used: recorded (find where), or beaten to
-        it by another batch of the enterprise signed with the same nonce."""
-        sid, _kind, signer, lane, body = row
+        """A lane message whose nonce the chain has used: recorded (find where), or beaten
+        to it by another message of the signer with the same nonce."""
+        sid, kind, signer, nonce, body = row
         location = self._located(self._submission(body))
         if location is not None:
             self.outbox.settle_submission(sid, "confirmed", location=location, batch_id=batch_id)
@@ -679,7 +739,7 @@ class Writer:
             self.outbox.settle_submission(
                 sid,
                 "failed",
-                error=f"TraceBatch nonce {lane} of {signer} was used by another batch",
+                error=f"nonce {nonce} of {signer} was used by another {kind} message",
                 batch_id=batch_id,
             )
 
@@ -699,18 +759,19 @@ class Writer:
         """Settle a submission whose transaction failed or vanished: recorded after all
         (confirmed), refused for good by the contract (failed, with its error), or queued
         again."""
-        sid, _kind, signer, lane, body = row
+        sid, kind, signer, nonce, body = row
         sub = self._submission(body)
+        lane = LANE_OF_KIND.get(kind)
         if lane is not None:
-            self._lane_next.pop(signer, None)
-            if lane < self._trace().nonce(signer):
+            self._lane_next.pop((lane, signer), None)
+        if self._recorded(sub):
+            if lane is not None:
                 self._settle_used(row, batch_id)
-                return
-        elif sub.record_ids and self.registry.registered(
-            ["0x" + i.hex() for i in sub.record_ids]
-        ) == {"0x" + i.hex() for i in sub.record_ids}:
-            location = self._located(sub)
-            self.outbox.settle_submission(sid, "confirmed", location=location, batch_id=batch_id)
+            else:
+                location = self._located(sub)
+                self.outbox.settle_submission(
+                    sid, "confirmed", location=location, batch_id=batch_id
+                )
             return
         if reverted:
             contract, function, args = sub.call
@@ -720,8 +781,14 @@ class Writer:
                     address, codec.encode_call(function, *args), sender=self.senders[0].address
                 )
             except ContractRevert as exc:
-                behind = exc.error_name == "TraceabilityBadNonce" and "expected" in str(exc)
-                if not (behind and lane is not None and lane > self._trace().nonce(signer)):
+                # A lane message behind a predecessor that is not on chain yet waits for it;
+                # anything else the contract refuses is final.
+                ahead = (
+                    lane is not None
+                    and nonce is not None
+                    and (nonce > self._chain_nonce(lane, signer))
+                )
+                if not ahead:
                     self.outbox.settle_submission(sid, "failed", error=str(exc), batch_id=batch_id)
                     log.warning("submission %s failed: %s", sid, exc)
                     return

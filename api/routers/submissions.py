@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any, Literal, TypeVar
 
+from eth_utils.address import to_checksum_address
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,17 +30,17 @@ from ftzchain.domain import zone_id
 from ftzchain.eip712 import DOMAINS
 from ftzchain.epcis.document import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from ftzchain.errors import AlreadyRecorded, ConfigError, InvalidInput
-from ftzchain.fingerprints import parse_consortium_key
+from ftzchain.fingerprints import consignment_key, parse_consortium_key
+from ftzchain.invoice import invoice_from_json
 from ftzchain.settings import FtzSettings
 from ftzchain.submission import (
     MAX_ITEMS,
-    IpBatchSubmission,
+    SUBMISSION_MODELS,
     Submission,
-    TraceBatchSubmission,
     build,
     read_submission,
     require_fresh,
-    require_not_recorded,
+    require_recordable,
     require_zone,
     trace_item_message,
     typed_data,
@@ -53,9 +54,12 @@ SIGNATURE_TTL = 3600  # default deadline of the typed data handed out: one hour
 
 class SubmissionOut(BaseModel):
     id: str = Field(description="The EIP-712 digest the enterprise signed (0x hex)")
-    kind: Literal["ip-batch", "trace-batch"]
+    kind: str = Field(
+        description="ip-batch, trace-batch, ip-transfer, ip-licence, invoice-issue, "
+        "invoice-action or invoice-goods"
+    )
     enterprise: str
-    nonce: int | None = Field(None, description="TraceBatch nonce (trace batches)")
+    nonce: int | None = Field(None, description="The message's nonce (nonce-ordered kinds)")
     records: int = Field(description="Works or events in the submission")
     state: Literal["queued", "sent", "confirmed", "failed"]
     tx_hash: str | None = Field(None, description="sent and confirmed: the transaction")
@@ -66,7 +70,7 @@ class SubmissionOut(BaseModel):
 
 
 class TypedDataOut(BaseModel):
-    kind: Literal["ip-batch", "trace-batch"]
+    kind: str
     typedData: dict[str, Any] = Field(  # noqa: N815
         description="EIP-712 typed data (types, primaryType, domain, message) to sign with "
         "eth_signTypedData_v4 or ethers' signTypedData (drop EIP712Domain from types there)",
@@ -74,6 +78,7 @@ class TypedDataOut(BaseModel):
     hashIds: list[str] | None = Field(  # noqa: N815
         None, description="trace batches: each event's CBV 2.0 Event Hash ID"
     )
+    invoiceId: str | None = Field(None, description="invoice-issue: the invoice's id")  # noqa: N815
 
 
 class TraceItemsIn(BaseModel):
@@ -152,11 +157,15 @@ def _node_zone(settings: FtzSettings) -> bytes:
 
 
 def _addresses(ctx: FtzContext) -> dict[str, str]:
-    return {"IpRegistry": ctx.ip_registry.address, "Traceability": ctx.traceability.address}
+    return {
+        "IpRegistry": ctx.ip_registry.address,
+        "Traceability": ctx.traceability.address,
+        "InvoiceRegistry": ctx.invoices.address,
+    }
 
 
 def _next_nonce(ctx: FtzContext, outbox: Outbox, enterprise: str) -> int:
-    queued = outbox.lane_queued("trace-batch", enterprise)
+    queued = outbox.lane_queued("trace", enterprise)
     on_chain = ctx.traceability.nonce(enterprise)
     return max(on_chain, -1 if queued is None else queued + 1)
 
@@ -193,8 +202,7 @@ def _accept(
     require_fresh(sub)
     node_zone = _node_zone(settings)
     require_zone(sub, node_zone, ctx.governance.enterprise_zone(sub.signer))
-    nonce = ctx.traceability.nonce(sub.signer) if sub.lane_nonce is not None else 0
-    require_not_recorded(sub, ctx.ip_registry, nonce)
+    require_recordable(sub, ctx.ip_registry, ctx.traceability, ctx.invoices)
     if sub.kind == "trace-batch":
         _require_new_events(session, settings.chain_id, sub)
     try:
@@ -259,12 +267,7 @@ _SUBMISSION_BODY = {
         "the EIP-712 message as signed (see POST /v1/trace/items and POST /v1/ip/items).",
         "content": {
             "application/json": {
-                "schema": {
-                    "oneOf": [
-                        IpBatchSubmission.model_json_schema(),
-                        TraceBatchSubmission.model_json_schema(),
-                    ]
-                }
+                "schema": {"oneOf": [m.model_json_schema() for m in SUBMISSION_MODELS]}
             }
         },
     }
@@ -414,3 +417,118 @@ async def ip_typed_items(request: Request, settings: SettingsDep) -> TypedDataOu
     raw = await read_body(request, 1024 * 1024)
     ctx = get_context(request)
     return await run_in_threadpool(_ip_typed_data, ctx, settings, raw)
+
+
+class NoncesOut(BaseModel):
+    address: str
+    traceability: int = Field(description="The next TraceBatch nonce, after this zone's queue")
+    ipRegistry: int = Field(  # noqa: N815
+        description="The next IpRegistration/IpTransfer/IpLicence nonce, after this zone's queue"
+    )
+
+
+def _nonces(ctx: FtzContext, outbox: Outbox, address: str) -> NoncesOut:
+    checksummed = to_checksum_address(address)
+    queued_ip = outbox.lane_queued("ip", checksummed)
+    return NoncesOut(
+        address=checksummed,
+        traceability=_next_nonce(ctx, outbox, checksummed),
+        ipRegistry=max(
+            ctx.ip_registry.nonce(checksummed), -1 if queued_ip is None else queued_ip + 1
+        ),
+    )
+
+
+@router.get("/v1/nonces/{address}", response_model=NoncesOut, responses=error_responses(422, 503))
+async def nonces(
+    request: Request, address: Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
+) -> NoncesOut:
+    """The nonces a new message of ``address`` must carry: on chain, or after what this
+    zone has queued for it."""
+    return await run_in_threadpool(_nonces, get_context(request), _outbox(request), address)
+
+
+class InvoiceItemsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    seller: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    invoice: dict[str, Any] = Field(
+        description="The invoice as JSON (see POST /v1/invoices/verify)"
+    )
+    deadline: int | None = Field(None, ge=0, description="Unix time; default in one hour")
+
+
+class InvoiceGoodsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invoiceId: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")  # noqa: N815
+    consignment: str = Field(min_length=1, max_length=128, description="The consignment number")
+    deadline: int | None = Field(None, ge=0, description="Unix time; default in one hour")
+
+
+def _invoice_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:
+    request = _parse(InvoiceItemsIn, raw, 256 * 1024)
+    prints = invoice_from_json(request.invoice).prints(
+        parse_consortium_key(settings.consortium_key)
+    )
+    message = {
+        "seller": request.seller,
+        "zoneId": "0x" + _node_zone(settings).hex(),
+        "sellerFingerprint": "0x" + prints.seller.hex(),
+        "numberFingerprint": "0x" + prints.number.hex(),
+        "nearFingerprints": ["0x" + n.hex() for n in prints.near],
+        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
+    }
+    return TypedDataOut(
+        kind="invoice-issue",
+        typedData=typed_data("invoice-issue", message, ctx.client.chain_id, ctx.invoices.address),
+        invoiceId="0x" + prints.invoice_id.hex(),
+    )
+
+
+@router.post(
+    "/v1/invoices/items",
+    response_model=TypedDataOut,
+    responses=error_responses(413, 415, 422, 503),
+    tags=["invoices"],
+    openapi_extra=_body_of(InvoiceItemsIn, "The seller's address and the invoice (JSON)"),
+)
+async def invoice_typed_items(request: Request, settings: SettingsDep) -> TypedDataOut:
+    """EIP-712 ``InvoiceIssue`` typed data of an invoice (its fingerprints keyed by this
+    zone), for the seller to sign and post as {kind: "invoice-issue", message, signature}.
+    Voids, credit notes and payments (``InvoiceAction``) need no zone: the guide says how
+    to build them from the ``invoiceId`` answered here."""
+    require_content_type(request, JSON_TYPES)
+    raw = await read_body(request, 256 * 1024)
+    return await run_in_threadpool(_invoice_typed_data, get_context(request), settings, raw)
+
+
+def _goods_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:
+    request = _parse(InvoiceGoodsIn, raw, 16 * 1024)
+    consignment = consignment_key(
+        request.consignment, parse_consortium_key(settings.consortium_key)
+    )
+    message = {
+        "invoiceId": request.invoiceId,
+        "consignmentId": "0x" + consignment.hex(),
+        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
+    }
+    return TypedDataOut(
+        kind="invoice-goods",
+        typedData=typed_data("invoice-goods", message, ctx.client.chain_id, ctx.invoices.address),
+    )
+
+
+@router.post(
+    "/v1/invoices/goods-items",
+    response_model=TypedDataOut,
+    responses=error_responses(413, 415, 422, 503),
+    tags=["invoices"],
+    openapi_extra=_body_of(InvoiceGoodsIn, "The invoice id and the consignment number"),
+)
+async def invoice_goods_items(request: Request, settings: SettingsDep) -> TypedDataOut:
+    """EIP-712 ``InvoiceGoods`` typed data linking an invoice to the consignment it bills
+    (the consignment's id is keyed by this zone), for the seller to sign."""
+    require_content_type(request, JSON_TYPES)
+    raw = await read_body(request, 16 * 1024)
+    return await run_in_threadpool(_goods_typed_data, get_context(request), settings, raw)

@@ -219,7 +219,14 @@ def relay(
     outbox = Outbox(settings.outbox_path)
     stopping: list[bool] = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    writer = Writer(ctx.ip_registry, senders, {}, outbox, traceability=ctx.traceability)
+    writer = Writer(
+        ctx.ip_registry,
+        senders,
+        {},
+        outbox,
+        traceability=ctx.traceability,
+        invoices=ctx.invoices,
+    )
     console.print(f"relaying from {settings.outbox_path} with {len(senders)} key(s)")
     last = [0.0]
 

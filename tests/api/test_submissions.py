@@ -21,10 +21,15 @@ from sqlmodel import Session, col, select
 
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode, dev_private_key
+from ftzchain.eip712 import typed_data_types
+from ftzchain.enums import InvoiceStatus
+from ftzchain.fingerprints import consignment_key, lot_key
+from ftzchain.invoice import invoice_from_json
 from ftzchain.sandbox import NetworkPlan, apply_plan, epcis_document
 from ftzchain.signing import Keystore, LocalSigner
+from ftzchain.submission import CONTRACT_OF_KIND, PRIMARY_TYPE
 from indexer.models import IpRegistrationRow, TraceEventRow
-from tests.conftest import ROOT, TEST_CONSORTIUM_KEY, World, make_world
+from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world
 from tests.indexer.helpers import fresh_db, indexer_for
 from tests.serving import FTZ, serving
 
@@ -331,3 +336,131 @@ def test_ftz_sign_and_submit_from_the_enterprises_machine(intake: Intake, tmp_pa
         timeout=60,
     )
     assert run.returncode == 1 and "did not answer" in run.stderr
+
+
+def _signed(
+    intake: Intake, signer: LocalSigner, kind: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    """A submission built as an integrator builds it from docs/integrating.md: the domain
+    from GET /v1/chain, the types from the guide's table, signed with eth_account."""
+    chain = httpx.get(f"{intake.base}/v1/chain", timeout=10).json()
+    typed = {
+        "types": typed_data_types(PRIMARY_TYPE[kind]),
+        "primaryType": PRIMARY_TYPE[kind],
+        "domain": chain["domains"][CONTRACT_OF_KIND[kind]],
+        "message": message,
+    }
+    return {
+        "kind": kind,
+        "message": message,
+        "signature": "0x" + signer.sign_typed_data(typed).hex(),
+    }
+
+
+def test_invoices_are_issued_linked_and_voided_through_the_intake(intake: Intake) -> None:
+    world = intake.world
+    key = world.ctx.consortium_key
+    invoice = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
+    invoice["number"] = "SH-INTAKE-0001"
+    prints = invoice_from_json(invoice).prints(key)
+    world.ctx.invoices.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
+    typed = _typed(
+        intake, "/v1/invoices/items", {"seller": world.sh_enterprise.address, "invoice": invoice}
+    )
+    issue = {
+        "kind": "invoice-issue",
+        "message": typed["message"],
+        "signature": "0x" + world.sh_enterprise.sign_typed_data(typed).hex(),
+    }
+    r = _post(intake, issue)
+    assert r.status_code == 202, r.text
+    assert _wait(intake, r.json()["id"])["state"] == "confirmed"
+    invoice_id = "0x" + prints.invoice_id.hex()
+    on_chain = world.ctx.invoices.invoice(prints.invoice_id)
+    assert on_chain is not None and on_chain.seller == world.sh_enterprise.address
+    again = _post(intake, {**issue, "signature": issue["signature"]})
+    assert again.status_code == 200
+    # Link the goods: the consignment is dispatched first (custody, by the zone node).
+    lot = lot_key("urn:epc:class:lgtin:4012345.000009.INTAKE", key)
+    world.ctx.custody.take_custody(world.sh_node, SH, [lot])
+    world.ctx.custody.dispatch(world.sh_node, consignment_key("CSG-INTAKE-1", key), SH, AH, [lot])
+    goods = _typed(
+        intake, "/v1/invoices/goods-items", {"invoiceId": invoice_id, "consignment": "CSG-INTAKE-1"}
+    )
+    r = _post(
+        intake,
+        {
+            "kind": "invoice-goods",
+            "message": goods["message"],
+            "signature": "0x" + world.sh_enterprise.sign_typed_data(goods).hex(),
+        },
+    )
+    assert r.status_code == 202, r.text
+    assert _wait(intake, r.json()["id"])["state"] == "confirmed"
+    # Void it: the action is built from the guide alone (no zone endpoint needed).
+    deadline = int(time.time()) + 3600
+    void = {
+        "invoiceId": invoice_id,
+        "action": 1,
+        "reasonHash": "0x" + hashlib.sha256(b"issued twice by mistake").hexdigest(),
+        "deadline": deadline,
+    }
+    # Only the seller may act on it.
+    status, message = _error(
+        _post(intake, _signed(intake, world.ah_enterprise, "invoice-action", void))
+    )
+    assert status == 403
+    r = _post(intake, _signed(intake, world.sh_enterprise, "invoice-action", void))
+    assert r.status_code == 202, r.text
+    assert _wait(intake, r.json()["id"])["state"] == "confirmed"
+    voided = world.ctx.invoices.invoice(prints.invoice_id)
+    assert voided is not None and voided.status == InvoiceStatus.VOIDED
+    assert voided.consignment_id == consignment_key("CSG-INTAKE-1", key)
+    paid = {**void, "action": 3}
+    status, message = _error(
+        _post(intake, _signed(intake, world.sh_enterprise, "invoice-action", paid))
+    )
+    assert status == 409 and "voided" in message
+
+
+def test_a_licence_and_a_transfer_signed_by_the_owner_are_recorded_in_nonce_order(
+    intake: Intake,
+) -> None:
+    world = intake.world
+    owner = world.sh_enterprise
+    work = hashlib.sha256(b"intake transfer work").digest()
+    world.ctx.ip_registry.register(world.sh_node, world.ctx.ip_registry.sign(owner, work, SH))
+    nonce = httpx.get(f"{intake.base}/v1/nonces/{owner.address}").json()["ipRegistry"]
+    assert nonce == world.ctx.ip_registry.nonce(owner.address)
+    deadline = int(time.time()) + 3600
+    licence = {
+        "contentHash": "0x" + work.hex(),
+        "licensee": world.ah_enterprise.address,
+        "scopeHash": "0x" + hashlib.sha256(b"terms").hexdigest(),
+        "validFrom": 1_800_000_000,
+        "validUntil": 1_900_000_000,
+        "nonce": nonce,
+        "deadline": deadline,
+    }
+    transfer = {
+        "contentHash": "0x" + work.hex(),
+        "newOwner": world.ah_enterprise.address,
+        "newZoneId": "0x" + AH.hex(),
+        "nonce": nonce + 1,
+        "deadline": deadline,
+    }
+    # Signed by someone else than the owner: refused.
+    status, _ = _error(_post(intake, _signed(intake, world.ah_enterprise, "ip-licence", licence)))
+    assert status == 403
+    later = _post(intake, _signed(intake, owner, "ip-transfer", transfer))
+    assert later.status_code == 202, later.text
+    assert (
+        httpx.get(f"{intake.base}/v1/submissions/{later.json()['id']}").json()["state"] == "queued"
+    )
+    earlier = _post(intake, _signed(intake, owner, "ip-licence", licence))
+    assert earlier.status_code == 202, earlier.text
+    a, b = _wait(intake, earlier.json()["id"]), _wait(intake, later.json()["id"])
+    assert a["state"] == b["state"] == "confirmed", (a, b)
+    record = world.ctx.ip_registry.record(work)
+    assert record is not None and record.owner == world.ah_enterprise.address
+    assert world.ctx.ip_registry.nonce(owner.address) == nonce + 2
