@@ -15,6 +15,7 @@ interface IIpRegistry is IZoneGated {
         bytes32 titleHash; // SHA-256 of the title, or zero
         bytes32 zoneId; // the enterprise's zone
         address owner; // the enterprise's signer
+        uint256 nonce; // the owner's next nonce (nonces(owner)); a replay reverts IpRegistryBadNonce
         uint64 deadline; // unix seconds; the signature is void after it
     }
 
@@ -31,6 +32,7 @@ interface IIpRegistry is IZoneGated {
         bytes32 contentHash;
         address newOwner; // an enterprise bound to `newZoneId`
         bytes32 newZoneId;
+        uint256 nonce; // the owner's next nonce (nonces(owner))
         uint64 deadline;
     }
 
@@ -41,6 +43,7 @@ interface IIpRegistry is IZoneGated {
         bytes32 scopeHash; // SHA-256 of the licence terms (field, territory, exclusivity)
         uint64 validFrom; // unix seconds
         uint64 validUntil; // unix seconds, after validFrom
+        uint256 nonce; // the owner's next nonce (nonces(owner))
         uint64 deadline;
     }
 
@@ -111,6 +114,9 @@ interface IIpRegistry is IZoneGated {
     error IpRegistryExpiredSignature(uint64 deadline, uint256 nowTimestamp);
     error IpRegistryEnterpriseNotInZone(address owner, bytes32 boundZone, bytes32 zoneId);
     error IpRegistryInvalidSigner(address recovered, address expected);
+    /// @notice A registration, transfer or licence carries `nonce` but the owner's next one is
+    /// `expected`: a replay (nonce < expected) or signed ahead of its turn (nonce > expected).
+    error IpRegistryBadNonce(address owner, uint256 nonce, uint256 expected);
     error IpRegistryAlreadyRegistered(bytes32 contentHash, address owner, uint64 registeredAt);
     error IpRegistryLengthMismatch(uint256 registrations, uint256 signatures);
     error IpRegistryNotRegistered(bytes32 contentHash);

@@ -132,7 +132,7 @@ contract IpRegistry is IIpRegistry, ZoneGated, EIP712, Nonces {
         if (toZone != t.newZoneId || toZone == bytes32(0)) {
             revert IpRegistryEnterpriseNotInZone(t.newOwner, toZone, t.newZoneId);
         }
-        uint256 nonce = _useNonce(from);
+        uint256 nonce = _useNonceOf(from, t.nonce);
         _requireSigner(
             from,
             keccak256(
@@ -157,7 +157,7 @@ contract IpRegistry is IIpRegistry, ZoneGated, EIP712, Nonces {
         if (l.validUntil <= l.validFrom) revert IpRegistryInvalidPeriod(l.validFrom, l.validUntil);
         if (l.licensee == address(0)) revert IpRegistryZeroLicensee();
         _requireZoneRole(Roles.ZONE_NODE, _GOVERNANCE.enterpriseZone(owner));
-        uint256 nonce = _useNonce(owner);
+        uint256 nonce = _useNonceOf(owner, l.nonce);
         _requireSigner(
             owner,
             keccak256(
@@ -232,6 +232,13 @@ contract IpRegistry is IIpRegistry, ZoneGated, EIP712, Nonces {
         return _records[contentHash].owner != address(0);
     }
 
+    /// @dev Use `owner`'s next nonce, which the signed message must carry.
+    function _useNonceOf(address owner, uint256 nonce) private returns (uint256) {
+        uint256 expected = _useNonce(owner);
+        if (nonce != expected) revert IpRegistryBadNonce(owner, nonce, expected);
+        return nonce;
+    }
+
     /// @inheritdoc IIpRegistry
     function nonces(address owner) public view override(IIpRegistry, Nonces) returns (uint256) {
         return super.nonces(owner);
@@ -254,7 +261,7 @@ contract IpRegistry is IIpRegistry, ZoneGated, EIP712, Nonces {
         bytes32 boundZone = _GOVERNANCE.enterpriseZone(r.owner);
         if (boundZone != r.zoneId) revert IpRegistryEnterpriseNotInZone(r.owner, boundZone, r.zoneId);
 
-        uint256 nonce = _useNonce(r.owner);
+        uint256 nonce = _useNonceOf(r.owner, r.nonce);
         _requireSigner(
             r.owner,
             keccak256(

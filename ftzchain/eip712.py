@@ -177,14 +177,16 @@ class IpRegistration:
     nonce: int
     deadline: int
 
-    def as_tuple(self) -> tuple[bytes, int, bytes, bytes, str, int]:
-        """The contract's ``Registration`` struct (nonce is taken on chain, not passed)."""
+    def as_tuple(self) -> tuple[bytes, int, bytes, bytes, str, int, int]:
+        """The contract's ``Registration`` struct (a replayed nonce reverts
+        ``IpRegistryBadNonce``)."""
         return (
             self.content_hash,
             self.work_type,
             self.title_hash,
             self.zone_id,
             self.owner,
+            self.nonce,
             self.deadline,
         )
 
@@ -264,9 +266,9 @@ class IpTransfer:
     nonce: int
     deadline: int
 
-    def as_tuple(self) -> tuple[bytes, str, bytes, int]:
-        """The contract's ``Transfer`` struct (nonce taken on chain)."""
-        return (self.content_hash, self.new_owner, self.new_zone_id, self.deadline)
+    def as_tuple(self) -> tuple[bytes, str, bytes, int, int]:
+        """The contract's ``Transfer`` struct."""
+        return (self.content_hash, self.new_owner, self.new_zone_id, self.nonce, self.deadline)
 
 
 def ip_transfer_digest(t: IpTransfer, chain_id: int, registry_address: str) -> bytes:
@@ -293,14 +295,15 @@ class IpLicence:
     nonce: int
     deadline: int
 
-    def as_tuple(self) -> tuple[bytes, str, bytes, int, int, int]:
-        """The contract's ``Licence`` struct (nonce taken on chain)."""
+    def as_tuple(self) -> tuple[bytes, str, bytes, int, int, int, int]:
+        """The contract's ``Licence`` struct."""
         return (
             self.content_hash,
             self.licensee,
             self.scope_hash,
             self.valid_from,
             self.valid_until,
+            self.nonce,
             self.deadline,
         )
 

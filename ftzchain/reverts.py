@@ -61,6 +61,7 @@ KIND_BY_ERROR: dict[str, type[ContractRevert]] = {
     "InvoiceUnknownConsignment": NotFound,
     # signatures
     "IpRegistryInvalidSigner": InvalidSignature,
+    "IpRegistryBadNonce": InvalidSignature,
     "IpRegistryExpiredSignature": InvalidSignature,
     "TraceabilityInvalidSigner": InvalidSignature,
     "TraceabilityExpiredSignature": InvalidSignature,

@@ -464,7 +464,7 @@ def _parts(
         digest = _typed(
             "IpRegistry", chain_id, contracts, "IpTransfer", *words, x.nonce, x.deadline
         )
-        args = ((_b32(x.contentHash), new_owner, _b32(x.newZoneId), x.deadline),)
+        args = ((_b32(x.contentHash), new_owner, _b32(x.newZoneId), x.nonce, x.deadline),)
         ids = (_b32(x.contentHash),)
         return None, None, x.nonce, ids, digest, ("IpRegistry", "transfer", args)
     if isinstance(body, IpLicenceSubmission):
@@ -490,6 +490,7 @@ def _parts(
                 _b32(lic.scopeHash),
                 lic.validFrom,
                 lic.validUntil,
+                lic.nonce,
                 lic.deadline,
             ),
         )

@@ -45,8 +45,10 @@ REGISTRATION_TYPE = (
 )
 DOMAIN_TYPE = "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
 # register((bytes32,uint8,bytes32,bytes32,address,uint64),bytes) and the batch form
-REGISTER_SIGNATURE = "register((bytes32,uint8,bytes32,bytes32,address,uint64),bytes)"
-REGISTER_BATCH_SIGNATURE = "registerBatch((bytes32,uint8,bytes32,bytes32,address,uint64)[],bytes[])"
+REGISTER_SIGNATURE = "register((bytes32,uint8,bytes32,bytes32,address,uint256,uint64),bytes)"
+REGISTER_BATCH_SIGNATURE = (
+    "registerBatch((bytes32,uint8,bytes32,bytes32,address,uint256,uint64)[],bytes[])"
+)
 REGISTER_SIGNED_SIGNATURE = "registerSigned(address,bytes32,uint64,(bytes32,uint8,bytes32)[],bytes)"
 ITEM_TYPE = "IpItem(bytes32 contentHash,uint8 workType,bytes32 titleHash)"
 BATCH_TYPE = "IpBatch(address owner,bytes32 zoneId,IpItem[] items,uint64 deadline)" + ITEM_TYPE
@@ -430,6 +432,9 @@ def _bytes_at(data: bytes, offset: int) -> bytes:
     return data[offset + 32 : offset + 32 + length]
 
 
+_REGISTRATION_BYTES = 7 * 32  # the Registration struct's words in call data
+
+
 def registrations_in_call(data: bytes) -> list[tuple[dict[str, Any], bytes]]:
     """The (registration, signature) pairs a ``register``/``registerBatch`` call carries."""
     selector, args = data[:4], data[4:]
@@ -441,20 +446,22 @@ def registrations_in_call(data: bytes) -> list[tuple[dict[str, Any], bytes]]:
             "titleHash": _word(args, at + 64),
             "zoneId": _word(args, at + 96),
             "owner": "0x" + _word(args, at + 128)[12:].hex(),
-            "deadline": _uint(args, at + 160),
+            "nonce": _uint(args, at + 160),
+            "deadline": _uint(args, at + 192),
         }
 
     if selector == _selector(REGISTER_SIGNATURE):
-        return [(registration(0), _bytes_at(args, _uint(args, 192)))]
+        return [(registration(0), _bytes_at(args, _uint(args, _REGISTRATION_BYTES)))]
     if selector == _selector(REGISTER_BATCH_SIGNATURE):
         regs_at, sigs_at = _uint(args, 0), _uint(args, 32)
         count = _uint(args, regs_at)
-        if _uint(args, sigs_at) != count or count > len(args) // 192:
+        if _uint(args, sigs_at) != count or count > len(args) // _REGISTRATION_BYTES:
             raise ValueError("batch arrays differ in length")
         out = []
         for i in range(count):
             sig_offset = sigs_at + 32 + _uint(args, sigs_at + 32 + 32 * i)
-            out.append((registration(regs_at + 32 + 192 * i), _bytes_at(args, sig_offset)))
+            at = regs_at + 32 + _REGISTRATION_BYTES * i
+            out.append((registration(at), _bytes_at(args, sig_offset)))
         return out
     if selector == _selector(REGISTER_SIGNED_SIGNATURE):
         owner = "0x" + _word(args, 0)[12:].hex()
@@ -756,6 +763,8 @@ class _Run:
         reg, carried_signature = matches[0]
         if ("batch" in reg) != (from_log["nonce"] == BATCH_NONCE):
             raise VerificationFailed("log", "the log's nonce does not match how it was signed")
+        if "batch" not in reg and reg["nonce"] != from_log["nonce"]:
+            raise VerificationFailed("transaction", "the call's nonce differs from the log")
         for name in ("workType", "titleHash", "zoneId", "owner"):
             if reg[name] != from_log[name]:
                 raise VerificationFailed("transaction", f"the call's {name} differs from the log")

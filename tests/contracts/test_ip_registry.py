@@ -47,14 +47,23 @@ def test_second_registration_of_same_hash_names_the_earlier_record(world: World)
     assert err.value.error_args["contentHash"] == content
 
 
-def test_replayed_signature_is_rejected(world: World) -> None:
+def test_replayed_signature_is_rejected_naming_the_nonce(world: World) -> None:
     reg = world.ctx.ip_registry
+    owner = world.sh_enterprise.address
     signed = reg.sign(world.sh_enterprise, _hash("replayed"), SH)
+    used = signed.registration.nonce
     reg.register(world.sh_node, signed)
     with pytest.raises(InvalidSignature) as err:
-        reg.register(world.sh_node, signed)  # nonce consumed: the signature no longer matches
-    assert err.value.error_name == "IpRegistryInvalidSigner"
-    assert err.value.error_args["expected"].lower() == world.sh_enterprise.address.lower()
+        reg.register(world.sh_node, signed)  # its nonce is used: the error says so
+    assert err.value.error_name == "IpRegistryBadNonce"
+    assert err.value.error_args["owner"].lower() == owner.lower()
+    assert (err.value.error_args["nonce"], err.value.error_args["expected"]) == (used, used + 1)
+    # Signed ahead of its turn: the same error, with the nonce the chain expects.
+    ahead = reg.sign(world.sh_enterprise, _hash("ahead"), SH, nonce=used + 5)
+    with pytest.raises(InvalidSignature) as err:
+        reg.register(world.sh_node, ahead)
+    assert err.value.error_name == "IpRegistryBadNonce"
+    assert (err.value.error_args["nonce"], err.value.error_args["expected"]) == (used + 5, used + 1)
 
 
 def test_expired_signature_is_rejected(world: World) -> None:
