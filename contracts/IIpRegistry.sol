@@ -8,7 +8,8 @@ import {IZoneGated} from "./IZoneGated.sol";
 /// enterprise (EIP-712) and submitted by a zone node of the enterprise's zone. The work itself
 /// never leaves its owner.
 interface IIpRegistry is IZoneGated {
-    /// @notice What the enterprise signs (EIP-712 type `IpRegistration`, nonce taken on chain).
+    /// @notice What the enterprise signs (EIP-712 type `IpRegistration`; `nonce` must be the
+    /// owner's next).
     struct Registration {
         bytes32 contentHash; // SHA-256 of the work's bytes
         uint8 workType; // 0 unspecified, 1 patent, 2 trademark, 3 copyright, 4 design, 5 trade secret
@@ -27,7 +28,7 @@ interface IIpRegistry is IZoneGated {
     }
 
     /// @notice What the current owner signs to hand a work to another enterprise
-    /// (EIP-712 type `IpTransfer`, nonce taken on chain).
+    /// (EIP-712 type `IpTransfer`; `nonce` must be the owner's next).
     struct Transfer {
         bytes32 contentHash;
         address newOwner; // an enterprise bound to `newZoneId`
