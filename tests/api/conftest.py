@@ -107,6 +107,7 @@ def served(
         "FTZ_STATE_DIR": str(state),
         "FTZ_PUBLIC_URL": "https://sh.zone.example",
         "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
+        "FTZ_ZONE": "CN-SH",  # a zone node: its intake answers too (tests/api/test_submissions.py)
         # Many tests share this server from one address: per-client limits are tested apart.
         "FTZ_RATE_LIMIT_PER_MINUTE": "0",
     }
