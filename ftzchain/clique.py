@@ -46,8 +46,16 @@ def geth_binary(project_root: Path) -> Path:
     )
 
 
-def clique_genesis(chain_id: int, signers: list[str], period: int) -> dict[str, object]:
-    """A London-rules Clique genesis: ``signers`` seal, the dev accounts are funded."""
+def clique_genesis(
+    chain_id: int,
+    signers: list[str],
+    period: int,
+    gas_limit: int = 30_000_000,
+    timestamp: int = 0,
+) -> dict[str, object]:
+    """A London-rules Clique genesis: ``signers`` seal, the dev accounts are funded.
+    ``timestamp``: the genesis time (a network's first block then waits its period, so the
+    in-turn validator seals it first instead of every validator at once)."""
     extra = "0x" + "00" * 32 + "".join(s.lower().removeprefix("0x") for s in signers) + "00" * 65
     alloc = {
         Account.from_key(dev_private_key(i)).address: {"balance": hex(DEV_BALANCE_ETH * 10**18)}
@@ -70,10 +78,40 @@ def clique_genesis(chain_id: int, signers: list[str], period: int) -> dict[str, 
     return {
         "config": config,
         "difficulty": "0x1",
-        "gasLimit": hex(30_000_000),
+        "gasLimit": hex(gas_limit),
+        "timestamp": hex(timestamp),
         "extradata": extra,
         "alloc": alloc,
     }
+
+
+def init_datadir(
+    geth: Path, datadir: Path, genesis: Path, signer_key: bytes, password: Path
+) -> None:
+    """``geth init`` a data directory and import the validator's key into its keystore."""
+    datadir.mkdir(parents=True)
+    key_file = datadir.parent / f"{datadir.name}.key"
+    key_file.write_text(signer_key.hex())
+    try:
+        for cmd in (
+            [str(geth), "--datadir", str(datadir), "init", str(genesis)],
+            [
+                str(geth),
+                "account",
+                "import",
+                "--lightkdf",  # a development key: unlocked in milliseconds, not seconds
+                "--datadir",
+                str(datadir),
+                "--password",
+                str(password),
+                str(key_file),
+            ],
+        ):
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise ToolchainError(f"{' '.join(cmd[:4])} failed: {done.stderr.strip()[-500:]}")
+    finally:
+        key_file.unlink()
 
 
 def start_clique_node(
@@ -88,26 +126,9 @@ def start_clique_node(
     signer_key = dev_private_key(0)
     signer = Account.from_key(signer_key).address
     datadir = workdir / "geth"
-    datadir.mkdir(parents=True)
     (workdir / "genesis.json").write_text(json.dumps(clique_genesis(chain_id, [signer], period)))
     (workdir / "password").write_text("clique-dev\n")
-    (workdir / "signer.key").write_text(signer_key.hex())
-    for cmd in (
-        [str(geth), "--datadir", str(datadir), "init", str(workdir / "genesis.json")],
-        [
-            str(geth),
-            "account",
-            "import",
-            "--datadir",
-            str(datadir),
-            "--password",
-            str(workdir / "password"),
-            str(workdir / "signer.key"),
-        ],
-    ):
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise ToolchainError(f"{' '.join(cmd[:4])} failed: {done.stderr.strip()[-500:]}")
+    init_datadir(geth, datadir, workdir / "genesis.json", signer_key, workdir / "password")
     port = free_port()
     command = [
         str(geth),

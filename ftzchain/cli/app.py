@@ -18,6 +18,7 @@ from ftzchain.cli.intake import relay, sign_app, submit
 from ftzchain.cli.invoice import invoice_app
 from ftzchain.cli.ip import ip_app
 from ftzchain.cli.keys import keys_app
+from ftzchain.cli.network import network_app
 from ftzchain.cli.serve import serve
 from ftzchain.cli.trace import trace_app
 from ftzchain.errors import FtzError
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 app.add_typer(keys_app, name="keys")
 app.add_typer(devnet_app, name="devnet")
+app.add_typer(network_app, name="network")
 app.add_typer(gov_app, name="gov")
 app.add_typer(ip_app, name="ip")
 app.add_typer(index_app, name="index")
