@@ -47,6 +47,8 @@ _EVENT_TABLES: tuple[Table, ...] = (
     InvoiceEventRow.__table__,  # type: ignore[attr-defined]
 )
 _CONFLICTS: Table = TraceConflictRow.__table__  # type: ignore[attr-defined]
+# Tables the sink fills from the event tables' rows (not one row per log of its own).
+DERIVED_TABLES: tuple[Table, ...] = (_CONFLICTS,)
 _CURSOR: Table = ChainCursor.__table__  # type: ignore[attr-defined]
 _WINDOW: Table = IndexedBlock.__table__  # type: ignore[attr-defined]
 _NATURAL_KEY = ("chain_id", "tx_hash", "log_index")

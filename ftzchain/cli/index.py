@@ -138,3 +138,32 @@ def index_status() -> None:
         f"chain {cursor.chain_id}: indexed block {cursor.block_number} ({cursor.block_hash}), "
         f"head {head}, lag {head - cursor.block_number}"
     )
+
+
+@index_app.command("digest")
+def index_digest(
+    block: Annotated[
+        int | None, typer.Option(min=0, help="Digest rows up to this block (default: indexed).")
+    ] = None,
+) -> None:
+    """Print a digest of every row indexed up to a block. Zones that indexed the same chain
+    print the same digest for the same block, whichever database they use."""
+    from indexer.db import make_engine
+    from indexer.digest import table_digest
+    from indexer.sink import SqlSink
+
+    settings = _settings()
+    ctx = FtzContext(settings)
+    engine = make_engine(settings.database_url)
+    cursor = SqlSink(engine).read_cursor(ctx.client.chain_id)
+    if cursor is None:
+        console.print(f"chain {ctx.client.chain_id} not indexed yet: run `ftz index`")
+        raise typer.Exit(1)
+    upto = cursor.block_number if block is None else block
+    if upto > cursor.block_number:
+        raise ConfigError(
+            f"block {upto} is not indexed yet (indexed up to {cursor.block_number}): "
+            "run `ftz index` first"
+        )
+    found = table_digest(engine, cursor.chain_id, upto)
+    console.print(f"chain {found.chain_id} block {found.block}: {found.rows} rows {found.digest}")
