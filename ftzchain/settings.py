@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ftzchain.errors import ConfigError
 
 
 class FtzSettings(BaseSettings):
@@ -145,5 +147,12 @@ class FtzSettings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> FtzSettings:
-    """The process-wide settings, loaded on first use."""
-    return FtzSettings()
+    """The process-wide settings, loaded on first use; a bad value is a :class:`ConfigError`
+    naming its variable."""
+    try:
+        return FtzSettings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"FTZ_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"invalid settings: {problems}") from None

@@ -98,6 +98,16 @@ def env(tmp_path: Path) -> dict[str, str]:
         ["invoice", "verify"],
         ["invoice", "pledge"],
         ["invoice", "release"],
+        ["relay"],
+        ["submit"],
+        ["sign"],
+        ["sign", "ip"],
+        ["sign", "trace"],
+        ["network"],
+        ["network", "up"],
+        ["network", "down"],
+        ["network", "status"],
+        ["index", "digest"],
     ],
 )
 def test_every_command_has_help(env: dict[str, str], command: list[str]) -> None:
@@ -122,6 +132,11 @@ def test_missing_node_is_one_line_saying_what_to_do(env: dict[str, str], tmp_pat
         check=False,
     )
     _assert_one_line_error(proc, "ftz devnet up")
+
+
+def test_a_bad_setting_is_one_line_naming_the_variable(env: dict[str, str]) -> None:
+    proc = run(["keys", "list"], {**env, "FTZ_KEYSTORE_SCRYPT_N": "16"}, check=False)
+    _assert_one_line_error(proc, "FTZ_KEYSTORE_SCRYPT_N")
 
 
 def test_malformed_hash_is_one_line(env: dict[str, str]) -> None:
