@@ -10,9 +10,13 @@ library Roles {
     bytes32 internal constant FINANCIER = keccak256("FINANCIER");
     bytes32 internal constant AUDITOR = keccak256("AUDITOR");
     bytes32 internal constant ORIGIN_ISSUER = keccak256("ORIGIN_ISSUER");
+    /// @dev The zone's block-sealing key: granting it (in an active zone) makes the zones'
+    /// node agents vote it into the consensus validator set; revoking it or suspending the
+    /// zone votes it out. No contract checks it.
+    bytes32 internal constant VALIDATOR = keccak256("VALIDATOR");
 
     function isKnown(bytes32 role) internal pure returns (bool) {
         return role == ZONE_NODE || role == CUSTOMS || role == COURT || role == FINANCIER
-            || role == AUDITOR || role == ORIGIN_ISSUER;
+            || role == AUDITOR || role == ORIGIN_ISSUER || role == VALIDATOR;
     }
 }

@@ -24,7 +24,15 @@ ZONE_NAMES: dict[str, str] = {
     "CN-CQ": "Chongqing",
 }
 
-ROLE_NAMES = ("ZONE_NODE", "CUSTOMS", "COURT", "FINANCIER", "AUDITOR", "ORIGIN_ISSUER")
+ROLE_NAMES = (
+    "ZONE_NODE",
+    "CUSTOMS",
+    "COURT",
+    "FINANCIER",
+    "AUDITOR",
+    "ORIGIN_ISSUER",
+    "VALIDATOR",
+)
 
 
 class WorkType(IntEnum):

@@ -57,6 +57,7 @@ class ZoneNode:
     enode: str
     datadir: str
     pid: int | None = None
+    genesis_validator: bool = True
 
     @property
     def url(self) -> str:
@@ -117,19 +118,24 @@ def create_network(
     *,
     period: int = 1,
     chain_id: int = NETWORK_CHAIN_ID,
+    validators: list[str] | None = None,
 ) -> ZoneNetwork:
-    """Write the genesis, each zone's data directory, keys and static peers (nothing runs)."""
+    """Write the genesis, each zone's data directory, keys and static peers (nothing runs).
+    ``validators``: the zones whose keys seal from the genesis on (default: every zone; the
+    others run a node and become validators when governance grants their ``VALIDATOR``)."""
     if period < 1:
         raise InvalidInput("the block period must be at least 1 s (period 0 stalls Clique)")
     geth = geth_binary(project_root)
     workdir.mkdir(parents=True, exist_ok=True)
     signers = [Account.from_key(validator_key(z)).address for z in zones]
+    sealing = set(zones if validators is None else validators)
+    genesis_signers = [s for z, s in zip(zones, signers, strict=True) if z in sealing]
     genesis = workdir / "genesis.json"
     genesis.write_text(
         json.dumps(
             clique_genesis(
                 chain_id,
-                signers,
+                genesis_signers,
                 period,
                 gas_limit=BLOCK_GAS_LIMIT,
                 timestamp=int(time.time()) + 2,
@@ -153,6 +159,7 @@ def create_network(
                 auth_port=free_port(),
                 enode=f"enode://{public.hex()}@127.0.0.1:{p2p}",
                 datadir=str(datadir),
+                genesis_validator=zone in sealing,
             )
         )
     for node in network.nodes:
@@ -251,6 +258,23 @@ def _unlocked(rpc: JsonRpc, signer: str) -> bool:
     except RpcError:
         return False
     return True
+
+
+def cast_votes(rpc: JsonRpc, admit: set[str], remove: set[str]) -> list[tuple[str, bool]]:
+    """Make this node's validator vote (``clique_propose``) for what governance decided and
+    drop votes already carried; returns the (address, authorize) votes it cast now. A vote
+    stays with the node and goes into each block it seals until the change is made."""
+    signers = {str(s).lower() for s in rpc.call("clique_getSigners", ["latest"])}
+    pending = {str(a).lower(): bool(v) for a, v in (rpc.call("clique_proposals") or {}).items()}
+    for address, authorize in pending.items():
+        if (address in signers) == authorize:
+            rpc.call("clique_discard", [address])  # done: the set already is what we wanted
+    cast = []
+    for address, authorize in [*((a, True) for a in admit), *((a, False) for a in remove)]:
+        if (address in signers) != authorize and pending.get(address) is not authorize:
+            rpc.call("clique_propose", [address, authorize])
+            cast.append((address, authorize))
+    return cast
 
 
 def stop_zone_node(network: ZoneNetwork, zone: str) -> bool:

@@ -69,7 +69,10 @@ def gov_propose(
         str | None, typer.Option(help="Enterprise, role holder or member address.")
     ] = None,
     role: Annotated[
-        str | None, typer.Option(help="zone_node, customs, court, financier, auditor.")
+        str | None,
+        typer.Option(
+            help="zone_node, customs, court, financier, auditor, origin_issuer, validator."
+        ),
     ] = None,
     value: Annotated[int, typer.Option(help="New threshold (set-threshold).")] = 0,
     sender: SenderOpt = None,

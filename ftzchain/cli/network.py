@@ -126,3 +126,35 @@ def network_status() -> None:
     console.print(f"{running} of {len(network.nodes)} zone nodes up at {time.strftime('%X')}")
     if running == 0:
         raise typer.Exit(1)
+
+
+@network_app.command("agent")
+def network_agent(
+    zone: Annotated[str, typer.Option(help="The zone whose validator votes (e.g. CN-SH).")],
+    poll: Annotated[float, typer.Option(min=0.1, help="Seconds between looks.")] = 2.0,
+    once: Annotated[bool, typer.Option(help="Vote once and exit, instead of following.")] = False,
+) -> None:
+    """Make this zone's validator vote for the validator set Governance decided: a VALIDATOR
+    role granted in an admitted zone is voted in, a revoked one or a suspended zone's voted
+    out. Reads the zone's own index (FTZ_DATABASE_URL; run `ftz index --follow` beside it)."""
+    from sqlmodel import Session
+
+    from api.queries.governance import validator_votes
+    from ftzchain import network as net
+    from indexer.db import make_engine
+
+    settings = _settings()
+    network = net.ZoneNetwork.load(_workdir())
+    node = network.node(zone.strip().upper())
+    engine = make_engine(settings.database_url)
+    from ftzchain.rpc import JsonRpc
+
+    rpc = JsonRpc(node.url, timeout=10)
+    while True:
+        with Session(engine) as session:
+            votes = validator_votes(session, network.chain_id)
+        for address, authorize in net.cast_votes(rpc, set(votes.admit), set(votes.remove)):
+            console.print(f"{node.zone} votes {'in' if authorize else 'out'} {address}")
+        if once:
+            return
+        time.sleep(poll)

@@ -12,16 +12,30 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
+from api.queries.governance import validator_votes
+from ftzchain.compile import Build
+from ftzchain.context import FtzContext
+from ftzchain.deploy import deploy
+from ftzchain.devnet import dev_private_key
+from ftzchain.domain import zone_id
+from ftzchain.enums import GovernanceAction as Action
 from ftzchain.network import (
     ZoneNetwork,
+    cast_votes,
     create_network,
     start_sealing,
     start_zone_node,
     stop_zone_node,
 )
 from ftzchain.rpc import JsonRpc
+from ftzchain.sandbox import NetworkPlan, apply_plan
+from ftzchain.settings import FtzSettings
+from ftzchain.signing import LocalSigner
+from indexer.service import build_indexer
 from tests.conftest import ROOT
+from tests.indexer.helpers import fresh_db
 from tests.serving import FTZ
 
 ZONES = ["CN-SH", "CN-AH", "CN-JS"]
@@ -104,3 +118,86 @@ def test_ftz_network_up_status_down(tmp_path: Path) -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def _reached(ctx: FtzContext, block: int) -> Callable[[], bool]:
+    return lambda: ctx.client.block_number() >= block
+
+
+def test_governance_votes_a_zone_validator_in_and_out(tmp_path: Path, build: Build) -> None:
+    """A fourth zone runs a node but does not seal; the committee grants its VALIDATOR role:
+    each zone's agent, reading its own index of its own node, votes it in, and it seals.
+    The committee suspends the zone: the agents vote it out, and it stops sealing."""
+    zones = [*ZONES, "CN-ZJ"]
+    net = create_network(ROOT, tmp_path / "network", zones, validators=ZONES)
+    contexts: list[FtzContext] = []
+
+    def context(zone: str) -> FtzContext:
+        settings = FtzSettings(
+            project_root=ROOT,
+            state_dir=tmp_path / "state",
+            rpc_url=net.node(zone).url,
+            chain_id=net.chain_id,
+            database_url=f"sqlite:///{tmp_path / (zone + '.db')}",
+        )
+        ctx = FtzContext(settings)
+        ctx.__dict__["build"] = build
+        contexts.append(ctx)
+        return ctx
+
+    def signers() -> set[str]:
+        return {s.lower() for s in JsonRpc(net.node("CN-SH").url).call("clique_getSigners")}
+
+    def agents(voting: list[str], through_block: int) -> None:
+        for zone in voting:
+            ctx = context(zone)
+            _until(_reached(ctx, through_block), 30, f"{zone} synced")
+            engine = fresh_db(ctx.settings.database_url)
+            build_indexer(ctx, engine).sync()
+            with Session(engine) as session:
+                votes = validator_votes(session, net.chain_id)
+            cast_votes(JsonRpc(net.node(zone).url), set(votes.admit), set(votes.remove))
+
+    try:
+        for zone in zones:
+            start_zone_node(ROOT, net, zone)
+        start_sealing(net)
+        newcomer = net.node("CN-ZJ").signer.lower()
+        assert newcomer not in signers() and len(signers()) == 3
+        ctx = context("CN-SH")
+        deployer = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
+        deploy(
+            ctx.client,
+            deployer,
+            build,
+            ctx.settings.deployments_dir,
+            [deployer.address],
+            threshold=1,
+            force=True,
+        )
+        plan = NetworkPlan(zones=zones, roles=[("VALIDATOR", newcomer, "CN-ZJ")])
+        apply_plan(ctx.governance, [deployer], plan)
+        agents(ZONES, ctx.client.block_number())
+        _until(lambda: newcomer in signers(), 60, "CN-ZJ voted in")
+        rpc = JsonRpc(net.node("CN-SH").url)
+        joined = _head(net.node("CN-SH").url)[0]
+
+        def sealed_by_newcomer(since: int) -> bool:
+            head = _head(net.node("CN-SH").url)[0]
+            return any(
+                str(rpc.call("clique_getSigner", [hex(n)])).lower() == newcomer
+                for n in range(since + 1, head + 1)
+            )
+
+        _until(lambda: sealed_by_newcomer(joined), 60, "CN-ZJ sealing")
+        ctx.governance.decide([deployer], Action.SUSPEND_ZONE, zone_id=zone_id("CN-ZJ"))
+        agents(zones, ctx.client.block_number())
+        _until(lambda: newcomer not in signers(), 60, "CN-ZJ voted out")
+        left = _head(net.node("CN-SH").url)[0]
+        _until(lambda: _head(net.node("CN-SH").url)[0] >= left + 4, 30, "blocks after it left")
+        assert not sealed_by_newcomer(left)
+    finally:
+        for c in contexts:
+            c.close()
+        for zone in zones:
+            stop_zone_node(net, zone)
