@@ -4,6 +4,7 @@ stops it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -12,7 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session
+from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from api.queries.governance import validator_votes
 from ftzchain.compile import Build
@@ -33,6 +35,8 @@ from ftzchain.rpc import JsonRpc
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
+from indexer.digest import table_digest
+from indexer.models import IpRegistrationRow
 from indexer.service import build_indexer
 from tests.conftest import ROOT
 from tests.indexer.helpers import fresh_db
@@ -201,3 +205,113 @@ def test_governance_votes_a_zone_validator_in_and_out(tmp_path: Path, build: Bui
             c.close()
         for zone in zones:
             stop_zone_node(net, zone)
+
+
+def test_a_partitioned_zone_rejoins_and_its_index_converges(tmp_path: Path, build: Build) -> None:
+    """CN-SH is cut off from the other two validators (admin_removePeer): it seals one block
+    of its own (then must wait for the others) and its indexer indexes it; a registration sent
+    to it waits in its pool. Reconnected (admin_addPeer), CN-SH takes the majority's chain,
+    its index rolls the orphaned block back, the registration is mined on the common chain,
+    and both zones' indexes have the same digest, with the registration once."""
+    net = create_network(ROOT, tmp_path / "network", ZONES)
+    contexts: list[FtzContext] = []
+
+    def context(zone: str, db: str) -> FtzContext:
+        ctx = FtzContext(
+            FtzSettings(
+                project_root=ROOT,
+                state_dir=tmp_path / "state",
+                rpc_url=net.node(zone).url,
+                chain_id=net.chain_id,
+                database_url=f"sqlite:///{tmp_path / db}",
+                max_reorg_depth=16,
+            )
+        )
+        ctx.__dict__["build"] = build
+        contexts.append(ctx)
+        return ctx
+
+    sh, ah, js = (net.node(z) for z in ZONES)
+    sh_rpc = JsonRpc(sh.url)
+    try:
+        for zone in ZONES:
+            start_zone_node(ROOT, net, zone)
+        start_sealing(net)
+        admin = context("CN-AH", "admin.db")
+        deployer = admin.sender(LocalSigner.from_key(dev_private_key(0)))
+        deploy(admin.client, deployer, build, admin.settings.deployments_dir, [deployer.address], 1)
+        enterprise = LocalSigner.generate()
+        zone_node = LocalSigner.from_key(dev_private_key(1))
+        plan = NetworkPlan(
+            zones=["CN-SH"],
+            roles=[("ZONE_NODE", zone_node.address, "CN-SH")],
+            enterprises=[(enterprise.address, "CN-SH")],
+        )
+        apply_plan(admin.governance, [deployer], plan)
+        on_sh = context("CN-SH", "sh.db")
+        _until(_reached(on_sh, admin.client.block_number()), 30, "CN-SH synced")
+        # Cut CN-SH off just after a block another validator sealed (so it may seal one).
+        _until(
+            lambda: _sealer(sh_rpc, _head(sh.url)[1]) != sh.signer.lower(),
+            30,
+            "a head not sealed by CN-SH",
+        )
+        for other in (ah, js):
+            sh_rpc.call("admin_removePeer", [other.enode])
+            JsonRpc(other.url).call("admin_removePeer", [sh.enode])
+        _until(lambda: int(sh_rpc.call("net_peerCount"), 16) == 0, 10, "CN-SH alone")
+        _until(
+            lambda: _sealer(sh_rpc, _head(sh.url)[1]) == sh.signer.lower(),
+            10,
+            "CN-SH sealing a block of its own",
+        )
+        orphan_number, orphan = _head(sh.url)
+        work = hashlib.sha256(b"registered in a partition").digest()
+        reg = on_sh.ip_registry
+        signed = reg.sign(enterprise, work, zone_id("CN-SH"))
+        tx = on_sh.sender(zone_node).send(
+            reg.address,
+            reg.codec.encode_call("register", signed.registration.as_tuple(), signed.signature),
+            gas=300_000,
+        )
+        sh_engine = fresh_db(on_sh.settings.database_url)
+        sh_indexer = build_indexer(on_sh, sh_engine)
+        assert sh_indexer.sync().block_hash == orphan  # the index holds the orphan's hash
+        assert JsonRpc(ah.url).call("eth_getBlockByHash", [orphan, False]) is None
+        for other in (ah, js):
+            sh_rpc.call("admin_addPeer", [other.enode])
+            JsonRpc(other.url).call("admin_addPeer", [sh.enode])
+        on_ah = context("CN-AH", "ah.db")
+        _until(lambda: _mined_elsewhere(on_ah, tx, orphan), 90, "the registration mined")
+        target = on_ah.client.block_number()
+        _until(_reached(on_sh, target), 60, "CN-SH on the majority chain")
+        ah_engine = fresh_db(on_ah.settings.database_url)
+        build_indexer(on_ah, ah_engine).sync(to_block=target)
+        sh_indexer.sync(to_block=target)
+        ours, theirs = (table_digest(e, net.chain_id, target) for e in (sh_engine, ah_engine))
+        assert ours == theirs
+        assert sh_indexer.metrics.registry.get_sample_value("ftz_indexer_reorgs_total") >= 1
+        (mined,) = _registrations(sh_engine, work)
+        assert mined != orphan and orphan_number <= target
+    finally:
+        for c in contexts:
+            c.close()
+        for zone in ZONES:
+            stop_zone_node(net, zone)
+
+
+def _sealer(rpc: JsonRpc, block_hash: str) -> str:
+    return str(rpc.call("clique_getSigner", [block_hash])).lower()
+
+
+def _registrations(engine: Engine, work: bytes) -> list[str]:
+    with Session(engine) as session:
+        rows = session.exec(
+            select(IpRegistrationRow).where(IpRegistrationRow.content_hash == "0x" + work.hex())
+        ).all()
+    return [r.block_hash for r in rows]
+
+
+def _mined_elsewhere(ctx: FtzContext, tx: str, orphan_block: str) -> bool:
+    receipt = ctx.client.rpc.call("eth_getTransactionReceipt", [tx])
+    return receipt is not None and receipt["blockHash"] != orphan_block
