@@ -58,10 +58,16 @@ class ZoneNode:
     datadir: str
     pid: int | None = None
     genesis_validator: bool = True
+    api_port: int | None = None  # the zone's API (`ftz network up` starts one per zone)
+    services: list[int] = field(default_factory=list)  # pids of its indexer and API
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.rpc_port}"
+
+    @property
+    def api_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.api_port}" if self.api_port else None
 
 
 @dataclass

@@ -6,13 +6,16 @@ import os
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ftzchain.cli.common import console
 from ftzchain.cli.common import load_settings as _settings
 from ftzchain.errors import ConfigError, ToolchainError
+
+if TYPE_CHECKING:
+    from ftzchain.network import ZoneNetwork
 
 network_app = typer.Typer(
     help="A zone network on this machine: one geth 1.13 Clique validator per zone (development "
@@ -23,6 +26,22 @@ network_app = typer.Typer(
 
 def _workdir() -> Path:
     return _settings().state_dir / "network"
+
+
+def _wait_http(url: str) -> None:
+    """Poll ``url`` until it answers (the API started in the background)."""
+    import urllib3
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if urllib3.request("GET", url, timeout=1, retries=False).status == 200:
+                return
+        except urllib3.exceptions.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise ToolchainError(f"{url} did not answer within 60 s: see the services log")
+        time.sleep(0.2)  # polling the API that is starting
 
 
 def _alive(pid: int | None) -> bool:
@@ -45,8 +64,16 @@ def network_up(
     fresh: Annotated[
         bool, typer.Option(help="Delete an existing network's chain and start a new one.")
     ] = False,
+    services: Annotated[
+        bool,
+        typer.Option(
+            help="Also deploy the contracts (once, committee: dev account 0) and run each "
+            "zone's own indexer and API, on a SQLite database per zone."
+        ),
+    ] = True,
 ) -> None:
-    """Start (or restart) the zone network in the background; prints each zone's node."""
+    """Start (or restart) the zone network in the background; prints each zone's node (and
+    API)."""
     from ftzchain import network as net
 
     settings = _settings()
@@ -73,12 +100,83 @@ def network_up(
         for node in network.nodes:
             net.stop_zone_node(network, node.zone)
         raise
+    if services:
+        _start_services(network)
     console.print(
         f"zone network up: chain {network.chain_id}, a block every {network.period} s, "
         f"data in {workdir}"
     )
     for node in network.nodes:
-        console.print(f"  {node.zone}  validator {node.signer}  {node.url}  (pid {node.pid})")
+        api = f"  API {node.api_url}" if node.api_url else ""
+        console.print(
+            f"  {node.zone}  validator {node.signer}  node {node.url}{api}  (pid {node.pid})"
+        )
+
+
+def _start_services(network: ZoneNetwork) -> None:
+    """Deploy once, then per zone: index its own node into its own SQLite database (first
+    in the foreground, which creates the schema), then `ftz index --follow` and `ftz serve`
+    in the background. SQLite per zone: nothing to install or share, and each zone's index
+    is its own, as it is in production (where each zone has its own PostgreSQL)."""
+    import subprocess
+    import sys
+
+    from ftzchain.context import FtzContext
+    from ftzchain.deploy import deploy, load_deployment
+    from ftzchain.devnet import dev_private_key, free_port
+    from ftzchain.errors import NotDeployed
+    from ftzchain.signing import LocalSigner
+
+    settings = _settings()
+    first = network.nodes[0]
+    ctx = FtzContext(
+        settings.model_copy(update={"rpc_url": first.url, "chain_id": network.chain_id})
+    )
+    try:
+        load_deployment(settings.deployments_dir, network.chain_id)
+    except NotDeployed:
+        deployer = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
+        console.print(f"deploying the contracts through {first.zone} …")
+        deploy(ctx.client, deployer, ctx.build, settings.deployments_dir, [deployer.address], 1)
+    finally:
+        ctx.close()
+    ftz = str(Path(sys.executable).with_name("ftz"))
+    for node in network.nodes:
+        # Each zone's own state (its intake's outbox, caches) beside its node; the
+        # deployment manifest is the one thing the zones share.
+        zone_state = Path(network.workdir) / f"{node.zone}.state"
+        shutil.copytree(settings.deployments_dir, zone_state / "deployments", dirs_exist_ok=True)
+        env = {
+            **os.environ,
+            "FTZ_RPC_URL": node.url,
+            "FTZ_CHAIN_ID": str(network.chain_id),
+            "FTZ_STATE_DIR": str(zone_state),
+            "FTZ_DATABASE_URL": f"sqlite:///{zone_state / 'index.db'}",
+            "FTZ_ZONE": node.zone,
+        }
+        log_path = Path(network.workdir) / f"{node.zone}-services.log"
+        done = subprocess.run([ftz, "index"], env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ToolchainError(f"indexing {node.zone} failed: {done.stderr.strip()[-400:]}")
+        node.api_port = node.api_port or free_port()
+        with log_path.open("ab") as log_file:
+            node.services = [
+                subprocess.Popen(
+                    command,
+                    env=env,
+                    stdout=log_file,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                ).pid
+                for command in (
+                    [ftz, "index", "--follow"],
+                    [ftz, "serve", "--port", str(node.api_port)],
+                )
+            ]
+    network.save()
+    for node in network.nodes:
+        _wait_http(f"{node.api_url}/healthz")
 
 
 @network_app.command("down")
@@ -91,6 +189,13 @@ def network_down() -> None:
         console.print("no zone network here")
         return
     network = net.ZoneNetwork.load(workdir)
+    from ftzchain.devnet import stop_pid
+
+    for node in network.nodes:
+        for pid in node.services:
+            stop_pid(pid)
+        node.services = []
+    network.save()
     stopped = [n.zone for n in network.nodes if net.stop_zone_node(network, n.zone)]
     console.print(f"stopped {', '.join(stopped)}" if stopped else "no zone node was running")
 
@@ -120,8 +225,10 @@ def network_status() -> None:
             console.print(f"  {node.zone}  not answering ({exc})")
             continue
         running += 1
+        api = f"  API {node.api_url}" if node.api_url and any(map(_alive, node.services)) else ""
         console.print(
-            f"  {node.zone}  block {block}  peers {peers}  validators {len(signers)}  {node.url}"
+            f"  {node.zone}  block {block}  peers {peers}  validators {len(signers)}  "
+            f"{node.url}{api}"
         )
     console.print(f"{running} of {len(network.nodes)} zone nodes up at {time.strftime('%X')}")
     if running == 0:

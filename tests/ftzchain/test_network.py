@@ -93,11 +93,13 @@ def test_one_validator_down_stops_nobody_and_catches_up(network: ZoneNetwork) ->
 
 
 def test_ftz_network_up_status_down(tmp_path: Path) -> None:
+    """`up` starts the validators, deploys once and runs each zone's indexer and API;
+    `status` reports them; `down` stops every process it started."""
     env = {**os.environ, "FTZ_STATE_DIR": str(tmp_path)}
 
     def ftz(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [FTZ, "network", *args], env=env, capture_output=True, text=True, timeout=120
+            [FTZ, "network", *args], env=env, capture_output=True, text=True, timeout=240
         )
 
     refused = ftz("up", "--zones", "CN-SH,CN-AH")
