@@ -608,11 +608,13 @@ def require_recordable(
     ip_registry: IpRegistryContract,
     traceability: TraceabilityContract,
     invoices: InvoiceRegistryContract,
+    pending_issuer: str | None = None,
 ) -> None:
     """Refuse, by asking the chain, what it would refuse or holds already: an IP batch whose
     works are all registered; a used nonce; a transfer or licence not signed by the work's
     owner; an invoice issued already, or acted on (or linked) by anyone but its seller, or
-    no longer issued."""
+    no longer issued. ``pending_issuer``: the signer of this invoice's issue if it is queued
+    here (the action then waits for it)."""
     first = sub.record_ids[0]
     if sub.kind == "ip-batch":
         ids = ["0x" + i.hex() for i in sub.record_ids]
@@ -643,6 +645,14 @@ def require_recordable(
             )
     else:
         invoice = invoices.invoice(first)
+        if invoice is None and pending_issuer is not None:
+            # Its issue is queued at this zone: it is sent after it, if the seller signed it.
+            if pending_issuer.lower() != sub.signer.lower():
+                raise Forbidden(
+                    f"the signature recovers to {sub.signer}, but the invoice's queued issue "
+                    f"is signed by {pending_issuer}"
+                )
+            return
         if invoice is None:
             raise InvalidInput(f"message.invoiceId: no invoice 0x{first.hex()} is issued")
         if invoice.seller != sub.signer:

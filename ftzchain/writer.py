@@ -80,6 +80,7 @@ CREATE TABLE IF NOT EXISTS submission (
     signer TEXT NOT NULL,         -- lowercase enterprise address
     lane TEXT,                    -- the nonces it uses: trace | ip (submission.LANE_OF_KIND)
     lane_nonce INTEGER,           -- its nonce there (a lane is recorded in nonce order)
+    subject TEXT,                 -- 0x id of its first record: work, event or invoice
     records INTEGER NOT NULL,     -- works or events in it
     body TEXT NOT NULL,           -- the submission JSON as received (with its document)
     state TEXT NOT NULL,          -- queued | sent | confirmed | failed
@@ -114,6 +115,12 @@ class Outbox:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(_SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(submission)")}
+        if "subject" not in columns:  # an outbox written before submissions named it
+            self.db.execute("ALTER TABLE submission ADD COLUMN subject TEXT")
+        self.db.execute(
+            "CREATE INDEX IF NOT EXISTS submission_subject ON submission (kind, subject, state)"
+        )
         # One connection, shared by the API's threads: one statement sequence at a time.
         self._lock = threading.RLock()
 
@@ -247,14 +254,15 @@ class Outbox:
                 if other is not None:  # a failed one gives its nonce up to a new signature
                     self.db.execute("DELETE FROM submission WHERE id = ?", (other[0],))
             self.db.execute(
-                "INSERT INTO submission (id, kind, signer, lane, lane_nonce, records, body, "
-                "state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                "INSERT INTO submission (id, kind, signer, lane, lane_nonce, subject, records, "
+                "body, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                 (
                     sub.id,
                     sub.kind,
                     sub.signer.lower(),
                     sub.lane,
                     sub.lane_nonce,
+                    "0x" + sub.record_ids[0].hex(),
                     len(sub.record_ids),
                     sub.source,
                     time.time(),
@@ -291,6 +299,16 @@ class Outbox:
             log_index=row[9],
             received_at=float(row[10]),
         )
+
+    def pending_issue(self, invoice_id: bytes) -> str | None:
+        """The signer of an ``invoice-issue`` of ``invoice_id`` queued or in flight, if any."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT signer FROM submission WHERE kind = 'invoice-issue' AND subject = ? "
+                "AND state IN ('queued', 'sent')",
+                ("0x" + invoice_id.hex(),),
+            ).fetchone()
+        return None if row is None else str(row[0])
 
     def lane_queued(self, lane: str, signer: str) -> int | None:
         """The highest nonce queued or in flight in ``signer``'s ``lane``, if any."""
@@ -417,6 +435,7 @@ _EVENT_OF_KIND = {
     "invoice-action": ("InvoiceRegistry", "InvoiceStatusChanged", 3),
     "invoice-goods": ("InvoiceRegistry", "InvoiceGoodsLinked", 3),
 }
+_AFTER_ISSUE = ("invoice-action", "invoice-goods")  # sent once their invoice is issued
 _STATUS_AFTER = {
     int(InvoiceAction.VOID): InvoiceStatus.VOIDED,
     int(InvoiceAction.CREDIT_NOTE): InvoiceStatus.CREDITED,
@@ -467,6 +486,7 @@ class Writer:
         self.invoices = invoices
         # (lane, signer) → the next nonce to send in that lane
         self._lane_next: dict[tuple[str, str], int] = {}
+        self._not_before: dict[str, float] = {}  # submission → when to look at it again
         self._next_sender = 0
         self.transactions = 0
         self.resubmitted = 0
@@ -606,8 +626,11 @@ class Writer:
         enterprise's trace batches, an owner's transfers and licences) only from the nonce
         the chain expects next, without gaps."""
         picked: list[_Row] = []
+        now = time.monotonic()
         for row in self.outbox.queued_submissions(room * 4 + 64):
             _sid, kind, signer, nonce, _body = row
+            if kind in _AFTER_ISSUE and not self._invoice_issued(row, now):
+                continue  # its invoice's issue is queued ahead of it
             lane = LANE_OF_KIND.get(kind)
             if lane is not None and nonce is not None:
                 expected = self._expected_nonce(lane, signer)
@@ -622,6 +645,25 @@ class Writer:
             if len(picked) == room:
                 break
         return picked
+
+    def _invoice_issued(self, row: _Row, now: float) -> bool:
+        """Whether an invoice action or goods link may go: its invoice is on chain. While
+        the issue is still queued it waits (looked at again every half second); with no
+        issue anywhere it fails."""
+        sid, _kind, _signer, _nonce, body = row
+        if self._not_before.get(sid, 0.0) > now:
+            return False
+        invoice_id = self._submission(body).record_ids[0]
+        if self._invoices().invoice(invoice_id) is not None:
+            self._not_before.pop(sid, None)
+            return True
+        if self.outbox.pending_issue(invoice_id) is not None:
+            self._not_before[sid] = now + 0.5
+            return False
+        self.outbox.settle_submission(
+            sid, "failed", error=f"invoice 0x{invoice_id.hex()} is not issued"
+        )
+        return False
 
     def _trace(self) -> TraceabilityContract:
         if self.traceability is None:
@@ -747,6 +789,7 @@ class Writer:
         if submission is None:
             self.outbox.confirm(batch_id)
             return
+        self._not_before.clear()  # what waited for this one may go now
         logs = receipt.get("logs") or []
         location = (
             int(receipt["blockNumber"], 16),

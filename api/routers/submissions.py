@@ -202,7 +202,8 @@ def _accept(
     require_fresh(sub)
     node_zone = _node_zone(settings)
     require_zone(sub, node_zone, ctx.governance.enterprise_zone(sub.signer))
-    require_recordable(sub, ctx.ip_registry, ctx.traceability, ctx.invoices)
+    pending = outbox.pending_issue(sub.record_ids[0]) if sub.kind.startswith("invoice-") else None
+    require_recordable(sub, ctx.ip_registry, ctx.traceability, ctx.invoices, pending)
     if sub.kind == "trace-batch":
         _require_new_events(session, settings.chain_id, sub)
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ class Intake:
     base: str
     world: World
     db_url: str
+    relay: subprocess.Popen[bytes]
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +72,7 @@ def intake(
     )
     try:
         with serving(env) as (base, _proc):
-            yield Intake(base, world, url)
+            yield Intake(base, world, url, relay)
     finally:
         relay.terminate()
         relay.wait(20)
@@ -464,3 +466,50 @@ def test_a_licence_and_a_transfer_signed_by_the_owner_are_recorded_in_nonce_orde
     record = world.ctx.ip_registry.record(work)
     assert record is not None and record.owner == world.ah_enterprise.address
     assert world.ctx.ip_registry.nonce(owner.address) == nonce + 2
+
+
+def test_an_invoice_action_posted_before_its_issue_is_mined_waits_for_it(intake: Intake) -> None:
+    world = intake.world
+    key = world.ctx.consortium_key
+    invoice = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
+    invoice["number"] = "SH-INTAKE-0002"
+    prints = invoice_from_json(invoice).prints(key)
+    if world.ctx.invoices.seller_of(prints.seller) is None:
+        world.ctx.invoices.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
+    invoice_id = "0x" + prints.invoice_id.hex()
+    paid = {
+        "invoiceId": invoice_id,
+        "action": 3,
+        "reasonHash": "0x" + hashlib.sha256(b"paid by wire 2026-11-30").hexdigest(),
+        "deadline": int(time.time()) + 3600,
+    }
+    # No issue anywhere yet: refused, naming the field.
+    status, message = _error(
+        _post(intake, _signed(intake, world.sh_enterprise, "invoice-action", paid))
+    )
+    assert status == 422 and "message.invoiceId" in message
+    typed = _typed(
+        intake, "/v1/invoices/items", {"seller": world.sh_enterprise.address, "invoice": invoice}
+    )
+    issue = {
+        "kind": "invoice-issue",
+        "message": typed["message"],
+        "signature": "0x" + world.sh_enterprise.sign_typed_data(typed).hex(),
+    }
+    action = _signed(intake, world.sh_enterprise, "invoice-action", paid)
+    # Both queued while the relay is paused: the action is accepted behind its queued issue,
+    # and the relay sends it only once the issue is on chain.
+    os.kill(intake.relay.pid, signal.SIGSTOP)
+    try:
+        first, second = _post(intake, issue), _post(intake, action)
+    finally:
+        os.kill(intake.relay.pid, signal.SIGCONT)
+    assert (first.status_code, second.status_code) == (202, 202), (first.text, second.text)
+    issued, acted = _wait(intake, first.json()["id"]), _wait(intake, second.json()["id"])
+    assert issued["state"] == acted["state"] == "confirmed", (issued, acted)
+    assert (issued["block_number"], issued["log_index"]) < (
+        acted["block_number"],
+        acted["log_index"],
+    )
+    on_chain = world.ctx.invoices.invoice(prints.invoice_id)
+    assert on_chain is not None and on_chain.status == InvoiceStatus.PAID

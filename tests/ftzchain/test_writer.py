@@ -15,8 +15,10 @@ from pathlib import Path
 from ftzchain.compile import Build
 from ftzchain.devnet import dev_private_key, start_node
 from ftzchain.eip712 import IpItem
+from ftzchain.enums import InvoiceStatus
 from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256
-from ftzchain.submission import Submission, parse_body, trace_item_message
+from ftzchain.invoice import invoice_from_json
+from ftzchain.submission import Submission, parse_body, trace_item_message, typed_data
 from ftzchain.submission import build as build_submission
 from ftzchain.trace import TraceItem
 from ftzchain.writer import Outbox, QueuedRecord, Writer
@@ -324,3 +326,61 @@ def test_node_restart_mid_run_loses_nothing(build: Build, tmp_path: Path) -> Non
     finally:
         world.ctx.close()
         node.stop()
+
+
+def test_an_invoice_action_waits_for_its_queued_issue(anvil_world: World, tmp_path: Path) -> None:
+    """Queued together, an invoice's issue is sent and its payment waits until the issue is
+    on chain (sent in the same round, another sender key could get it mined first)."""
+    world = anvil_world
+    invoices = world.ctx.invoices
+    chain_id = world.node.chain_id
+    addresses = {
+        "IpRegistry": world.ctx.ip_registry.address,
+        "Traceability": world.ctx.traceability.address,
+        "InvoiceRegistry": invoices.address,
+    }
+    data = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
+    prints = invoice_from_json(data).prints(world.ctx.consortium_key)
+    invoices.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
+    messages = {
+        "invoice-issue": {
+            "seller": world.sh_enterprise.address,
+            "zoneId": "0x" + SH.hex(),
+            "sellerFingerprint": "0x" + prints.seller.hex(),
+            "numberFingerprint": "0x" + prints.number.hex(),
+            "nearFingerprints": ["0x" + n.hex() for n in prints.near],
+            "deadline": 2**40,
+        },
+        "invoice-action": {
+            "invoiceId": "0x" + prints.invoice_id.hex(),
+            "action": 3,
+            "reasonHash": "0x" + hashlib.sha256(b"paid").hexdigest(),
+            "deadline": 2**40,
+        },
+    }
+    outbox = Outbox(tmp_path / "outbox.db")
+    ids = []
+    for kind, message in messages.items():
+        typed = typed_data(kind, message, chain_id, invoices.address)
+        body = {
+            "kind": kind,
+            "message": message,
+            "signature": "0x" + world.sh_enterprise.sign_typed_data(typed).hex(),
+        }
+        sub = build_submission(parse_body(body), chain_id, addresses, None, json.dumps(body))
+        ids.append(outbox.submit(sub)[0])
+    writer = _writer(world, outbox, invoices=invoices)
+    rpc = world.ctx.client.rpc
+    rpc.call("evm_setAutomine", [False])
+    try:
+        writer.recover()
+        writer._fill_pipeline()
+        states = [outbox.submission(i).state for i in ids]  # type: ignore[union-attr]
+        assert states == ["sent", "queued"]
+    finally:
+        rpc.call("evm_setAutomine", [True])
+        rpc.call("evm_mine", [])
+    writer.run()
+    assert [outbox.submission(i).state for i in ids] == ["confirmed", "confirmed"]  # type: ignore[union-attr]
+    paid = invoices.invoice(prints.invoice_id)
+    assert paid is not None and paid.status == InvoiceStatus.PAID
