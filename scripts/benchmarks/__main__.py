@@ -20,6 +20,7 @@ from .harness import (
 from .indexer import bench_indexer
 from .intake import bench_intake
 from .invoice_verify import bench_invoice_verify
+from .network import bench_network
 from .provenance import bench_provenance
 from .writer import bench_writer
 
@@ -35,6 +36,7 @@ BENCHES: dict[str, Callable[[argparse.Namespace], Result] | str] = {
     "evidence": bench_evidence,
     "api-load": bench_api_load,
     "intake": bench_intake,
+    "network": bench_network,
 }
 
 
@@ -138,6 +140,24 @@ def main() -> int:
         type=int,
         default=10,
         help="intake: documents of the one-at-a-time baseline",
+    )
+    parser.add_argument(
+        "--network-records", type=int, default=20_000, help="network: records the writer sends"
+    )
+    parser.add_argument(
+        "--network-baseline-records",
+        type=int,
+        default=10,
+        help="network: single registrations of the naive loop (about one per block)",
+    )
+    parser.add_argument(
+        "--network-lag-samples",
+        type=int,
+        default=20,
+        help="network: registrations timed to the other zone's API",
+    )
+    parser.add_argument(
+        "--network-blocks", type=int, default=20, help="network: blocks timed all up, one down"
     )
     parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")
     args = parser.parse_args()
