@@ -157,6 +157,12 @@ def main() -> int:
         help="network: registrations timed to the other zone's API",
     )
     parser.add_argument(
+        "--network-in-flight",
+        type=int,
+        default=96,
+        help="network: the writer's transactions in flight",
+    )
+    parser.add_argument(
         "--network-blocks", type=int, default=20, help="network: blocks timed all up, one down"
     )
     parser.add_argument("--record", action="store_true", help="append the result to BENCHMARKS.md")

@@ -141,8 +141,17 @@ def bench_network(args: argparse.Namespace) -> Result:
                 for i in range(args.network_records)
             ]
             outbox.enqueue(records)
-            writer = Writer(reg, senders, {enterprise.address: enterprise}, outbox, in_flight=16)
-            print(f"writer: {len(records):,} records, batches of 100, 2 sender keys")
+            writer = Writer(
+                reg,
+                senders,
+                {enterprise.address: enterprise},
+                outbox,
+                in_flight=args.network_in_flight,
+            )
+            print(
+                f"writer: {len(records):,} records, batches of 100, 2 sender keys, "
+                f"{args.network_in_flight} transactions in flight"
+            )
             stats = writer.run()
             ids = ["0x" + r.content_hash.hex() for r in records]
             if len(reg.registered(ids)) != len(ids):
