@@ -81,6 +81,8 @@ PRIMARY_TYPE = {
 }
 # Nonce lanes: which contract's nonces a kind uses (recorded in nonce order per signer).
 LANE_OF_KIND = {"trace-batch": "trace", "ip-transfer": "ip", "ip-licence": "ip"}
+# Kinds that act on an invoice: sent only once the invoice is issued on chain.
+AFTER_ISSUE = ("invoice-action", "invoice-goods")
 
 Hex32 = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{64}$", examples=["0x" + "ab" * 32])]
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$")]
@@ -252,20 +254,6 @@ _MODELS: dict[str, type[SubmissionBody]] = {
 
 def _b32(text: str) -> bytes:
     return bytes.fromhex(text[2:])
-
-
-def _trace_item(m: TraceItemMessage) -> TraceItem:
-    return TraceItem(
-        event_id=_b32(m.eventId),
-        event_type=m.eventType,
-        action=m.action,
-        biz_step=m.bizStep,
-        disposition=m.disposition,
-        event_time=m.eventTime,
-        where_hash=_b32(m.whereHash),
-        inputs=tuple(_b32(i) for i in m.inputs),
-        outputs=tuple(_b32(o) for o in m.outputs),
-    )
 
 
 def trace_item_from_message(m: dict[str, Any]) -> TraceItem:
@@ -446,7 +434,7 @@ def _parts(
         return owner, zone, None, ids, digest, ("IpRegistry", "registerSigned", args)
     if isinstance(body, TraceBatchSubmission):
         t = body.message
-        events = [_trace_item(e) for e in t.events]
+        events = [trace_item_from_message(e.model_dump()) for e in t.events]
         if recompute is not None:
             _require_same_events(events, recompute(body.document))
         signer = to_checksum_address(t.enterprise)

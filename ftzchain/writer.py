@@ -43,7 +43,7 @@ from ftzchain.invoice.contract import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.rpc import RpcError
 from ftzchain.signing import Signer
-from ftzchain.submission import LANE_OF_KIND, Submission, build, read_submission
+from ftzchain.submission import AFTER_ISSUE, LANE_OF_KIND, Submission, build, read_submission
 from ftzchain.trace import TraceabilityContract
 
 log = logging.getLogger(__name__)
@@ -177,15 +177,19 @@ class Outbox:
             for i, o, z, w, t in rows
         ]
 
+    def _new_batch(self, sender: str, nonce: int, tx_hash: str, raw: bytes) -> int:
+        """Insert a signed transaction (inside the caller's transaction); returns its id."""
+        cur = self.db.execute(
+            "INSERT INTO batch (sender, nonce, tx_hash, raw, state, sent_at) "
+            "VALUES (?, ?, ?, ?, 'sent', ?)",
+            (sender.lower(), nonce, tx_hash, "0x" + raw.hex(), time.time()),
+        )
+        return int(cur.lastrowid or 0)
+
     def mark_sent(self, ids: list[str], sender: str, nonce: int, tx_hash: str, raw: bytes) -> int:
         """Record a signed transaction and its records in one durable transaction."""
         with self._tx():
-            cur = self.db.execute(
-                "INSERT INTO batch (sender, nonce, tx_hash, raw, state, sent_at) "
-                "VALUES (?, ?, ?, ?, 'sent', ?)",
-                (sender.lower(), nonce, tx_hash, "0x" + raw.hex(), time.time()),
-            )
-            batch_id = int(cur.lastrowid or 0)
+            batch_id = self._new_batch(sender, nonce, tx_hash, raw)
             self.db.executemany(
                 "UPDATE record SET state = 'sent', batch = ? WHERE id = ?",
                 [(batch_id, i) for i in ids],
@@ -333,12 +337,7 @@ class Outbox:
         self, submission_id: str, sender: str, nonce: int, tx_hash: str, raw: bytes
     ) -> int:
         with self._tx():
-            cur = self.db.execute(
-                "INSERT INTO batch (sender, nonce, tx_hash, raw, state, sent_at) "
-                "VALUES (?, ?, ?, ?, 'sent', ?)",
-                (sender.lower(), nonce, tx_hash, "0x" + raw.hex(), time.time()),
-            )
-            batch_id = int(cur.lastrowid or 0)
+            batch_id = self._new_batch(sender, nonce, tx_hash, raw)
             self.db.execute(
                 "UPDATE submission SET state = 'sent', batch = ? WHERE id = ?",
                 (batch_id, submission_id),
@@ -435,7 +434,6 @@ _EVENT_OF_KIND = {
     "invoice-action": ("InvoiceRegistry", "InvoiceStatusChanged", 3),
     "invoice-goods": ("InvoiceRegistry", "InvoiceGoodsLinked", 3),
 }
-_AFTER_ISSUE = ("invoice-action", "invoice-goods")  # sent once their invoice is issued
 _STATUS_AFTER = {
     int(InvoiceAction.VOID): InvoiceStatus.VOIDED,
     int(InvoiceAction.CREDIT_NOTE): InvoiceStatus.CREDITED,
@@ -629,7 +627,7 @@ class Writer:
         now = time.monotonic()
         for row in self.outbox.queued_submissions(room * 4 + 64):
             _sid, kind, signer, nonce, _body = row
-            if kind in _AFTER_ISSUE and not self._invoice_issued(row, now):
+            if kind in AFTER_ISSUE and not self._invoice_issued(row, now):
                 continue  # its invoice's issue is queued ahead of it
             lane = LANE_OF_KIND.get(kind)
             if lane is not None and nonce is not None:

@@ -34,6 +34,8 @@ from ftzchain.fingerprints import consignment_key, parse_consortium_key
 from ftzchain.invoice import invoice_from_json
 from ftzchain.settings import FtzSettings
 from ftzchain.submission import (
+    AFTER_ISSUE,
+    CONTRACT_OF_KIND,
     MAX_ITEMS,
     SUBMISSION_MODELS,
     Submission,
@@ -164,10 +166,23 @@ def _addresses(ctx: FtzContext) -> dict[str, str]:
     }
 
 
-def _next_nonce(ctx: FtzContext, outbox: Outbox, enterprise: str) -> int:
-    queued = outbox.lane_queued("trace", enterprise)
-    on_chain = ctx.traceability.nonce(enterprise)
-    return max(on_chain, -1 if queued is None else queued + 1)
+def _next_nonce(ctx: FtzContext, outbox: Outbox, lane: str, address: str) -> int:
+    """The nonce a new message of ``address`` in ``lane`` must carry: the chain's next, or
+    the one after what this zone has queued."""
+    queued = outbox.lane_queued(lane, address)
+    contract = ctx.traceability if lane == "trace" else ctx.ip_registry
+    return max(contract.nonce(address), -1 if queued is None else queued + 1)
+
+
+def _typed_out(
+    ctx: FtzContext, kind: str, message: dict[str, Any], deadline: int | None, **extra: Any
+) -> TypedDataOut:
+    """The typed data of ``kind`` for ``message`` (its deadline defaulting to an hour)."""
+    message["deadline"] = deadline or int(time.time()) + SIGNATURE_TTL
+    contract = _addresses(ctx)[CONTRACT_OF_KIND[kind]]
+    return TypedDataOut(
+        kind=kind, typedData=typed_data(kind, message, ctx.client.chain_id, contract), **extra
+    )
 
 
 def _recent_items(request: Request) -> RecentItems:
@@ -202,7 +217,7 @@ def _accept(
     require_fresh(sub)
     node_zone = _node_zone(settings)
     require_zone(sub, node_zone, ctx.governance.enterprise_zone(sub.signer))
-    pending = outbox.pending_issue(sub.record_ids[0]) if sub.kind.startswith("invoice-") else None
+    pending = outbox.pending_issue(sub.record_ids[0]) if sub.kind in AFTER_ISSUE else None
     require_recordable(sub, ctx.ip_registry, ctx.traceability, ctx.invoices, pending)
     if sub.kind == "trace-batch":
         _require_new_events(session, settings.chain_id, sub)
@@ -345,18 +360,15 @@ def _trace_typed_data(
         raise InvalidInput(f"document: {len(items)} events; sign at most {MAX_ITEMS} per batch")
     nonce = request.nonce
     if nonce is None:
-        nonce = _next_nonce(ctx, outbox, request.enterprise)
+        nonce = _next_nonce(ctx, outbox, "trace", request.enterprise)
     message = {
         "enterprise": request.enterprise,
         "zoneId": "0x" + _node_zone(settings).hex(),
         "events": [trace_item_message(i) for i in items],
         "nonce": nonce,
-        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
     }
-    return TypedDataOut(
-        kind="trace-batch",
-        typedData=typed_data("trace-batch", message, ctx.client.chain_id, ctx.traceability.address),
-        hashIds=[i.hash_id for i in items],
+    return _typed_out(
+        ctx, "trace-batch", message, request.deadline, hashIds=[i.hash_id for i in items]
     )
 
 
@@ -396,12 +408,8 @@ def _ip_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedD
         "owner": request.owner,
         "zoneId": "0x" + _node_zone(settings).hex(),
         "items": [w.model_dump() for w in request.items],
-        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
     }
-    return TypedDataOut(
-        kind="ip-batch",
-        typedData=typed_data("ip-batch", message, ctx.client.chain_id, ctx.ip_registry.address),
-    )
+    return _typed_out(ctx, "ip-batch", message, request.deadline)
 
 
 @router.post(
@@ -430,13 +438,10 @@ class NoncesOut(BaseModel):
 
 def _nonces(ctx: FtzContext, outbox: Outbox, address: str) -> NoncesOut:
     checksummed = to_checksum_address(address)
-    queued_ip = outbox.lane_queued("ip", checksummed)
     return NoncesOut(
         address=checksummed,
-        traceability=_next_nonce(ctx, outbox, checksummed),
-        ipRegistry=max(
-            ctx.ip_registry.nonce(checksummed), -1 if queued_ip is None else queued_ip + 1
-        ),
+        traceability=_next_nonce(ctx, outbox, "trace", checksummed),
+        ipRegistry=_next_nonce(ctx, outbox, "ip", checksummed),
     )
 
 
@@ -478,12 +483,9 @@ def _invoice_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> T
         "sellerFingerprint": "0x" + prints.seller.hex(),
         "numberFingerprint": "0x" + prints.number.hex(),
         "nearFingerprints": ["0x" + n.hex() for n in prints.near],
-        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
     }
-    return TypedDataOut(
-        kind="invoice-issue",
-        typedData=typed_data("invoice-issue", message, ctx.client.chain_id, ctx.invoices.address),
-        invoiceId="0x" + prints.invoice_id.hex(),
+    return _typed_out(
+        ctx, "invoice-issue", message, request.deadline, invoiceId="0x" + prints.invoice_id.hex()
     )
 
 
@@ -509,15 +511,8 @@ def _goods_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> Typ
     consignment = consignment_key(
         request.consignment, parse_consortium_key(settings.consortium_key)
     )
-    message = {
-        "invoiceId": request.invoiceId,
-        "consignmentId": "0x" + consignment.hex(),
-        "deadline": request.deadline or int(time.time()) + SIGNATURE_TTL,
-    }
-    return TypedDataOut(
-        kind="invoice-goods",
-        typedData=typed_data("invoice-goods", message, ctx.client.chain_id, ctx.invoices.address),
-    )
+    message = {"invoiceId": request.invoiceId, "consignmentId": "0x" + consignment.hex()}
+    return _typed_out(ctx, "invoice-goods", message, request.deadline)
 
 
 @router.post(

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ftzchain.cli.common import console, load_settings, password, sender_name
+from ftzchain.cli.common import console, context_and_sender, load_settings, password, sender_name
 from ftzchain.errors import ConfigError, InvalidInput, NodeUnavailable
 
 sign_app = typer.Typer(
@@ -73,10 +73,7 @@ def _ok(status: int, answer: Any, what: str) -> dict[str, Any]:
 
 
 def _signer(name: str) -> Any:
-    from ftzchain.context import FtzContext
-
-    settings = load_settings()
-    return FtzContext(settings).signer(name, password(settings))
+    return context_and_sender(name)[1]
 
 
 def _check_typed_data(typed: dict[str, Any], primary: str, signer: str, owner_field: str) -> None:
