@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +47,9 @@ class ChainClient:
         expected_chain_id: int | None = None,
         tx_timeout: float = 120.0,
         rpc_timeout: float = 30.0,
+        fallback_urls: Sequence[str] = (),
     ) -> None:
-        self.rpc = JsonRpc(rpc_url, timeout=rpc_timeout)
+        self.rpc = JsonRpc(rpc_url, timeout=rpc_timeout, fallbacks=fallback_urls)
         self.decoder = decoder
         self.tx_timeout = tx_timeout
         # Read your own writes: the highest block a receipt was seen in that reads of
@@ -61,6 +63,7 @@ class ChainClient:
                 f"{rpc_url} serves chain {self.chain_id}, not the configured {expected_chain_id}:"
                 " point FTZ_RPC_URL at the right node or fix FTZ_CHAIN_ID"
             )
+        self.rpc.chain_id = self.chain_id
 
     def close(self) -> None:
         self.rpc.close()

@@ -52,10 +52,12 @@ def clique_genesis(
     period: int,
     gas_limit: int = 30_000_000,
     timestamp: int = 0,
+    epoch: int = 30_000,
 ) -> dict[str, object]:
     """A London-rules Clique genesis: ``signers`` seal, the dev accounts are funded.
     ``timestamp``: the genesis time (a network's first block then waits its period, so the
-    in-turn validator seals it first instead of every validator at once)."""
+    in-turn validator seals it first instead of every validator at once). ``epoch``: blocks
+    between checkpoints, which list the validators (and clear pending votes)."""
     extra = "0x" + "00" * 32 + "".join(s.lower().removeprefix("0x") for s in signers) + "00" * 65
     alloc = {
         Account.from_key(dev_private_key(i)).address: {"balance": hex(DEV_BALANCE_ETH * 10**18)}
@@ -74,7 +76,7 @@ def clique_genesis(
         "london",
     ]
     config: dict[str, object] = {"chainId": chain_id, **{f"{f}Block": 0 for f in forks}}
-    config["clique"] = {"period": period, "epoch": 30000}
+    config["clique"] = {"period": period, "epoch": epoch}
     return {
         "config": config,
         "difficulty": "0x1",

@@ -46,6 +46,7 @@ class FtzContext:
             expected_chain_id=self.settings.chain_id,
             tx_timeout=self.settings.tx_timeout,
             rpc_timeout=self.settings.rpc_timeout,
+            fallback_urls=self.settings.rpc_fallback_urls,
         )
 
     @cached_property

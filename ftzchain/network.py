@@ -35,6 +35,9 @@ from ftzchain.rpc import JsonRpc, RpcError
 
 NETWORK_CHAIN_ID = 4343
 BLOCK_GAS_LIMIT = 100_000_000  # ~2,500 batched IP registrations (28.5k gas) per 1 s block
+# A checkpoint (the validators listed in a header) every 256 blocks: an evidence bundle then
+# carries at most 255 headers from the last checkpoint to its block (see evidence/export.py).
+CHECKPOINT_EPOCH = 256
 _PASSWORD = "ftz-zone-network-dev\n"
 
 
@@ -145,6 +148,7 @@ def create_network(
                 period,
                 gas_limit=BLOCK_GAS_LIMIT,
                 timestamp=int(time.time()) + 2,
+                epoch=CHECKPOINT_EPOCH,
             )
         )
     )

@@ -11,6 +11,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -41,11 +42,26 @@ class JsonRpc:
 
     Transport failures, timeouts and HTTP 429/5xx are retried ``retries`` times with
     exponential backoff (0.1 s doubling, capped at 5 s) before :class:`NodeUnavailable`.
+
+    ``fallbacks`` are other nodes of the same chain (another zone's node): when the node in
+    use stops answering, each is tried in turn and the first that answers, on the same chain
+    id, is used from then on (no switching back while it answers; ``failovers`` counts the
+    switches, so that a caller holding node-local state, such as pending transactions, can
+    settle it again on the new node).
     """
 
-    def __init__(self, url: str, timeout: float = 30.0, retries: int = 0) -> None:
+    def __init__(
+        self,
+        url: str,
+        timeout: float = 30.0,
+        retries: int = 0,
+        fallbacks: Sequence[str] = (),
+    ) -> None:
+        self.urls = [url, *(f for f in fallbacks if f != url)]
         self.url = url
         self.retries = retries
+        self.failovers = 0
+        self.chain_id: int | None = None  # set by whoever checked it: fallbacks must match
         # Our own retry loop below; one pooled connection per thread that talks at once.
         self._http = urllib3.PoolManager(
             maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout)
@@ -70,37 +86,61 @@ class JsonRpc:
         return orjson.loads(self.post_raw(payload))
 
     def post_raw(self, payload: Any) -> bytes:
-        """POST one JSON-RPC request (or batch) with retries; the answer's undecoded body, for
-        callers that decode it into their own types (the indexer's logs)."""
+        """POST one JSON-RPC request (or batch) with retries, then to the fallbacks; the
+        answer's undecoded body, for callers that decode it into their own types (the
+        indexer's logs)."""
+        body = orjson.dumps(payload)
+        try:
+            return self._post_to(self.url, body, self.retries)
+        except NodeUnavailable as unavailable:
+            for url in self.urls:
+                if url == self.url or not self._serves_our_chain(url):
+                    continue
+                try:
+                    answer = self._post_to(url, body, 0)
+                except NodeUnavailable:
+                    continue
+                log.warning("node %s is down: failing over to %s", self.url, url)
+                self.url = url
+                self.failovers += 1
+                return answer
+            raise unavailable
+
+    def _serves_our_chain(self, url: str) -> bool:
+        if self.chain_id is None:
+            return True
+        try:
+            reply = orjson.loads(self._post_to(url, orjson.dumps(self.request("eth_chainId")), 0))
+            same = int(_result("eth_chainId", reply), 16) == self.chain_id
+        except (FtzError, ValueError, TypeError):
+            return False
+        if not same:
+            log.error("fallback node %s serves another chain: not used", url)
+        return same
+
+    def _post_to(self, url: str, body: bytes, retries: int) -> bytes:
         delay = 0.1
-        for attempt in range(self.retries + 1):
+        for attempt in range(retries + 1):
             try:
-                response = self._http.request(
-                    "POST", self.url, body=orjson.dumps(payload), headers=_HEADERS
-                )
+                response = self._http.request("POST", url, body=body, headers=_HEADERS)
             except TransportError as exc:
                 failure: str = exc.__class__.__name__
                 cause: Exception | None = exc
             else:
                 if response.status not in _RETRY_STATUS:
                     if response.status >= 400 and not response.data.startswith((b"{", b"[")):
-                        raise NodeUnavailable(f"{self.url} answered HTTP {response.status}")
-                    body: bytes = response.data
-                    return body
+                        raise NodeUnavailable(f"{url} answered HTTP {response.status}")
+                    answer: bytes = response.data
+                    return answer
                 failure, cause = f"HTTP {response.status}", None
-            if attempt < self.retries:
+            if attempt < retries:
                 log.warning(
-                    "node %s: %s; retry %d/%d in %.1fs",
-                    self.url,
-                    failure,
-                    attempt + 1,
-                    self.retries,
-                    delay,
+                    "node %s: %s; retry %d/%d in %.1fs", url, failure, attempt + 1, retries, delay
                 )
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
         raise NodeUnavailable(
-            f"no chain node answers at {self.url} ({failure}): "
+            f"no chain node answers at {url} ({failure}): "
             "start one with `ftz devnet up` or set FTZ_RPC_URL"
         ) from cause
 

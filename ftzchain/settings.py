@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ftzchain.errors import ConfigError
 
@@ -23,6 +24,11 @@ class FtzSettings(BaseSettings):
         default=Path(".ftz"), description="Keystores, deployment manifests, devnet files"
     )
     rpc_url: str = Field(default="http://127.0.0.1:8545", description="JSON-RPC endpoint")
+    rpc_fallback_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Other zones' nodes of the same chain (comma-separated), used in turn "
+        "when the FTZ_RPC_URL node stops answering",
+    )
     chain_id: int | None = Field(
         default=None, description="Expected chain id; the client refuses any other node"
     )
@@ -118,6 +124,13 @@ class FtzSettings(BaseSettings):
     )
     devnet_port: int = 8545
     devnet_chain_id: int = 31337
+
+    @field_validator("rpc_fallback_urls", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(",") if url.strip()]
+        return value
 
     @property
     def keystore_dir(self) -> Path:

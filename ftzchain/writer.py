@@ -486,13 +486,18 @@ class Writer:
         self._lane_next: dict[tuple[str, str], int] = {}
         self._not_before: dict[str, float] = {}  # submission → when to look at it again
         self._next_sender = 0
+        self._failovers = 0
         self.transactions = 0
         self.resubmitted = 0
 
     # --- recovery -------------------------------------------------------------------------
 
     def recover(self) -> None:
-        """Settle what a previous run left in flight, then take nonces from the node."""
+        """Settle what a previous run (or the node before a failover) left in flight, then
+        take nonces from the node: what is in flight is rebuilt from the outbox."""
+        self.in_flight.clear()
+        self._lane_next.clear()
+        self._failovers = self.client.rpc.failovers
         for sender in self.senders:
             sender.resync_nonce()
         open_batches = self.outbox.open_batches()
@@ -540,8 +545,10 @@ class Writer:
         outage = 0.0
         while not (stop and stop()):
             try:
-                if outage:
-                    self.recover()  # the node may have restarted and lost its pool
+                if outage or self.client.rpc.failovers != self._failovers:
+                    # The node may have restarted and lost its pool, or another zone's node
+                    # took over, whose pool may lack what was sent before.
+                    self.recover()
                     outage = 0.0
                 attempted = self._fill_pipeline()
                 if not self.in_flight:

@@ -42,9 +42,11 @@ FORMAT_DESCRIPTION = {
     "transaction": "raw signed transaction (EIP-2718 encoding), its index in the block and "
     "the Merkle-Patricia proof nodes (RLP, root first) for key rlp(index) under transactionsRoot",
     "receipt": "the receipt's consensus fields and its proof under receiptsRoot",
-    "seals": "null, or the Clique seal kind with the validator set the exporter saw and, when "
-    "that set is the one listed in the last checkpoint block (the genesis on young chains), "
-    "that checkpoint's header",
+    "seals": "null, or kind clique: validators (the set the exporter saw at the block); "
+    "checkpoint (the last checkpoint block at or before it, whose extraData lists the set of "
+    "its time) and link (the headers between checkpoint and block, whose votes, replayed from "
+    "the checkpoint's list, give the set at the block); confirmations (the headers after the "
+    "block until more than half of the validators have sealed it or a descendant)",
     "anchor": "null, or: links (headers from the record's block to the anchored block), the "
     "external chain id, anchor contract, the external block header, and the anchor "
     "transaction and receipt with their proofs",
@@ -196,14 +198,48 @@ def _block_receipts(rpc: JsonRpc, block: dict[str, Any]) -> list[dict[str, Any]]
 
 
 CLIQUE_EPOCH = 30_000  # geth's default; checkpoint blocks list the validators in extraData
+MAX_LINK_HEADERS = 1_024  # headers from the checkpoint to the block a bundle carries at most
+
+
+def _headers(rpc: JsonRpc, first: int, last: int) -> list[dict[str, Any]]:
+    """The headers of blocks ``first``..``last`` (inclusive) as the node has them."""
+    if last < first:
+        return []
+    blocks = rpc.batch([("eth_getBlockByNumber", [hex(n), False]) for n in range(first, last + 1)])
+    return [header_of(b) for b in blocks if b is not None]
+
+
+def _sealer(rpc: JsonRpc, block_hash: str) -> str:
+    return str(rpc.call("clique_getSigner", [block_hash])).lower()
+
+
+def _clique_epoch(rpc: JsonRpc) -> int:
+    """The chain's Clique epoch from the node's chain config (geth's admin API), else geth's
+    default."""
+    try:
+        info = rpc.call("admin_nodeInfo")
+        return int(info["protocols"]["eth"]["config"]["clique"]["epoch"])
+    except (RpcError, KeyError, TypeError, ValueError):
+        return CLIQUE_EPOCH
+
+
+def _listed(extra_data: str) -> list[str]:
+    listed = bytes.fromhex(extra_data[2:])[32:-65]
+    return sorted("0x" + listed[i : i + 20].hex() for i in range(0, len(listed), 20))
 
 
 def clique_seals(rpc: JsonRpc, header: dict[str, Any]) -> dict[str, Any] | None:
-    """The Clique validator set at the block, when the node runs Clique; else None.
+    """The Clique seals backing the block, when the node runs Clique; else None.
 
-    When the set equals the one listed in the last checkpoint block (the genesis on young
-    chains), that checkpoint's header is included: the set is then signed into the chain
-    itself rather than merely reported by the exporting node.
+    - ``validators``: the set at the block, as the node reports it;
+    - ``checkpoint``: the last checkpoint block at or before it (the genesis on young chains),
+      whose extraData lists the validators of that time, and ``link``: the headers between
+      the checkpoint and the block (up to MAX_LINK_HEADERS). A verifier replays the votes in
+      them from the checkpoint's list, so the set at the block is signed into the chain
+      rather than reported by the exporting node;
+    - ``confirmations``: the headers after the block, up to the first at which more than half
+      of the validators have sealed the block or a descendant of it (as far as the chain has
+      come when exported).
     """
     try:
         signers = rpc.call("clique_getSignersAtHash", [("0x" + header_hash(header).hex())])
@@ -212,12 +248,22 @@ def clique_seals(rpc: JsonRpc, header: dict[str, Any]) -> dict[str, Any] | None:
     validators = sorted(s.lower() for s in signers)
     seals: dict[str, Any] = {"kind": "clique", "validators": validators}
     number = int(header["number"], 16)
-    block = rpc.call("eth_getBlockByNumber", [hex(number - number % CLIQUE_EPOCH), False])
-    if block is not None:
-        extra = bytes.fromhex(block["extraData"][2:])
-        listed = extra[32:-65]
-        if sorted("0x" + listed[i : i + 20].hex() for i in range(0, len(listed), 20)) == validators:
+    checkpoint = number - number % _clique_epoch(rpc)
+    block = rpc.call("eth_getBlockByNumber", [hex(checkpoint), False])
+    if block is not None and checkpoint < number:
+        if number - checkpoint - 1 <= MAX_LINK_HEADERS:
             seals["checkpoint"] = {"hash": block["hash"], "header": header_of(block)}
+            seals["link"] = _headers(rpc, checkpoint + 1, number - 1)
+        elif _listed(block["extraData"]) == validators:  # no link: only if the sets agree
+            seals["checkpoint"] = {"hash": block["hash"], "header": header_of(block)}
+    sealed = {_sealer(rpc, "0x" + header_hash(header).hex())}
+    confirmations: list[dict[str, Any]] = []
+    head = int(rpc.call("eth_blockNumber"), 16)
+    while len(sealed) * 2 <= len(validators) and number + len(confirmations) < head:
+        (child,) = _headers(rpc, number + len(confirmations) + 1, number + len(confirmations) + 1)
+        confirmations.append(child)
+        sealed.add(_sealer(rpc, "0x" + header_hash(child).hex()))
+    seals["confirmations"] = confirmations
     return seals
 
 

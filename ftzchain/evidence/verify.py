@@ -534,6 +534,97 @@ def registration_digest(
 # --- the verifier ------------------------------------------------------------------------
 
 
+def _clique_listed(header: dict[str, Any]) -> list[str]:
+    """The validators a Clique checkpoint header lists in its extraData (empty elsewhere)."""
+    extra = _hex(header.get("extraData"), "seals", "extraData")
+    listed = extra[CLIQUE_VANITY:-CLIQUE_SEAL] if len(extra) >= CLIQUE_VANITY + CLIQUE_SEAL else b""
+    if len(listed) % 20:
+        raise VerificationFailed("seals", "a checkpoint's validator list is malformed")
+    return sorted("0x" + listed[i : i + 20].hex() for i in range(0, len(listed), 20))
+
+
+def _clique_signer(header: dict[str, Any]) -> str:
+    """Who sealed a Clique header: the key that signed its hash without the seal."""
+    extra = _hex(header.get("extraData"), "seals", "extraData")
+    if len(extra) < CLIQUE_VANITY + CLIQUE_SEAL:
+        raise VerificationFailed("seals", "extraData is too short to hold a Clique seal")
+    unsealed = dict(header, extraData="0x" + extra[:-CLIQUE_SEAL].hex())
+    try:
+        return _recover_65(header_hash(unsealed, "seals"), extra[-CLIQUE_SEAL:]).lower()
+    except ValueError as exc:
+        raise VerificationFailed("seals", f"a seal does not recover: {exc}") from None
+
+
+def _check_child(parent: dict[str, Any], child: Any, what: str) -> None:
+    if not isinstance(child, dict):
+        raise VerificationFailed("seals", f"a {what} header is not an object")
+    number = _int(parent.get("number"), "seals", "number") + 1
+    if _int(child.get("number"), "seals", "number") != number:
+        raise VerificationFailed("seals", f"the {what} headers are not consecutive at {number}")
+    if _hex(child.get("parentHash"), "seals", "parentHash") != header_hash(parent, "seals"):
+        raise VerificationFailed("seals", f"{what} block {number} is not a child of its parent")
+
+
+CLIQUE_AUTH_VOTE, CLIQUE_DROP_VOTE = b"\xff" * 8, b"\x00" * 8
+
+
+class CliqueTally:
+    """Clique's validator votes (EIP-225), replayed header by header from a checkpoint: a
+    vote passes with more than half of the current validators; a removed validator's
+    pending votes and every vote about a changed account are discarded; a checkpoint
+    resets the votes."""
+
+    def __init__(self, signers: list[str]) -> None:
+        self.signers = set(signers)
+        self.votes: list[tuple[str, str, bool]] = []  # (voter, subject, authorize)
+        self.tally: dict[str, tuple[bool, int]] = {}
+
+    def _uncast(self, subject: str, authorize: bool) -> None:
+        held = self.tally.get(subject)
+        if held is None or held[0] != authorize:
+            return
+        if held[1] > 1:
+            self.tally[subject] = (authorize, held[1] - 1)
+        else:
+            del self.tally[subject]
+
+    def apply(self, header: dict[str, Any], voter: str) -> None:
+        listed = _clique_listed(header)
+        if listed:  # a checkpoint: it restates the set and clears the votes
+            if set(listed) != self.signers:
+                raise VerificationFailed(
+                    "seals", "a checkpoint in the link lists another set than the votes give"
+                )
+            self.votes, self.tally = [], {}
+            return
+        subject = "0x" + _hex(header.get("miner"), "seals", "miner").hex()
+        nonce = _hex(header.get("nonce"), "seals", "nonce")
+        if nonce not in (CLIQUE_AUTH_VOTE, CLIQUE_DROP_VOTE):
+            raise VerificationFailed("seals", "a header's nonce is not a Clique vote")
+        authorize = nonce == CLIQUE_AUTH_VOTE
+        for i, (by, about, how) in enumerate(self.votes):
+            if by == voter and about == subject:
+                self._uncast(about, how)
+                del self.votes[i]
+                break
+        if (subject in self.signers) != authorize:  # a vote that would change something
+            held = self.tally.get(subject, (authorize, 0))
+            self.tally[subject] = (held[0], held[1] + 1)
+            self.votes.append((voter, subject, authorize))
+        passed = self.tally.get(subject)
+        if passed is None or passed[1] * 2 <= len(self.signers):
+            return
+        if passed[0]:
+            self.signers.add(subject)
+        else:
+            self.signers.discard(subject)
+            for _, about, how in [v for v in self.votes if v[0] == subject]:
+                self._uncast(about, how)
+            self.votes = [v for v in self.votes if v[0] != subject]
+        self.votes = [v for v in self.votes if v[1] != subject]
+        del self.tally[subject]
+
+
 class _Run:
     def __init__(self, bundle: dict[str, Any], validators: list[str] | None) -> None:
         self.bundle = bundle
@@ -654,23 +745,99 @@ class _Run:
         if validators is None:
             validators = seals.get("validators")
             source = "embedded in the bundle (not independently trusted)"
-            checkpoint = seals.get("checkpoint")
-            if checkpoint is not None:
+            checkpoint, link = seals.get("checkpoint"), seals.get("link")
+            if _clique_listed(header):
+                validators = _clique_listed(header)
+                source = "listed in the block itself, a checkpoint"
+            elif checkpoint is not None and link is not None:
+                stated = validators
+                validators, source = self.replayed_validators(checkpoint, link, header)
+                if not isinstance(stated, list) or sorted(str(v).lower() for v in stated) != (
+                    validators
+                ):
+                    raise VerificationFailed(
+                        "seals", "the embedded validators differ from those the votes give"
+                    )
+            elif checkpoint is not None:
                 validators, source = self.checkpoint_validators(checkpoint, validators, header)
         if not isinstance(validators, list) or not validators:
             raise VerificationFailed("seals", "no validator set to check the seal against")
-        extra = _hex(header["extraData"], "header", "extraData")
-        if len(extra) < CLIQUE_VANITY + CLIQUE_SEAL:
-            raise VerificationFailed("seals", "extraData is too short to hold a Clique seal")
-        unsealed = dict(header, extraData="0x" + extra[:-CLIQUE_SEAL].hex())
-        try:
-            signer = _recover_65(header_hash(unsealed, "seals"), extra[-CLIQUE_SEAL:])
-        except ValueError as exc:
-            raise VerificationFailed("seals", f"the seal does not recover: {exc}") from None
-        if signer.lower() not in {v.lower() for v in validators}:
+        members = {str(v).lower() for v in validators}
+        signer = _clique_signer(header)
+        if signer not in members:
             raise VerificationFailed("seals", f"sealed by {signer}, not a validator {source}")
         self.ok("seals", f"Clique seal by validator {signer}, validator set {source}")
         self.verdict.trust.append(f"the validator set {source}")
+        self.check_confirmations(header, signer, members, seals.get("confirmations") or [])
+
+    def check_confirmations(
+        self, header: dict[str, Any], signer: str, members: set[str], confirmations: Any
+    ) -> None:
+        """The headers after the block, each sealed by a validator: how many distinct
+        validators have sealed the block or a descendant of it."""
+        if not isinstance(confirmations, list):
+            raise VerificationFailed("seals", "confirmations must be a list of headers")
+        sealed = {signer}
+        parent = header
+        for child in confirmations:
+            _check_child(parent, child, "confirmation")
+            by = _clique_signer(child)
+            if by not in members:
+                raise VerificationFailed(
+                    "seals",
+                    f"confirmation block {_int(child['number'], 'seals', 'number')} "
+                    f"is sealed by {by}, not a validator",
+                )
+            sealed.add(by)
+            parent = child
+        k, n = len(sealed), len(members)
+        if k * 2 > n:
+            self.ok(
+                "seals",
+                f"{k} of {n} validators sealed the block or one of its "
+                f"{len(confirmations)} descendants given (a majority)",
+            )
+        else:
+            self.verdict.trust.append(
+                f"only {k} of {n} validators had sealed the block or a descendant when the "
+                "bundle was exported (a majority had not yet built on it)"
+            )
+
+    def replayed_validators(
+        self, checkpoint: Any, link: Any, header: dict[str, Any]
+    ) -> tuple[list[str], str]:
+        """The set at the block: the checkpoint's list, with the votes of the linked headers
+        between it and the block applied as Clique applies them."""
+        if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("header"), dict):
+            raise VerificationFailed("seals", "malformed checkpoint")
+        if not isinstance(link, list):
+            raise VerificationFailed("seals", "link must be a list of headers")
+        cp_header = checkpoint["header"]
+        cp_hash = _hex(checkpoint.get("hash"), "seals", "checkpoint hash")
+        if header_hash(cp_header, "seals") != cp_hash:
+            raise VerificationFailed("seals", "the checkpoint header does not hash to its hash")
+        tally = CliqueTally(_clique_listed(cp_header))
+        if not tally.signers:
+            raise VerificationFailed("seals", "the checkpoint lists no validators")
+        parent = cp_header
+        for linked in [*link, header]:
+            _check_child(parent, linked, "link")
+            number = _int(linked["number"], "seals", "number")
+            by = _clique_signer(linked)
+            if by not in tally.signers:
+                raise VerificationFailed(
+                    "seals", f"block {number} is sealed by {by}, not a validator at its height"
+                )
+            if linked is header:
+                break
+            tally.apply(linked, by)
+            parent = linked
+        cp_number = _int(cp_header["number"], "seals", "checkpoint number")
+        what = "the genesis block" if cp_number == 0 else f"checkpoint block {cp_number}"
+        return sorted(tally.signers), (
+            f"listed in {what} 0x{cp_hash.hex()} (compare it with the chain's) with the votes "
+            f"of the {len(link)} blocks since"
+        )
 
     def checkpoint_validators(
         self, checkpoint: Any, validators: Any, header: dict[str, Any]

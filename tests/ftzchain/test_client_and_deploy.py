@@ -36,6 +36,31 @@ def test_client_reports_a_missing_node_clearly(build: Build) -> None:
         ChainClient(f"http://127.0.0.1:{free_port()}", RevertDecoder([]))
 
 
+def test_client_fails_over_to_a_node_of_the_same_chain_only(node: LocalNode, build: Build) -> None:
+    from ftzchain.devnet import free_port
+
+    other_chain = start_node("anvil", ROOT, chain_id=node.chain_id + 7)
+    proxy = RpcProxy(node.url)
+    proxy.start()
+    try:
+        client = ChainClient(
+            proxy.url,
+            RevertDecoder([]),
+            fallback_urls=[f"http://127.0.0.1:{free_port()}", other_chain.url, node.url],
+        )
+        head = client.block_number()
+        proxy.stop()  # the node in use goes away: the dead one and the other chain are passed
+        assert client.block_number() >= head
+        assert client.rpc.url == node.url and client.rpc.failovers == 1
+        lone = ChainClient(other_chain.url, RevertDecoder([]), fallback_urls=[node.url])
+        other_chain.stop()
+        with pytest.raises(NodeUnavailable):
+            lone.block_number()  # the only fallback serves another chain
+    finally:
+        other_chain.stop()
+        proxy.close()
+
+
 def test_local_nonces_stay_in_order_and_resync(node: LocalNode, build: Build) -> None:
     client = _client(node, build)
     sender = TxSender(client, LocalSigner.from_key(dev_private_key(9)))

@@ -4,10 +4,12 @@ stops it."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,12 +19,15 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from api.queries.governance import validator_votes
+from ftzchain.client import TxSender
 from ftzchain.compile import Build
 from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
 from ftzchain.devnet import dev_private_key
 from ftzchain.domain import zone_id
 from ftzchain.enums import GovernanceAction as Action
+from ftzchain.evidence.service import ip_bundle
+from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256, verify_bundle
 from ftzchain.network import (
     ZoneNetwork,
     cast_votes,
@@ -35,6 +40,7 @@ from ftzchain.rpc import JsonRpc
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
+from ftzchain.writer import Outbox, QueuedRecord, Writer
 from indexer.digest import table_digest
 from indexer.models import IpRegistrationRow
 from indexer.service import build_indexer
@@ -43,6 +49,7 @@ from tests.indexer.helpers import fresh_db
 from tests.serving import FTZ
 
 ZONES = ["CN-SH", "CN-AH", "CN-JS"]
+IP_TOPIC = "0x" + keccak256(IP_REGISTERED_SIGNATURE.encode()).hex()
 
 
 def _head(url: str) -> tuple[int, str]:
@@ -133,7 +140,9 @@ def _reached(ctx: FtzContext, block: int) -> Callable[[], bool]:
 def test_governance_votes_a_zone_validator_in_and_out(tmp_path: Path, build: Build) -> None:
     """A fourth zone runs a node but does not seal; the committee grants its VALIDATOR role:
     each zone's agent, reading its own index of its own node, votes it in, and it seals.
-    The committee suspends the zone: the agents vote it out, and it stops sealing."""
+    A registration's evidence bundle then derives the four validators from the genesis and
+    the votes since, and a majority of them sealed on top of it. The committee suspends the
+    zone: the agents vote it out, and it stops sealing."""
     zones = [*ZONES, "CN-ZJ"]
     net = create_network(ROOT, tmp_path / "network", zones, validators=ZONES)
     contexts: list[FtzContext] = []
@@ -181,7 +190,13 @@ def test_governance_votes_a_zone_validator_in_and_out(tmp_path: Path, build: Bui
             threshold=1,
             force=True,
         )
-        plan = NetworkPlan(zones=zones, roles=[("VALIDATOR", newcomer, "CN-ZJ")])
+        enterprise = LocalSigner.generate()
+        zone_node = ctx.sender(LocalSigner.from_key(dev_private_key(1)))
+        plan = NetworkPlan(
+            zones=zones,
+            roles=[("VALIDATOR", newcomer, "CN-ZJ"), ("ZONE_NODE", zone_node.address, "CN-SH")],
+            enterprises=[(enterprise.address, "CN-SH")],
+        )
         apply_plan(ctx.governance, [deployer], plan)
         agents(ZONES, ctx.client.block_number())
         _until(lambda: newcomer in signers(), 60, "CN-ZJ voted in")
@@ -196,6 +211,7 @@ def test_governance_votes_a_zone_validator_in_and_out(tmp_path: Path, build: Bui
             )
 
         _until(lambda: sealed_by_newcomer(joined), 60, "CN-ZJ sealing")
+        _assert_bundle_carries_the_voted_set(ctx, zone_node, enterprise, signers())
         ctx.governance.decide([deployer], Action.SUSPEND_ZONE, zone_id=zone_id("CN-ZJ"))
         agents(zones, ctx.client.block_number())
         _until(lambda: newcomer not in signers(), 60, "CN-ZJ voted out")
@@ -207,6 +223,32 @@ def test_governance_votes_a_zone_validator_in_and_out(tmp_path: Path, build: Bui
             c.close()
         for zone in zones:
             stop_zone_node(net, zone)
+
+
+def _assert_bundle_carries_the_voted_set(
+    ctx: FtzContext, zone_node: TxSender, enterprise: LocalSigner, validators: set[str]
+) -> None:
+    work = hashlib.sha256(b"sealed by four zones").digest()
+    ip = ctx.ip_registry
+    receipt = ip.register(zone_node, ip.sign(enterprise, work, zone_id("CN-SH")))
+    _until(_reached(ctx, receipt.block_number + 6), 30, "blocks on top of the registration")
+    bundle = ip_bundle(ctx, work, receipt.tx_hash)
+    seals = bundle["seals"]
+    assert sorted(seals["validators"]) == sorted(validators) and len(validators) == 4
+    assert seals["checkpoint"]["header"]["number"] == "0x0" and seals["link"]
+    verdict = verify_bundle(bundle)
+    assert verdict.ok, verdict.reason
+    assert any("votes of the" in t and "genesis block" in t for t in verdict.trust), verdict.trust
+    assert any("of 4 validators sealed the block" in c for c in verdict.checked), verdict.checked
+    # The genesis lists three: without the votes in between, the fourth is not derived.
+    votes = [h for h in seals["link"] if int(h["nonce"], 16) != 0]
+    assert votes, "the link carries the blocks that voted CN-ZJ in"
+    cut = copy.deepcopy(bundle)
+    cut["seals"]["link"] = [h for h in seals["link"] if h != votes[-1]]
+    assert verify_bundle(cut).failed_link == "seals"
+    stated = copy.deepcopy(bundle)
+    stated["seals"]["validators"] = sorted(validators)[:3]
+    assert verify_bundle(stated).failed_link == "seals"
 
 
 def test_a_partitioned_zone_rejoins_and_its_index_converges(tmp_path: Path, build: Build) -> None:
@@ -317,3 +359,97 @@ def _registrations(engine: Engine, work: bytes) -> list[str]:
 def _mined_elsewhere(ctx: FtzContext, tx: str, orphan_block: str) -> bool:
     receipt = ctx.client.rpc.call("eth_getTransactionReceipt", [tx])
     return receipt is not None and receipt["blockHash"] != orphan_block
+
+
+def test_a_zone_writer_fails_over_through_its_node_restart_exactly_once(
+    tmp_path: Path, build: Build
+) -> None:
+    """CN-SH's writer sends through its own node, with the other zones' nodes as fallbacks
+    (FTZ_RPC_FALLBACK_URLS). Its node is stopped mid-run: the writer goes on through CN-AH's
+    node, settles again what it had in flight, and when CN-SH's node is back every record is
+    on chain exactly once, counted from the chain's logs."""
+    net = create_network(ROOT, tmp_path / "network", ZONES)
+    sh, ah, js = (net.node(z) for z in ZONES)
+    ctx = FtzContext(
+        FtzSettings(
+            project_root=ROOT,
+            state_dir=tmp_path / "state",
+            rpc_url=sh.url,
+            rpc_fallback_urls=[ah.url, js.url],
+            chain_id=net.chain_id,
+        )
+    )
+    ctx.__dict__["build"] = build
+    try:
+        for zone in ZONES:
+            start_zone_node(ROOT, net, zone)
+        start_sealing(net)
+        deployer = ctx.sender(LocalSigner.from_key(dev_private_key(0)))
+        deploy(ctx.client, deployer, build, ctx.settings.deployments_dir, [deployer.address], 1)
+        enterprise = LocalSigner.generate()
+        zone_node = ctx.sender(LocalSigner.from_key(dev_private_key(1)))
+        plan = NetworkPlan(
+            zones=["CN-SH"],
+            roles=[("ZONE_NODE", zone_node.address, "CN-SH")],
+            enterprises=[(enterprise.address, "CN-SH")],
+        )
+        apply_plan(ctx.governance, [deployer], plan)
+        records = [
+            QueuedRecord(
+                hashlib.sha256(f"failover {i}".encode()).digest(),
+                enterprise.address,
+                zone_id("CN-SH"),
+                1,
+            )
+            for i in range(3_000)
+        ]
+        outbox = Outbox(tmp_path / "outbox.db")
+        outbox.enqueue(records)
+        writer = Writer(
+            ctx.ip_registry,
+            [zone_node],
+            {enterprise.address: enterprise},
+            outbox,
+            batch_size=50,
+            in_flight=4,
+            stall_after=2.0,
+        )
+        errors: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                writer.run()
+            except BaseException as exc:
+                errors.append(exc)
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        try:
+            _until(lambda: outbox.counts()["confirmed"] > 0, 60, "a first batch confirmed")
+            assert stop_zone_node(net, "CN-SH")
+            before = outbox.counts()["confirmed"]
+            _until(lambda: ctx.client.rpc.failovers >= 1, 30, "the writer on another node")
+            _until(lambda: outbox.counts()["confirmed"] > before, 60, "batches via CN-AH")
+            start_zone_node(ROOT, net, "CN-SH")
+            start_sealing(net, ["CN-SH"])
+        finally:
+            thread.join(240)
+        assert not thread.is_alive() and not errors, errors
+        assert ctx.client.rpc.url != sh.url
+        assert outbox.counts()["confirmed"] == len(records)
+        # Counted on CN-SH's own node, once it has caught up with the chain written meanwhile.
+        target = ctx.client.block_number()
+        _until(lambda: _head(sh.url)[0] >= target, 60, "CN-SH catching up")
+        logs = JsonRpc(sh.url).call(
+            "eth_getLogs",
+            [{"address": ctx.ip_registry.address, "topics": [IP_TOPIC], "fromBlock": "0x0"}],
+        )
+        per_work: dict[str, int] = {}
+        for log in logs:
+            per_work[log["topics"][1]] = per_work.get(log["topics"][1], 0) + 1
+        ids = {"0x" + r.content_hash.hex() for r in records}
+        assert set(per_work) == ids and set(per_work.values()) == {1}
+    finally:
+        ctx.close()
+        for zone in ZONES:
+            stop_zone_node(net, zone)
