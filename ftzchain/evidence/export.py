@@ -22,9 +22,11 @@ from ftzchain.evidence.verify import (
     HEADER_FIELDS,
     IP_REGISTERED_SIGNATURE,
     RlpItem,
+    VerificationFailed,
     decode_transaction,
     header_hash,
     keccak256,
+    qbft_block_hash,
     receipt_encoding,
     registrations_in_call,
     rlp_encode,
@@ -42,7 +44,9 @@ FORMAT_DESCRIPTION = {
     "transaction": "raw signed transaction (EIP-2718 encoding), its index in the block and "
     "the Merkle-Patricia proof nodes (RLP, root first) for key rlp(index) under transactionsRoot",
     "receipt": "the receipt's consensus fields and its proof under receiptsRoot",
-    "seals": "null, or kind clique: validators (the set the exporter saw at the block); "
+    "seals": "null; or kind qbft (Besu): validators, and the committed seals are the "
+    "block header's own extraData; or kind clique: validators (the set the exporter saw at "
+    "the block); "
     "checkpoint (the last checkpoint block at or before it, whose extraData lists the set of "
     "its time) and link (the headers between checkpoint and block, whose votes, replayed from "
     "the checkpoint's list, give the set at the block); confirmations (the headers after the "
@@ -66,12 +70,22 @@ def header_of(block: dict[str, Any]) -> dict[str, Any]:
     if "mixHash" not in header and block.get("prevRandao") is not None:
         header["mixHash"] = block["prevRandao"]
         header = {name: header[name] for name in HEADER_FIELDS if name in header}
-    if header_hash(header) != bytes.fromhex(block["hash"][2:]):
+    if _chain_hash(header) != bytes.fromhex(block["hash"][2:]):
         raise EvidenceError(
             f"block {int(block['number'], 16)}: the node's header fields do not hash to its "
             "block hash (an unsupported header layout?)"
         )
     return header
+
+
+def _chain_hash(header: dict[str, Any]) -> bytes:
+    """The block hash of a header: Keccak-256 of its RLP, or QBFT's rule (without the
+    round and the committed seals) for a Besu QBFT header."""
+    plain = header_hash(header)
+    try:
+        return plain if int(header["number"], 16) == 0 else qbft_block_hash(header)
+    except VerificationFailed:
+        return plain
 
 
 def _b(value: str | None) -> bytes:
@@ -228,6 +242,19 @@ def _listed(extra_data: str) -> list[str]:
     return sorted("0x" + listed[i : i + 20].hex() for i in range(0, len(listed), 20))
 
 
+def chain_seals(rpc: JsonRpc, header: dict[str, Any]) -> dict[str, Any] | None:
+    """The seals section for the block: Clique (geth), QBFT (Besu), or None (a development
+    chain whose blocks nobody seals)."""
+    clique = clique_seals(rpc, header)
+    if clique is not None:
+        return clique
+    try:
+        validators = rpc.call("qbft_getValidatorsByBlockHash", ["0x" + _chain_hash(header).hex()])
+    except RpcError:
+        return None
+    return {"kind": "qbft", "validators": sorted(str(v).lower() for v in validators)}
+
+
 def clique_seals(rpc: JsonRpc, header: dict[str, Any]) -> dict[str, Any] | None:
     """The Clique seals backing the block, when the node runs Clique; else None.
 
@@ -311,7 +338,7 @@ def find_anchor(
         links = [header_of(b) for b in blocks]
         if links[0]["parentHash"] != block_hash:
             raise EvidenceError("the chain moved under the record's block while exporting")
-    tip = "0x" + header_hash(links[-1]).hex() if links else block_hash
+    tip = blocks[-1]["hash"] if links else block_hash
     if tip != anchored_hash:
         return None  # anchored a block of another branch (a reorg since): not usable
     outer = block_evidence(source.rpc, log["transactionHash"])
@@ -385,6 +412,6 @@ def export_ip_bundle(
             **{k: v for k, v in evidence.receipt.items() if k != "transactionIndex"},
             "proof": evidence.receipt_proof,
         },
-        "seals": clique_seals(rpc, evidence.header),
+        "seals": chain_seals(rpc, evidence.header),
         "anchor": find_anchor(rpc, anchor, chain_id, number, block_hash) if anchor else None,
     }

@@ -534,6 +534,107 @@ def registration_digest(
 # --- the verifier ------------------------------------------------------------------------
 
 
+# --- QBFT (Besu) --------------------------------------------------------------------------
+# extraData = rlp([vanity (32 bytes), [validator addresses], vote, round, [committed seals]]):
+# vote is an empty list or [recipient, 0xff (add) | empty (drop)], round a minimal integer,
+# each seal r (32) || s (32) || recovery id (1). The block hash covers the header with round
+# 0 and no seals; each committed seal signs the header with its round and no seals.
+
+
+@dataclass(frozen=True)
+class QbftExtraData:
+    vanity: bytes
+    validators: list[str]
+    vote: tuple[str, bool] | None  # (recipient, add)
+    round: int
+    seals: list[bytes]
+
+    def encode(self, *, round_: int | None = None, seals: list[bytes] | None = None) -> bytes:
+        vote: RlpItem = []
+        if self.vote is not None:
+            vote = [bytes.fromhex(self.vote[0][2:]), b"\xff" if self.vote[1] else b""]
+        return rlp_encode(
+            [
+                self.vanity,
+                [bytes.fromhex(v[2:]) for v in self.validators],
+                vote,
+                _int_bytes(self.round if round_ is None else round_),
+                list(self.seals if seals is None else seals),
+            ]
+        )
+
+
+def qbft_extra_data(extra: bytes, link: str = "seals") -> QbftExtraData:
+    """Decode a QBFT header's extraData (Besu's layout); VerificationFailed if it is not one."""
+    try:
+        item = rlp_decode(extra)
+    except ValueError as exc:
+        raise VerificationFailed(link, f"extraData is not QBFT RLP: {exc}") from None
+    if not isinstance(item, list) or len(item) != 5:
+        raise VerificationFailed(link, "QBFT extraData must be a list of 5 items")
+    vanity, validators, vote, round_, seals = item
+    if not isinstance(vanity, bytes) or len(vanity) != 32:
+        raise VerificationFailed(link, "QBFT vanity must be 32 bytes")
+    if not isinstance(validators, list) or any(
+        not isinstance(v, bytes) or len(v) != 20 for v in validators
+    ):
+        raise VerificationFailed(link, "QBFT validators must be 20-byte addresses")
+    parsed_vote: tuple[str, bool] | None = None
+    if vote != []:
+        if (
+            not isinstance(vote, list)
+            or len(vote) != 2
+            or not isinstance(vote[0], bytes)
+            or len(vote[0]) != 20
+            or vote[1] not in (b"\xff", b"")
+        ):
+            raise VerificationFailed(link, "malformed QBFT vote")
+        parsed_vote = ("0x" + vote[0].hex(), vote[1] == b"\xff")
+    if not isinstance(round_, bytes) or round_[:1] == b"\0" or len(round_) > 4:
+        raise VerificationFailed(
+            link, "the QBFT round must be a minimal integer of 4 bytes or less"
+        )
+    if not isinstance(seals, list) or any(
+        not isinstance(seal, bytes) or len(seal) != 65 for seal in seals
+    ):
+        raise VerificationFailed(link, "QBFT committed seals must be 65 bytes each")
+    return QbftExtraData(
+        vanity,
+        ["0x" + v.hex() for v in validators if isinstance(v, bytes)],
+        parsed_vote,
+        int.from_bytes(round_, "big"),
+        [seal for seal in seals if isinstance(seal, bytes)],
+    )
+
+
+def qbft_block_hash(header: dict[str, Any], link: str = "header") -> bytes:
+    """A QBFT block's hash: its header with round 0 and no committed seals (the genesis's
+    extraData is hashed as it is)."""
+    if _int(header.get("number"), link, "number") == 0:
+        return header_hash(header, link)
+    extra = qbft_extra_data(_hex(header.get("extraData"), link, "extraData"), link)
+    onchain = extra.encode(round_=0, seals=[])
+    return header_hash(dict(header, extraData="0x" + onchain.hex()), link)
+
+
+def qbft_committers(header: dict[str, Any]) -> list[str]:
+    """The addresses whose committed seals the QBFT header carries, in order."""
+    extra = qbft_extra_data(_hex(header.get("extraData"), "seals", "extraData"))
+    signed = header_hash(dict(header, extraData="0x" + extra.encode(seals=[]).hex()), "seals")
+    committers = []
+    for seal in extra.seals:
+        try:
+            committers.append(_recover_65(signed, seal).lower())
+        except ValueError as exc:
+            raise VerificationFailed("seals", f"a committed seal does not recover: {exc}") from None
+    return committers
+
+
+def qbft_quorum(validators: int) -> int:
+    """Committed seals a QBFT block needs: ceil(2n/3), as Besu requires."""
+    return -(-2 * validators // 3)
+
+
 def _clique_listed(header: dict[str, Any]) -> list[str]:
     """The validators a Clique checkpoint header lists in its extraData (empty elsewhere)."""
     extra = _hex(header.get("extraData"), "seals", "extraData")
@@ -659,7 +760,7 @@ class _Run:
         if not isinstance(header, dict):
             raise VerificationFailed("header", "the block has no header")
         block_hash = _hex(block.get("hash"), "header", "block hash")
-        if header_hash(header) != block_hash:
+        if self.hash_of(header, "header") != block_hash:
             raise VerificationFailed(
                 "header", "the header's Keccak-256 does not equal the block hash (a field differs)"
             )
@@ -738,6 +839,9 @@ class _Run:
                 "the chain's headers carry no validator seals (a development chain)"
             )
             return
+        if isinstance(seals, dict) and seals.get("kind") == "qbft":
+            self.check_qbft_seals(header, seals)
+            return
         if not isinstance(seals, dict) or seals.get("kind") != "clique":
             raise VerificationFailed("seals", f"unknown seal kind {seals!r}")
         source = "given by the court"
@@ -769,6 +873,55 @@ class _Run:
         self.ok("seals", f"Clique seal by validator {signer}, validator set {source}")
         self.verdict.trust.append(f"the validator set {source}")
         self.check_confirmations(header, signer, members, seals.get("confirmations") or [])
+
+    def hash_of(self, header: dict[str, Any], link: str) -> bytes:
+        """The block hash of a header of this chain, by its consensus's rule."""
+        seals = self.bundle.get("seals")
+        if isinstance(seals, dict) and seals.get("kind") == "qbft":
+            return qbft_block_hash(header, link)
+        return header_hash(header, link)
+
+    def check_qbft_seals(self, header: dict[str, Any], seals: dict[str, Any]) -> None:
+        """At least ceil(2n/3) distinct validators committed the block (Besu QBFT)."""
+        extra = qbft_extra_data(_hex(header.get("extraData"), "seals", "extraData"))
+        if self.validators is not None:
+            validators, source = list(self.validators), "given by the court"
+        elif extra.validators:
+            validators = extra.validators
+            source = "listed in the block's own extraData (under its committed seals)"
+            stated = seals.get("validators")
+            if stated is not None and (
+                not isinstance(stated, list)
+                or sorted(str(v).lower() for v in stated) != sorted(validators)
+            ):
+                raise VerificationFailed(
+                    "seals", "the embedded validators differ from the header's list"
+                )
+        else:  # validators managed by a contract: the header does not list them
+            validators = list(seals.get("validators") or [])
+            source = "embedded in the bundle (not independently trusted)"
+        members = {str(v).lower() for v in validators}
+        if not members:
+            raise VerificationFailed("seals", "no validator set to check the seals against")
+        committers = qbft_committers(header)
+        strangers = sorted(set(committers) - members)
+        if strangers:
+            raise VerificationFailed(
+                "seals", f"committed by {strangers[0]}, not a validator {source}"
+            )
+        distinct, needed = len(set(committers)), qbft_quorum(len(members))
+        if distinct < needed:
+            raise VerificationFailed(
+                "seals",
+                f"only {distinct} of {len(members)} validators committed the block; QBFT "
+                f"needs {needed}",
+            )
+        self.ok(
+            "seals",
+            f"QBFT committed seals of {distinct} of {len(members)} validators (quorum "
+            f"{needed}, round {extra.round}), validator set {source}",
+        )
+        self.verdict.trust.append(f"the validator set {source}")
 
     def check_confirmations(
         self, header: dict[str, Any], signer: str, members: set[str], confirmations: Any
@@ -975,7 +1128,7 @@ class _Run:
                 raise VerificationFailed(
                     "anchor", f"link header {i} does not descend from the block"
                 )
-            current = header_hash(link_header, "anchor")
+            current = self.hash_of(link_header, "anchor")
             height = _int(link_header["number"], "anchor", "number")
         outer = anchor.get("block", {})
         outer_header = outer.get("header")

@@ -148,8 +148,10 @@ def _flip(value: Any, position: int) -> Any:
     return "0x" + raw.hex()
 
 
-def _expected_links(path: str) -> set[str]:
+def _expected_links(path: str, kind: str | None = None) -> set[str]:
     section = path.split(".")[0].split("[")[0]
+    if section == "block" and kind == "qbft" and path.endswith("extraData"):
+        return {"header", "seals"}  # QBFT's block hash leaves the committed seals out
     if section == "block":
         return {"header"}
     if section == "transaction":
@@ -182,7 +184,8 @@ def _assert_every_flip_fails(bundle: dict[str, Any]) -> int:
             _set(tampered, path, _flip(value, position))
             verdict = verify_bundle(tampered)
             assert not verdict.ok, f"flipping byte {position} of {path} went unnoticed"
-            assert verdict.failed_link in _expected_links(path), (
+            kind = (bundle.get("seals") or {}).get("kind")
+            assert verdict.failed_link in _expected_links(path, kind), (
                 f"{path}: failed at {verdict.failed_link} ({verdict.reason})"
             )
             checked += 1
@@ -395,6 +398,100 @@ def test_clique_seal_is_checked_against_the_validator_set(
     forged["block"]["header"]["extraData"] = "0x" + ("00" * 32) + other.hex()
     forged["block"]["hash"] = "0x" + header_hash(forged["block"]["header"]).hex()
     assert verify_bundle(forged).failed_link == "seals"
+
+
+BESU_QBFT_VECTOR = ROOT / "tests" / "data" / "besu-qbft" / "extra-data.json"
+
+
+def test_qbft_extra_data_reads_and_writes_besus_own_vector() -> None:
+    """Besu's codec test vector (vendored, Apache-2.0): decoded as Besu decodes it and
+    encoded back to the same bytes."""
+    from ftzchain.evidence.verify import QbftExtraData, qbft_extra_data
+
+    vector = json.loads(BESU_QBFT_VECTOR.read_text())
+    raw, want = bytes.fromhex(vector["raw"][2:]), vector["decoded"]
+    extra = qbft_extra_data(raw)
+    assert "0x" + extra.vanity.hex() == want["vanity"]
+    assert extra.validators == want["validators"]
+    assert extra.vote == (want["vote"]["recipient"], want["vote"]["add"])
+    assert extra.round == want["round"] == 0xFEDCBA
+    assert extra.seals == [
+        s["r"].to_bytes(32, "big") + s["s"].to_bytes(32, "big") + bytes([s["recoveryId"]])
+        for s in want["seals"]
+    ]
+    assert extra.encode() == raw
+    assert QbftExtraData(**{**extra.__dict__, "vote": None}).encode() != raw
+
+
+def _qbft_sealed(
+    bundle: dict[str, Any],
+    committers: list[LocalSigner],
+    validators: list[str],
+    round_: int = 1,
+) -> dict[str, Any]:
+    """The bundle's block rebuilt as a Besu QBFT header: extraData in Besu's layout, the
+    committed seals signing the header with its round and no seals, the block hash over the
+    header with round 0 and no seals (the roots, and so the proofs, are untouched)."""
+    from ftzchain.evidence.verify import QbftExtraData, header_hash, qbft_block_hash
+
+    header = dict(bundle["block"]["header"])
+    extra = QbftExtraData(b"\x07" * 32, validators, None, round_, [])
+    signed = header_hash(dict(header, extraData="0x" + extra.encode().hex()))
+    seals = []
+    for key in committers:
+        seal = key.sign_digest_unsafe(signed)
+        seals.append(seal[:64] + bytes([seal[64] - 27]))  # Besu: recovery id 0 or 1
+    header["extraData"] = "0x" + extra.encode(seals=seals).hex()
+    sealed = copy.deepcopy(bundle)
+    sealed["block"] = {"hash": "0x" + qbft_block_hash(header).hex(), "header": header}
+    sealed["seals"] = {"kind": "qbft", "validators": validators}
+    return sealed
+
+
+def test_qbft_committed_seals_need_a_quorum_of_the_validators(
+    evidence_world: tuple[World, list[Registered]],
+) -> None:
+    from ftzchain.evidence.verify import qbft_block_hash
+
+    world, registered = evidence_world
+    bundle = _bundle(world, registered[0])
+    keys = [LocalSigner.generate() for _ in range(4)]
+    validators = sorted(k.address.lower() for k in keys)
+    stranger = LocalSigner.generate()
+
+    sealed = _qbft_sealed(bundle, keys[:3], validators)
+    verdict = verify_bundle(sealed)
+    assert verdict.ok, verdict.reason
+    assert any(
+        c.startswith("seals: QBFT committed seals of 3 of 4 validators (quorum 3, round 1)")
+        for c in verdict.checked
+    ), verdict.checked
+    assert any("block's own extraData" in t for t in verdict.trust)
+    # The block hash leaves out the round and the seals: another round's block is the same.
+    again = _qbft_sealed(bundle, keys, validators, round_=3)
+    assert again["block"]["hash"] == sealed["block"]["hash"]
+    assert qbft_block_hash(again["block"]["header"]) == qbft_block_hash(sealed["block"]["header"])
+    assert verify_bundle(again).ok
+    for short in (
+        _qbft_sealed(bundle, keys[:2], validators),  # 2 of 4: below ceil(8/3) = 3
+        _qbft_sealed(bundle, [keys[0], keys[0], keys[1]], validators),  # one counted once
+        _qbft_sealed(bundle, [*keys[:2], stranger], validators),  # not a validator
+    ):
+        assert verify_bundle(short).failed_link == "seals"
+    # The court's own set wins over the header's.
+    assert verify_bundle(sealed, validators=[k.address for k in keys[:3]]).ok
+    assert verify_bundle(sealed, validators=[stranger.address]).failed_link == "seals"
+    # A round changed after sealing: the block hash still matches, but no seal does.
+    moved = copy.deepcopy(sealed)
+    from ftzchain.evidence.verify import QbftExtraData, qbft_extra_data
+
+    extra = qbft_extra_data(bytes.fromhex(moved["block"]["header"]["extraData"][2:]))
+    moved["block"]["header"]["extraData"] = (
+        "0x" + QbftExtraData(**{**extra.__dict__, "round": 2}).encode().hex()
+    )
+    assert qbft_block_hash(moved["block"]["header"]).hex() == moved["block"]["hash"][2:]
+    assert verify_bundle(moved).failed_link == "seals"
+    assert _assert_every_flip_fails(sealed) > 200
 
 
 @pytest.fixture(scope="module")
