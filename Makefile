@@ -9,7 +9,7 @@ GETH_VERSION := v1.13.15
 PY := $(VENV)/bin/python
 export HARDHAT_DISABLE_TELEMETRY_PROMPT := true
 
-.PHONY: help install postgres demo test lint pytest bench clean
+.PHONY: help install postgres demo demo-network test lint pytest bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -54,6 +54,9 @@ postgres:
 
 demo: install  ## local anvil chain, contracts, governance, a sample IP record, indexer and API
 	$(PY) scripts/demo.py
+
+demo-network: install  ## the same demo on a zone network: a geth Clique validator, indexer, API and agent per zone
+	$(PY) scripts/demo.py --network CN-SH,CN-AH,CN-JS
 
 lint: install  ## ruff, ruff format, mypy, import contracts (layers), slither (high/medium findings fail)
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,11 @@ plus an anchor chain, a court evidence bundle and its certificate.
 
 Run through `make demo`. Everything lives under .ftz/demo and is started afresh each run; Ctrl-C
 stops the chains, the indexer, the anchorer and the API.
+
+With `--network CN-SH,CN-AH,CN-JS` (`make demo-network`) the chain is a zone network instead:
+one geth Clique validator per zone (1 s blocks), the demo written through the first zone's
+node, and every zone running its own indexer (SQLite), API and validator agent, each with the
+other zones' nodes as fallbacks. Its evidence bundle carries the validators' Clique seals.
 """
 
 from __future__ import annotations
@@ -23,11 +28,13 @@ from pathlib import Path
 import demo_goods  # scripts/ is on sys.path when this runs as a script
 import demo_invoices
 
+from ftzchain import network as net
 from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
-from ftzchain.devnet import dev_private_key, free_port, start_node, wait_for_http
+from ftzchain.devnet import LocalNode, dev_private_key, free_port, start_node, wait_for_http
 from ftzchain.domain import WorkType, sha256_file, zone_id
 from ftzchain.errors import ToolchainError
+from ftzchain.network import ZoneNetwork
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
@@ -50,28 +57,107 @@ def _port_free(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
+class ZoneChain:
+    """The demo's chain: one anvil, or a zone network (one Clique validator per zone)."""
+
+    def __init__(self, entry: LocalNode, network: ZoneNetwork | None) -> None:
+        self.entry = entry  # the node the demo writes through
+        self.network = network
+
+    @classmethod
+    def anvil(cls, state: Path, port: int) -> ZoneChain:
+        return cls(start_node("anvil", ROOT, port=port, log_file=state / "anvil.log"), None)
+
+    @classmethod
+    def start(cls, state: Path, zones: str) -> ZoneChain:
+        codes = net.parse_zones(zones)
+        network = net.create_network(ROOT, state / "network", codes)
+        started = [net.start_zone_node(ROOT, network, zone) for zone in codes]
+        net.start_sealing(network)
+        log.info("zone network up: %s, a block every %d s", network.zones(), network.period)
+        return cls(started[0], network)
+
+    def serve(
+        self, ftz: str, env: dict[str, str], api_port: int, children: list[subprocess.Popen[bytes]]
+    ) -> list[tuple[str, str, subprocess.Popen[bytes]]]:
+        """Start each zone's indexer and API (and validator agent); (zone, API URL, API
+        process) each."""
+        if self.network is None:
+            children.append(subprocess.Popen([ftz, "index", "--follow"], env=env))
+            children.append(_api(ftz, env, api_port, Path(env["FTZ_STATE_DIR"]) / "api.log"))
+            return [("", f"http://127.0.0.1:{api_port}", children[-1])]
+        apis = []
+        state = Path(env["FTZ_STATE_DIR"])
+        for i, node in enumerate(self.network.nodes):
+            others = ",".join(o.url for o in self.network.nodes if o is not node)
+            zone_env = {
+                **env,
+                "FTZ_RPC_URL": node.url,
+                "FTZ_RPC_FALLBACK_URLS": others,
+                "FTZ_DATABASE_URL": f"sqlite:///{state / f'index-{node.zone}.db'}",
+                "FTZ_ZONE": node.zone,
+            }
+            subprocess.run([ftz, "index"], env=zone_env, check=True, capture_output=True)
+            port = api_port if i == 0 else free_port()
+            children.append(subprocess.Popen([ftz, "index", "--follow"], env=zone_env))
+            children.append(_api(ftz, zone_env, port, state / f"api-{node.zone}.log"))
+            agent = [ftz, "network", "agent", "--zone", node.zone]
+            children.append(
+                subprocess.Popen([*agent, "--network-dir", self.network.workdir], env=zone_env)
+            )
+            apis.append((node.zone, f"http://127.0.0.1:{port}", children[-2]))
+        return apis
+
+    def stop(self) -> None:
+        if self.network is None:
+            self.entry.stop()
+            return
+        for node in self.network.nodes:
+            net.stop_zone_node(self.network, node.zone)
+
+
+def _api(ftz: str, env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [ftz, "serve", "--port", str(port)],
+        env=env,
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--api-port", type=int, default=8000, help="API/portal port (default 8000)")
     parser.add_argument("--chain-port", type=int, default=8545, help="anvil port (default 8545)")
     parser.add_argument("--no-serve", action="store_true", help="set up, index once, and exit")
     parser.add_argument(
+        "--network",
+        metavar="ZONES",
+        help="run on a zone network of these validator zones (e.g. CN-SH,CN-AH,CN-JS) "
+        "instead of one anvil; state in .ftz/demo-network unless --state-dir",
+    )
+    parser.add_argument(
         "--state-dir",
         type=Path,
-        default=DEFAULT_STATE,
+        default=None,
         help="where keys, databases, logs and evidence go (wiped first; default .ftz/demo)",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="demo: %(message)s")
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
-    state = args.state_dir.resolve()
+    default = DEFAULT_STATE.with_name("demo-network") if args.network else DEFAULT_STATE
+    state = (args.state_dir or default).resolve()
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
     chain_port = args.chain_port if _port_free(args.chain_port) else free_port()
     api_port = args.api_port if _port_free(args.api_port) else free_port()
 
-    node = start_node("anvil", ROOT, port=chain_port, log_file=state / "anvil.log")
+    if args.network:
+        chain = ZoneChain.start(state, args.network)
+    else:
+        chain = ZoneChain.anvil(state, chain_port)
+    node = chain.entry
     # An independent chain for external anchors (a public chain in production).
     anchor_node = start_node(
         "anvil", ROOT, chain_id=ANCHOR_CHAIN_ID, log_file=state / "anchor-chain.log"
@@ -105,8 +191,11 @@ def main() -> int:
         for name in names:
             entry = ctx.keystore.create(name, PASSWORD)
             keys[name] = ctx.keystore.load(entry.name, PASSWORD)
-        for name in names[:5]:  # the enterprise signs only; it needs no gas
-            faucet.send(keys[name].address, b"", gas=21_000, value=10**20)
+        funding = [  # the enterprise signs only; it needs no gas
+            faucet.send(keys[name].address, b"", gas=21_000, value=10**20) for name in names[:5]
+        ]
+        for tx in funding:
+            ctx.client.wait_for_receipt(tx)
         senders = {name: ctx.sender(keys[name]) for name in names[:5]}
 
         committee = [senders[n] for n in names[:3]]
@@ -221,23 +310,20 @@ def main() -> int:
         )
         if args.no_serve:
             return 0
-        children.append(subprocess.Popen([ftz, "index", "--follow"], env=env))
         children.append(subprocess.Popen([ftz, "anchor", "run"], env=env))
-        children.append(
-            subprocess.Popen(
-                [ftz, "serve", "--port", str(api_port)],
-                env=env,
-                stdout=(state / "api.log").open("ab"),
-                stderr=subprocess.STDOUT,
-            )
-        )
-        base = f"http://127.0.0.1:{api_port}"
-        try:
-            wait_for_http(f"{base}/healthz", children[-1], timeout=30)
-        except ToolchainError as exc:
-            log.error("the API did not start (%s); see %s", exc, state / "api.log")
-            return 1
+        apis = chain.serve(ftz, env, api_port, children)
+        base = apis[0][1]
+        for zone, url, api in apis:
+            try:
+                wait_for_http(f"{url}/healthz", api, timeout=30)
+            except ToolchainError as exc:
+                log.error("the API of %s did not start (%s); see %s", zone, exc, state)
+                return 1
         print(f"\nFTZ Chain demo is running (chain {node.url}, chain id {node.chain_id}).")
+        if chain.network is not None:
+            print(f"  zone network of {chain.network.zones()}: one validator each, 1 s blocks")
+            for zone, url, _ in apis:
+                print(f"  {zone} API and portal:  {url}   (node {chain.network.node(zone).url})")
         print(f"  the sample work's registration (JSON): {base}/v1/ip/{hex_hash}")
         print(f"  the same in the portal:                {base}/ip/{hex_hash}")
         print(f"  verify any file in the browser:        {base}/")
@@ -282,7 +368,7 @@ def main() -> int:
                 child.wait(10)
             except subprocess.TimeoutExpired:
                 child.kill()
-        node.stop()
+        chain.stop()
         anchor_node.stop()
 
 

@@ -68,7 +68,7 @@ def network_up(
         bool,
         typer.Option(
             help="Also deploy the contracts (once, committee: dev account 0) and run each "
-            "zone's own indexer and API, on a SQLite database per zone."
+            "zone's own indexer, API and validator agent, on a SQLite database per zone."
         ),
     ] = True,
 ) -> None:
@@ -115,8 +115,9 @@ def network_up(
 
 def _start_services(network: ZoneNetwork) -> None:
     """Deploy once, then per zone: index its own node into its own SQLite database (first
-    in the foreground, which creates the schema), then `ftz index --follow` and `ftz serve`
-    in the background. SQLite per zone: nothing to install or share, and each zone's index
+    in the foreground, which creates the schema), then `ftz index --follow`, `ftz serve` and
+    `ftz network agent` in the background, each with the other zones' nodes as fallbacks.
+    SQLite per zone: nothing to install or share, and each zone's index
     is its own, as it is in production (where each zone has its own PostgreSQL)."""
     import subprocess
     import sys
@@ -149,6 +150,7 @@ def _start_services(network: ZoneNetwork) -> None:
         env = {
             **os.environ,
             "FTZ_RPC_URL": node.url,
+            "FTZ_RPC_FALLBACK_URLS": ",".join(o.url for o in network.nodes if o is not node),
             "FTZ_CHAIN_ID": str(network.chain_id),
             "FTZ_STATE_DIR": str(zone_state),
             "FTZ_DATABASE_URL": f"sqlite:///{zone_state / 'index.db'}",
@@ -172,6 +174,15 @@ def _start_services(network: ZoneNetwork) -> None:
                 for command in (
                     [ftz, "index", "--follow"],
                     [ftz, "serve", "--port", str(node.api_port)],
+                    [
+                        ftz,
+                        "network",
+                        "agent",
+                        "--zone",
+                        node.zone,
+                        "--network-dir",
+                        network.workdir,
+                    ],
                 )
             ]
     network.save()
@@ -240,6 +251,10 @@ def network_agent(
     zone: Annotated[str, typer.Option(help="The zone whose validator votes (e.g. CN-SH).")],
     poll: Annotated[float, typer.Option(min=0.1, help="Seconds between looks.")] = 2.0,
     once: Annotated[bool, typer.Option(help="Vote once and exit, instead of following.")] = False,
+    network_dir: Annotated[
+        Path | None,
+        typer.Option(help="The network's directory (default: FTZ_STATE_DIR/network)."),
+    ] = None,
 ) -> None:
     """Make this zone's validator vote for the validator set Governance decided: a VALIDATOR
     role granted in an admitted zone is voted in, a revoked one or a suspended zone's voted
@@ -251,7 +266,10 @@ def network_agent(
     from indexer.db import make_engine
 
     settings = _settings()
-    network = net.ZoneNetwork.load(_workdir())
+    workdir = network_dir or _workdir()
+    if not (workdir / "network.json").exists():
+        raise ConfigError(f"no zone network in {workdir}: start one with `ftz network up`")
+    network = net.ZoneNetwork.load(workdir)
     node = network.node(zone.strip().upper())
     engine = make_engine(settings.database_url)
     from ftzchain.rpc import JsonRpc

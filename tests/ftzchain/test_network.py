@@ -117,11 +117,14 @@ def test_ftz_network_up_status_down(tmp_path: Path) -> None:
         assert up.returncode == 0, up.stderr
         for zone in ZONES:
             assert zone in up.stdout
-        pids = [
-            n["pid"]
-            for n in json.loads((tmp_path / "network" / "network.json").read_text())["nodes"]
-        ]
+        nodes = json.loads((tmp_path / "network" / "network.json").read_text())["nodes"]
+        pids = [n["pid"] for n in nodes]
         assert all(pids)
+        # Each zone's indexer, API and validator agent.
+        assert all(len(n["services"]) == 3 for n in nodes)
+        pids += [pid for n in nodes for pid in n["services"]]
+        for pid in pids:
+            os.kill(pid, 0)  # all running
         status = ftz("status")
         assert status.returncode == 0, status.stderr
         assert "3 of 3 zone nodes up" in status.stdout and "validators 3" in status.stdout
