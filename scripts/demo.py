@@ -21,7 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -352,15 +352,20 @@ def main() -> int:
         )
         print(f"  API docs:                              {base}/docs")
         print("Press Ctrl-C to stop.", flush=True)
-        stop = threading.Event()
+        # A plain flag: a handler that takes a lock (threading.Event.set) deadlocks when a
+        # second Ctrl-C lands while the first one's handler holds it.
+        stopping: list[int] = []
         for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: stop.set())
-        while not stop.wait(1):
+            signal.signal(signum, lambda signum, _frame: stopping.append(signum))
+        while not stopping:
+            time.sleep(1)  # the foreground's only job: notice a stopped child
             if any(child.poll() is not None for child in children):
                 log.error("the indexer, the anchorer or the API stopped; see %s", state)
                 return 1
         return 0
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_IGN)  # let the clean-up finish
         for child in children:
             child.terminate()
         for child in children:
