@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import coincurve
 from eth_account import Account
-from eth_account.messages import encode_typed_data
+from eth_account.messages import encode_defunct, encode_typed_data
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
@@ -40,6 +40,11 @@ class Signer(Protocol):
 
     def sign_typed_data(self, typed_data: dict[str, Any]) -> bytes:
         """Sign EIP-712 typed data (the full JSON message); returns the 65-byte signature."""
+        ...
+
+    def sign_text(self, text: str) -> bytes:
+        """Sign a text as EIP-191 ``personal_sign`` does (a Sign-In with Ethereum message);
+        returns the 65-byte signature."""
         ...
 
     def sign_digest_unsafe(self, digest: bytes) -> bytes:
@@ -77,6 +82,9 @@ class LocalSigner:
     def sign_typed_data(self, typed_data: dict[str, Any]) -> bytes:
         signable = encode_typed_data(full_message=typed_data)
         return bytes(self._account.sign_message(signable).signature)
+
+    def sign_text(self, text: str) -> bytes:
+        return bytes(self._account.sign_message(encode_defunct(text=text)).signature)
 
     def sign_digest_unsafe(self, digest: bytes) -> bytes:
         if len(digest) != 32:
