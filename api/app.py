@@ -12,7 +12,17 @@ from sqlalchemy import Engine
 
 from api.admission import Admission
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
-from api.routers import customs, evidence, health, invoices, ip, portal, submissions, trace
+from api.routers import (
+    auth,
+    customs,
+    evidence,
+    health,
+    invoices,
+    ip,
+    portal,
+    submissions,
+    trace,
+)
 from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
 
@@ -58,6 +68,7 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     install_error_handlers(app)
     add_error_schema(app)
     app.include_router(health.router)
+    app.include_router(auth.router, responses=COMMON_ERRORS)
     app.include_router(ip.router, responses=COMMON_ERRORS)
     app.include_router(evidence.router, responses=COMMON_ERRORS)
     app.include_router(trace.router, responses=COMMON_ERRORS)

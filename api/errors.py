@@ -25,9 +25,11 @@ from ftzchain.errors import (
     InvalidInvoice,
     NodeUnavailable,
     NotDeployed,
+    Unauthenticated,
 )
 from ftzchain.evidence.export import EvidenceError
 from ftzchain.rpc import RpcError
+from ftzchain.siwe import SiweError
 
 _log = logging.getLogger(__name__)
 
@@ -46,6 +48,8 @@ class ErrorResponse(BaseModel):
 
 _ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
 _DESCRIPTIONS = {
+    401: "Unauthenticated: sign in (POST /v1/auth/nonce, then /v1/auth/login) and send the "
+    "session as a bearer token or the ftz_session cookie",
     403: "Forbidden: the signature or the caller's role does not allow this here",
     404: "Not found: nothing of that id is indexed",
     409: "Conflict with the record's current state",
@@ -107,6 +111,8 @@ class ApiError(Exception):
 # decides. ``message`` None: the error's own text is safe to show; otherwise show this fixed
 # text (it may name internal URLs or paths) and log the original.
 _STATUS: dict[type[FtzError], tuple[int, str, str | None]] = {
+    Unauthenticated: (401, "unauthenticated", None),
+    SiweError: (401, "sign_in_refused", None),
     Forbidden: (403, "forbidden", None),
     AlreadyRecorded: (409, "already_recorded", None),
     InvalidInvoice: (422, "invalid_invoice", None),
@@ -151,9 +157,12 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = {"error": exc.error_name}
         elif isinstance(exc, AlreadyRecorded):
             detail = exc.detail
+        elif isinstance(exc, SiweError):
+            detail = {"reason": exc.reason}
         if status >= 500:
             _log.warning("%s answered %d %s: %s", type(exc).__name__, status, code, exc)
-        return JSONResponse(error_body(code, message, detail), status_code=status)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(error_body(code, message, detail), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

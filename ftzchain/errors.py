@@ -127,6 +127,11 @@ def _show(value: Any) -> str:
     return str(value)
 
 
+class Unauthenticated(FtzError):
+    """The request needs a signed-in caller and has none (or the session has ended): sign in
+    with POST /v1/auth/nonce, then POST /v1/auth/login."""
+
+
 class Forbidden(FtzError, PermissionError):
     """The submission is well formed but this zone does not relay it for its signer."""
 

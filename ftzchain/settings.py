@@ -122,6 +122,12 @@ class FtzSettings(BaseSettings):
         description="Largest body `POST /v1/submissions` reads (an EPCIS document and its "
         "signed events)",
     )
+    session_ttl: int = Field(
+        default=3600, ge=60, description="Seconds a sign-in session lasts (at most)"
+    )
+    sign_in_nonce_ttl: int = Field(
+        default=300, ge=10, description="Seconds a sign-in nonce may wait for its login"
+    )
     devnet_port: int = 8545
     devnet_chain_id: int = 31337
 

@@ -49,3 +49,72 @@ def validator_votes(session: Session, chain_id: int) -> ValidatorVotes:
     admit = {a for a, zone in holders.items() if zone in active}
     remove = revoked | {a for a, zone in holders.items() if zone not in active}
     return ValidatorVotes(frozenset(admit), frozenset(remove - admit))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the indexed Governance events say about one account, now: committee membership,
+    the roles it holds in zones that are admitted and not suspended, and the zones it is
+    bound to as an enterprise."""
+
+    address: str
+    committee: bool
+    roles: frozenset[tuple[str, str]]  # (role name, zone code)
+    enterprise_zones: frozenset[str]
+
+    def holds(self, role: str, zone: str | None = None) -> bool:
+        return any(r == role and (zone is None or z == zone) for r, z in self.roles)
+
+    def zones_with(self, role: str) -> frozenset[str]:
+        return frozenset(z for r, z in self.roles if r == role)
+
+
+_STANDING_EVENTS = (
+    "RoleGranted",
+    "RoleRevoked",
+    "EnterpriseBound",
+    "EnterpriseUnbound",
+    "MemberAdded",
+    "MemberRemoved",
+)
+_ZONE_EVENTS = ("ZoneAdmitted", "ZoneSuspended", "ZoneReinstated")
+
+
+def standing(session: Session, chain_id: int, address: str) -> Standing:
+    """Replay the account's governance events (and every zone's) in chain order. Read on
+    each request: a revocation counts as soon as the indexer has passed its block."""
+    account = address.lower()
+    order = (col(GovernanceEventRow.block_number), col(GovernanceEventRow.log_index))
+    base = select(GovernanceEventRow).where(GovernanceEventRow.chain_id == chain_id)
+    own = session.exec(
+        base.where(col(GovernanceEventRow.event).in_(_STANDING_EVENTS))
+        .where(GovernanceEventRow.account == account)
+        .order_by(*order)
+    ).all()
+    zones = session.exec(
+        base.where(col(GovernanceEventRow.event).in_(_ZONE_EVENTS)).order_by(*order)
+    ).all()
+    active: set[str] = set()
+    for row in zones:
+        if row.zone and row.event == "ZoneSuspended":
+            active.discard(row.zone)
+        elif row.zone:
+            active.add(row.zone)
+    committee = False
+    roles: set[tuple[str, str]] = set()
+    bound: set[str] = set()
+    for row in own:
+        if row.event == "MemberAdded":
+            committee = True
+        elif row.event == "MemberRemoved":
+            committee = False
+        elif row.event in ("RoleGranted", "RoleRevoked") and row.role and row.zone:
+            (roles.add if row.event == "RoleGranted" else roles.discard)((row.role, row.zone))
+        elif row.event in ("EnterpriseBound", "EnterpriseUnbound") and row.zone:
+            (bound.add if row.event == "EnterpriseBound" else bound.discard)(row.zone)
+    return Standing(
+        address=account,
+        committee=committee,
+        roles=frozenset((r, z) for r, z in roles if z in active),
+        enterprise_zones=frozenset(z for z in bound if z in active),
+    )

@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
-from indexer import models  # noqa: F401  (registers the tables)
+from indexer import api_tables, models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 

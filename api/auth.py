@@ -1,0 +1,155 @@
+"""Who is calling: Sign-In with Ethereum sessions, and the caller's standing from the index.
+
+A caller signs in once (``/v1/auth/nonce``, then ``/v1/auth/login`` with an EIP-4361 message
+signed by its key) and then sends its session token, as ``Authorization: Bearer …`` (machine
+clients, other zones' systems) or as the HttpOnly ``ftz_session`` cookie the login sets (the
+portal). Only the token's SHA-256 is stored. The caller's roles are not part of the session:
+they are read from the indexed Governance events on every request, so a revocation counts as
+soon as the indexer has passed its block.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import time
+from dataclasses import dataclass
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import Depends
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import delete, update
+from sqlmodel import Session, col, select
+
+from api.deps import SessionDep, SettingsDep
+from api.queries.governance import Standing, standing
+from ftzchain.errors import ConfigError, Unauthenticated
+from ftzchain.settings import FtzSettings
+from indexer.api_tables import AuthNonce, AuthSession
+
+SESSION_COOKIE = "ftz_session"
+_NONCE_ALPHABET = string.ascii_letters + string.digits
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="session",
+    description="The token POST /v1/auth/login returns (Sign-In with Ethereum)",
+)
+cookie_scheme = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="sessionCookie",
+    description="The HttpOnly cookie POST /v1/auth/login sets (the portal)",
+)
+
+
+def sign_in_domain(settings: FtzSettings) -> str:
+    """The authority sign-in messages must name: this API's public host[:port]."""
+    return urlsplit(settings.api_base_url).netloc
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_nonce(session: Session, ttl: int) -> tuple[str, int]:
+    """A fresh single-use nonce and when it expires; expired nonces are cleared."""
+    now = int(time.time())
+    nonce = "".join(secrets.choice(_NONCE_ALPHABET) for _ in range(17))
+    session.exec(delete(AuthNonce).where(col(AuthNonce.expires_at) < now))
+    session.add(AuthNonce(nonce=nonce, expires_at=now + ttl))
+    session.commit()
+    return nonce, now + ttl
+
+
+def take_nonce(session: Session, nonce: str) -> bool:
+    """Mark the nonce used; False if it was never handed out, is used, or has expired. One
+    UPDATE: of two logins racing with the same nonce, one wins."""
+    now = int(time.time())
+    taken = session.exec(
+        update(AuthNonce)
+        .where(col(AuthNonce.nonce) == nonce)
+        .where(col(AuthNonce.used_at).is_(None))
+        .where(col(AuthNonce.expires_at) >= now)
+        .values(used_at=now)
+    )
+    session.commit()
+    return bool(taken.rowcount == 1)
+
+
+def open_session(session: Session, address: str, expires_at: int) -> str:
+    """A new session for ``address``; returns its token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AuthSession(
+            token_hash=hash_token(token),
+            address=address.lower(),
+            created_at=int(time.time()),
+            expires_at=expires_at,
+        )
+    )
+    session.commit()
+    return token
+
+
+def end_session(session: Session, token: str) -> bool:
+    ended = session.exec(
+        update(AuthSession)
+        .where(col(AuthSession.token_hash) == hash_token(token))
+        .where(col(AuthSession.ended_at).is_(None))
+        .values(ended_at=int(time.time()))
+    )
+    session.commit()
+    return bool(ended.rowcount == 1)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in caller and its standing now."""
+
+    address: str
+    session_expires_at: int
+    standing: Standing
+
+
+def _token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    cookie: Annotated[str | None, Depends(cookie_scheme)],
+) -> str | None:
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        return credentials.credentials
+    return cookie
+
+
+TokenDep = Annotated[str | None, Depends(_token)]
+
+
+def optional_caller(token: TokenDep, session: SessionDep, settings: SettingsDep) -> Caller | None:
+    """The signed-in caller, or None for an anonymous request; an unknown, ended or
+    expired token is refused (401) rather than treated as anonymous."""
+    if token is None:
+        return None
+    row = session.exec(
+        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
+    ).first()
+    if row is None or row.ended_at is not None or row.expires_at <= int(time.time()):
+        raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
+    if settings.chain_id is None:
+        raise ConfigError("set FTZ_CHAIN_ID: roles are read from that chain's index")
+    return Caller(row.address, row.expires_at, standing(session, settings.chain_id, row.address))
+
+
+def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+    """The signed-in caller; 401 for an anonymous request."""
+    if caller is None:
+        raise Unauthenticated(
+            "sign in first: POST /v1/auth/nonce, then POST /v1/auth/login with the signed "
+            "message; send the token as 'Authorization: Bearer …'"
+        )
+    return caller
+
+
+OptionalCallerDep = Annotated[Caller | None, Depends(optional_caller)]
+CallerDep = Annotated[Caller, Depends(signed_in)]

@@ -1,0 +1,34 @@
+"""SQL tables the API writes: Sign-In with Ethereum nonces and sessions.
+
+They sit in the zone's database beside the indexed tables, and their schema lives here with
+the indexer's because the indexer alone migrates the database (``ftz index``). The indexer
+never writes or reads them; re-indexing leaves them alone. Times are Unix seconds, which read
+the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, SQLModel
+
+
+class AuthNonce(SQLModel, table=True):
+    """A nonce handed out for one sign-in; ``used_at`` is set by the one login that takes it."""
+
+    __tablename__ = "auth_nonce"
+
+    nonce: str = Field(primary_key=True, max_length=32)
+    expires_at: int = Field(sa_type=BigInteger, index=True)
+    used_at: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class AuthSession(SQLModel, table=True):
+    """A signed-in caller: the SHA-256 of its bearer token (the token itself is never kept)."""
+
+    __tablename__ = "auth_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    address: str = Field(max_length=42, index=True)
+    created_at: int = Field(sa_type=BigInteger)
+    expires_at: int = Field(sa_type=BigInteger)
+    ended_at: int | None = Field(default=None, sa_type=BigInteger)  # logged out

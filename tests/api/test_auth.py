@@ -1,0 +1,176 @@
+"""Sign-In with Ethereum against the served API (uvicorn, over HTTP): nonce, login, the
+caller's standing read from the index on every request, logout; and the refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from ftzchain.domain import role_id, zone_id
+from ftzchain.enums import GovernanceAction as Action
+from ftzchain.signing import LocalSigner
+from ftzchain.siwe import SiweMessage
+from tests.api.conftest import Served
+from tests.indexer.helpers import fresh_db, indexer_for
+
+
+def _message(nonce: dict[str, Any], key: LocalSigner, **changes: Any) -> SiweMessage:
+    fields: dict[str, Any] = {
+        "domain": nonce["domain"],
+        "address": key.address,
+        "statement": nonce["statement"],
+        "uri": nonce["uri"],
+        "version": "1",
+        "chain_id": nonce["chain_id"],
+        "nonce": nonce["nonce"],
+        "issued_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    return SiweMessage(**{**fields, **changes})
+
+
+def _login(client: httpx.Client, key: LocalSigner, **changes: Any) -> httpx.Response:
+    nonce = client.post("/v1/auth/nonce")
+    assert nonce.status_code == 201, nonce.text
+    message = _message(nonce.json(), key, **changes)
+    return client.post(
+        "/v1/auth/login",
+        json={"message": message.text(), "signature": "0x" + key.sign_text(message.text()).hex()},
+    )
+
+
+def _refusal(response: httpx.Response) -> tuple[int, str, str | None]:
+    error = response.json()["error"]
+    return response.status_code, error["code"], (error.get("detail") or {}).get("reason")
+
+
+def test_nonce_names_what_the_message_must_carry(served: Served) -> None:
+    with httpx.Client(base_url=served.base) as client:
+        first, second = (client.post("/v1/auth/nonce").json() for _ in range(2))
+    assert first["nonce"] != second["nonce"] and len(first["nonce"]) >= 8
+    assert first["domain"] == "sh.zone.example"  # FTZ_PUBLIC_URL's authority
+    assert first["uri"] == "https://sh.zone.example/v1/auth/login"
+    assert first["chain_id"] == served.world.node.chain_id
+
+
+def test_sign_in_shows_the_standing_and_a_revocation_counts_once_indexed(served: Served) -> None:
+    world = served.world
+    auditor = LocalSigner.generate()
+    governance = world.ctx.governance
+    governance.decide(
+        world.committee[:2],
+        Action.GRANT_ROLE,
+        role=role_id("AUDITOR"),
+        account=auditor.address,
+        zone_id=zone_id("CN-SH"),
+    )
+    indexer = indexer_for(world, fresh_db(served.db_url))
+    indexer.sync()
+    with httpx.Client(base_url=served.base) as client:
+        assert _refusal(client.get("/v1/auth/me"))[:2] == (401, "unauthenticated")
+        signed = _login(client, auditor)
+        assert signed.status_code == 200, signed.text
+        body = signed.json()
+        assert body["caller"]["roles"] == [{"role": "AUDITOR", "zone": "CN-SH"}]
+        assert "httponly" in signed.headers["set-cookie"].lower()
+        assert "samesite=strict" in signed.headers["set-cookie"].lower()
+        token = body["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=served.base) as machine:  # a script: bearer, no cookie
+        me = machine.get("/v1/auth/me", headers=bearer).json()
+        assert me["caller"]["address"] == auditor.address.lower()
+        governance.decide(
+            world.committee[:2],
+            Action.REVOKE_ROLE,
+            role=role_id("AUDITOR"),
+            account=auditor.address,
+            zone_id=zone_id("CN-SH"),
+        )
+        # Not indexed yet: the index still says AUDITOR.
+        assert machine.get("/v1/auth/me", headers=bearer).json()["caller"]["roles"]
+        indexer.sync()
+        assert machine.get("/v1/auth/me", headers=bearer).json()["caller"]["roles"] == []
+        assert machine.post("/v1/auth/logout", headers=bearer).status_code == 204
+        assert _refusal(machine.get("/v1/auth/me", headers=bearer))[:2] == (
+            401,
+            "unauthenticated",
+        )
+
+
+def test_an_enterprise_sees_its_binding_and_the_cookie_signs_the_portal_in(served: Served) -> None:
+    enterprise = served.world.sh_enterprise
+    with httpx.Client(base_url=served.base) as client:
+        signed = _login(client, enterprise)
+    assert signed.status_code == 200, signed.text
+    cookie = signed.headers["set-cookie"]
+    name, token = cookie.split(";")[0].split("=", 1)
+    assert (name, token) == ("ftz_session", signed.json()["token"])
+    assert "secure" in cookie.lower()  # the API's public URL is https
+    with httpx.Client(base_url=served.base, cookies={"ftz_session": token}) as portal:
+        me = portal.get("/v1/auth/me").json()
+    assert me["caller"]["enterprise_zones"] == ["CN-SH"] and me["caller"]["roles"] == []
+
+
+def test_bad_sign_ins_are_refused_with_the_reason(served: Served) -> None:
+    key = LocalSigner.generate()
+    with httpx.Client(base_url=served.base) as client:
+        nonce = client.post("/v1/auth/nonce").json()
+        message = _message(nonce, key)
+        signature = "0x" + key.sign_text(message.text()).hex()
+        first = client.post(
+            "/v1/auth/login", json={"message": message.text(), "signature": signature}
+        )
+        assert first.status_code == 200, first.text
+        replay = client.post(
+            "/v1/auth/login", json={"message": message.text(), "signature": signature}
+        )
+        assert _refusal(replay) == (401, "sign_in_refused", "nonce")
+        never = _message({**nonce, "nonce": "notHandedOut1"}, key)
+        forged = client.post(
+            "/v1/auth/login",
+            json={"message": never.text(), "signature": "0x" + key.sign_text(never.text()).hex()},
+        )
+        assert _refusal(forged) == (401, "sign_in_refused", "nonce")
+        past = (datetime.now(UTC) - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+        for changes, reason in (
+            ({"domain": "evil.example"}, "domain"),
+            ({"uri": "https://evil.example/v1/auth/login"}, "uri"),
+            ({"chain_id": 1}, "chain"),
+            ({"expiration_time": past}, "expired"),
+            ({"issued_at": past}, "time"),
+        ):
+            assert _refusal(_login(client, key, **changes)) == (401, "sign_in_refused", reason)
+        other = LocalSigner.generate()
+        nonce = client.post("/v1/auth/nonce").json()
+        theirs = _message(nonce, key)
+        wrong = client.post(
+            "/v1/auth/login",
+            json={
+                "message": theirs.text(),
+                "signature": "0x" + other.sign_text(theirs.text()).hex(),
+            },
+        )
+        assert _refusal(wrong) == (401, "sign_in_refused", "signature")
+        garbage = client.post(
+            "/v1/auth/login", json={"message": "hello", "signature": "0x" + "00" * 65}
+        )
+        assert _refusal(garbage) == (401, "sign_in_refused", "malformed")
+        assert _refusal(
+            client.get("/v1/auth/me", headers={"Authorization": "Bearer not-a-session"})
+        )[:2] == (401, "unauthenticated")
+
+
+def test_openapi_declares_the_session_schemes(served: Served) -> None:
+    spec = httpx.get(f"{served.base}/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["session"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": schemes["session"]["description"],
+    }
+    assert schemes["sessionCookie"]["in"] == "cookie"
+    assert schemes["sessionCookie"]["name"] == "ftz_session"
+    me = spec["paths"]["/v1/auth/me"]["get"]
+    assert {"session": []} in me["security"] and {"sessionCookie": []} in me["security"]
+    assert "security" not in spec["paths"]["/v1/auth/nonce"]["post"]
