@@ -3,13 +3,45 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
+from pydantic import BaseModel, ValidationError
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from api.errors import ApiError
+from ftzchain.boundedjson import loads_bounded
+from ftzchain.epcis.document import MAX_DEPTH
+from ftzchain.errors import InvalidInput
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def parse_json(model: type[_M], raw: bytes, max_bytes: int) -> _M:
+    """A JSON body read within bounds (size, depth) into ``model``; 422 naming the field."""
+    data = loads_bounded(
+        raw, max_bytes=max_bytes, max_depth=MAX_DEPTH, what="the request", fail=InvalidInput
+    )
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        raise InvalidInput(f"{where}: {first.get('msg')}") from None
+
+
+def json_body(model: type[BaseModel], description: str) -> dict[str, Any]:
+    """``openapi_extra`` declaring a JSON body of ``model`` for an endpoint that reads its
+    body itself (with :func:`read_body` and :func:`parse_json`)."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": model.model_json_schema()}},
+        }
+    }
+
 
 JSON_TYPES = ("application/json", "application/ld+json")
 

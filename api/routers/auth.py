@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime, timedelta
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import (
@@ -21,6 +22,7 @@ from api.auth import (
     sign_in_domain,
     take_nonce,
 )
+from api.body import JSON_TYPES, json_body, parse_json, read_body, require_content_type
 from api.deps import SessionDep, SettingsDep
 from api.errors import error_responses
 from ftzchain.errors import ConfigError
@@ -102,13 +104,26 @@ def nonce(session: SessionDep, settings: SettingsDep) -> NonceOut:
     )
 
 
-@router.post("/login", responses=error_responses(401, 422))
-def login(
-    body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep
+@router.post(
+    "/login",
+    response_model=SessionOut,
+    responses=error_responses(401, 413, 415, 422),
+    openapi_extra=json_body(LoginIn, "The EIP-4361 message and its personal_sign signature"),
+)
+async def login(
+    request: Request, response: Response, session: SessionDep, settings: SettingsDep
 ) -> SessionOut:
     """Sign in with a message signed by the caller's key: domain, URI, chain id, nonce (one
     use), issued-at (within the nonce's lifetime), expiry and not-before are all checked.
     Sets the HttpOnly ``ftz_session`` cookie and returns the same token for bearer use."""
+    require_content_type(request, JSON_TYPES)
+    body = parse_json(LoginIn, await read_body(request, 16 * 1024), 16 * 1024)
+    return await run_in_threadpool(_login, body, response, session, settings)
+
+
+def _login(
+    body: LoginIn, response: Response, session: SessionDep, settings: SettingsDep
+) -> SessionOut:
     message = parse(body.message)
     expected_uri = _login_uri(settings.api_base_url)
     if message.uri != expected_uri:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.auth import OptionalCallerDep
 from api.deps import SessionDep, SettingsDep, chain_id, consortium_key
 from api.queries.goods import (
     certificate_status,
@@ -22,7 +23,7 @@ from api.queries.goods import (
     timeline,
 )
 from api.queries.ip import find_registration, normalise_hash
-from api.routers.ip import HASH_PATTERN, Sha256Path
+from api.routers.ip import HASH_PATTERN, Sha256Path, graded_record
 from ftzchain.fingerprints import certificate_key, declaration_key, fingerprint
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -46,12 +47,22 @@ def home(request: Request) -> HTMLResponse:
 
 @router.get("/ip/{sha256}", response_class=HTMLResponse)
 def ip_page(
-    request: Request, sha256: Sha256Path, session: SessionDep, settings: SettingsDep
+    request: Request,
+    sha256: Sha256Path,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalCallerDep,
 ) -> HTMLResponse:
+    """The registration as the caller (signed in by the session cookie) may see it, saying
+    what is withheld and who may see it (api/access.py)."""
     content_hash = normalise_hash(sha256)
-    record = find_registration(session, content_hash, settings.chain_id)
+    found = find_registration(session, content_hash, settings.chain_id)
+    record = None if found is None else graded_record(found, caller)
     title = "Registered" if record is not None else "Not registered"
-    return _page(request, "ip.html", title, record=record, content_hash=content_hash)
+    withheld = {w.field: w.visible_to for w in record.withheld} if record else {}
+    return _page(
+        request, "ip.html", title, record=record, content_hash=content_hash, withheld=withheld
+    )
 
 
 @router.get("/goods", response_class=HTMLResponse)

@@ -3,9 +3,11 @@
 Zone systems post messages their enterprises signed (EIP-712); the zone checks everything it
 can before queueing (shape, signature, zone binding, deadline, not on chain already, for
 EPCIS the events recomputed from the document) and answers 202 with the submission's id, the
-digest that was signed. ``ftz relay`` sends what is queued. The two ``/items`` endpoints turn
-an EPCIS document or a list of works into the exact typed data to sign, so that no client
-needs this project's code (the zone holds the consortium key the fingerprints need).
+digest that was signed. ``ftz relay`` sends what is queued. The ``/items`` endpoints turn
+an EPCIS document, a list of works or an invoice into the exact typed data to sign, so that
+no client needs this project's code (the zone holds the consortium key the fingerprints
+need); they apply that key, so they answer only signed-in enterprises bound to this zone and
+the zone's own node (api/access.py).
 """
 
 from __future__ import annotations
@@ -14,21 +16,21 @@ import time
 from typing import Annotated, Any, Literal, TypeVar
 
 from eth_utils.address import to_checksum_address
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
 
-from api.body import JSON_TYPES, read_body, require_content_type
+from api.access import allowed
+from api.body import JSON_TYPES, json_body, parse_json, read_body, require_content_type
 from api.deps import SessionDep, SettingsDep, get_context
 from api.errors import ApiError, error_responses
 from api.intake_cache import RecentItems
 from api.queries.trace import recorded_ids
-from ftzchain.boundedjson import loads_bounded
 from ftzchain.context import FtzContext
 from ftzchain.domain import zone_id
 from ftzchain.eip712 import DOMAINS
-from ftzchain.epcis.document import MAX_DEPTH, MAX_DOCUMENT_BYTES
+from ftzchain.epcis.document import MAX_DOCUMENT_BYTES
 from ftzchain.errors import AlreadyRecorded, ConfigError, InvalidInput
 from ftzchain.fingerprints import consignment_key, parse_consortium_key
 from ftzchain.invoice import invoice_from_json
@@ -337,22 +339,10 @@ async def submission_status(
 _M = TypeVar("_M", bound=BaseModel)
 
 
-def _parse(model: type[_M], raw: bytes, max_bytes: int) -> _M:
-    data = loads_bounded(
-        raw, max_bytes=max_bytes, max_depth=MAX_DEPTH, what="the request", fail=InvalidInput
-    )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise InvalidInput(f"{where}: {first.get('msg')}") from None
-
-
 def _trace_typed_data(
     ctx: FtzContext, outbox: Outbox, recent: RecentItems, settings: FtzSettings, raw: bytes
 ) -> TypedDataOut:
-    request = _parse(TraceItemsIn, raw, MAX_DOCUMENT_BYTES + 4096)
+    request = parse_json(TraceItemsIn, raw, MAX_DOCUMENT_BYTES + 4096)
     items = recent(request.document, parse_consortium_key(settings.consortium_key))
     if not items:
         raise InvalidInput("document: holds no events")
@@ -372,22 +362,13 @@ def _trace_typed_data(
     )
 
 
-def _body_of(model: type[BaseModel], description: str) -> dict[str, Any]:
-    return {
-        "requestBody": {
-            "required": True,
-            "description": description,
-            "content": {"application/json": {"schema": model.model_json_schema()}},
-        }
-    }
-
-
 @router.post(
     "/v1/trace/items",
     response_model=TypedDataOut,
-    responses=error_responses(413, 415, 422, 503),
+    responses=error_responses(401, 403, 413, 415, 422, 503),
+    dependencies=[Depends(allowed("POST", "/v1/trace/items"))],
     tags=["trace"],
-    openapi_extra=_body_of(TraceItemsIn, "The enterprise and its EPCIS 2.0 document"),
+    openapi_extra=json_body(TraceItemsIn, "The enterprise and its EPCIS 2.0 document"),
 )
 async def trace_typed_items(request: Request, settings: SettingsDep) -> TypedDataOut:
     """The exact TraceItems of an EPCIS 2.0 document, as EIP-712 ``TraceBatch`` typed data
@@ -403,7 +384,7 @@ async def trace_typed_items(request: Request, settings: SettingsDep) -> TypedDat
 
 
 def _ip_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:
-    request = _parse(IpItemsIn, raw, 1024 * 1024)
+    request = parse_json(IpItemsIn, raw, 1024 * 1024)
     message = {
         "owner": request.owner,
         "zoneId": "0x" + _node_zone(settings).hex(),
@@ -415,9 +396,10 @@ def _ip_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedD
 @router.post(
     "/v1/ip/items",
     response_model=TypedDataOut,
-    responses=error_responses(413, 415, 422, 503),
+    responses=error_responses(401, 403, 413, 415, 422, 503),
+    dependencies=[Depends(allowed("POST", "/v1/ip/items"))],
     tags=["ip"],
-    openapi_extra=_body_of(IpItemsIn, "The owner and its works (SHA-256 content hashes)"),
+    openapi_extra=json_body(IpItemsIn, "The owner and its works (SHA-256 content hashes)"),
 )
 async def ip_typed_items(request: Request, settings: SettingsDep) -> TypedDataOut:
     """EIP-712 ``IpBatch`` typed data registering the posted works for their owner in this
@@ -473,7 +455,7 @@ class InvoiceGoodsIn(BaseModel):
 
 
 def _invoice_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:
-    request = _parse(InvoiceItemsIn, raw, 256 * 1024)
+    request = parse_json(InvoiceItemsIn, raw, 256 * 1024)
     prints = invoice_from_json(request.invoice).prints(
         parse_consortium_key(settings.consortium_key)
     )
@@ -492,9 +474,10 @@ def _invoice_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> T
 @router.post(
     "/v1/invoices/items",
     response_model=TypedDataOut,
-    responses=error_responses(413, 415, 422, 503),
+    responses=error_responses(401, 403, 413, 415, 422, 503),
+    dependencies=[Depends(allowed("POST", "/v1/invoices/items"))],
     tags=["invoices"],
-    openapi_extra=_body_of(InvoiceItemsIn, "The seller's address and the invoice (JSON)"),
+    openapi_extra=json_body(InvoiceItemsIn, "The seller's address and the invoice (JSON)"),
 )
 async def invoice_typed_items(request: Request, settings: SettingsDep) -> TypedDataOut:
     """EIP-712 ``InvoiceIssue`` typed data of an invoice (its fingerprints keyed by this
@@ -507,7 +490,7 @@ async def invoice_typed_items(request: Request, settings: SettingsDep) -> TypedD
 
 
 def _goods_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> TypedDataOut:
-    request = _parse(InvoiceGoodsIn, raw, 16 * 1024)
+    request = parse_json(InvoiceGoodsIn, raw, 16 * 1024)
     consignment = consignment_key(
         request.consignment, parse_consortium_key(settings.consortium_key)
     )
@@ -518,9 +501,10 @@ def _goods_typed_data(ctx: FtzContext, settings: FtzSettings, raw: bytes) -> Typ
 @router.post(
     "/v1/invoices/goods-items",
     response_model=TypedDataOut,
-    responses=error_responses(413, 415, 422, 503),
+    responses=error_responses(401, 403, 413, 415, 422, 503),
+    dependencies=[Depends(allowed("POST", "/v1/invoices/goods-items"))],
     tags=["invoices"],
-    openapi_extra=_body_of(InvoiceGoodsIn, "The invoice id and the consignment number"),
+    openapi_extra=json_body(InvoiceGoodsIn, "The invoice id and the consignment number"),
 )
 async def invoice_goods_items(request: Request, settings: SettingsDep) -> TypedDataOut:
     """EIP-712 ``InvoiceGoods`` typed data linking an invoice to the consignment it bills

@@ -1,7 +1,8 @@
 """``ftz relay``, ``ftz sign`` and ``ftz submit``: the enterprise signs, the zone relays.
 
-``ftz sign`` runs on the enterprise's machine with the enterprise's key: it asks a zone's
-intake API for the typed data of its records (the zone holds the consortium key the keyed
+``ftz sign`` runs on the enterprise's machine with the enterprise's key: it signs in to a
+zone's API as the enterprise (Sign-In with Ethereum) and asks it for the typed data of its
+records (the zone holds the consortium key the keyed
 fingerprints need), checks what it can without that key (its own address, the event hash ids
 and every unkeyed field, recomputed here), signs, and writes a submission file. ``ftz submit``
 posts such a file to a zone; ``ftz relay`` runs on the zone node and sends what its intake
@@ -41,7 +42,9 @@ EnterpriseOpt = Annotated[
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Where to write the submission.")]
 
 
-def _http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
+def _http(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
     import urllib3
 
     try:
@@ -49,7 +52,7 @@ def _http(method: str, url: str, body: Any = None) -> tuple[int, Any]:
             method,
             url,
             body=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **(headers or {})},
             timeout=urllib3.Timeout(connect=10, read=120),
             retries=False,
         )
@@ -74,6 +77,35 @@ def _ok(status: int, answer: Any, what: str) -> dict[str, Any]:
 
 def _signer(name: str) -> Any:
     return context_and_sender(name)[1]
+
+
+def sign_in(zone_api: str, key: Any) -> dict[str, str]:
+    """Sign in to the zone's API with Sign-In with Ethereum (EIP-4361) as ``key``; returns the
+    session's Authorization header."""
+    from datetime import UTC, datetime
+
+    from ftzchain.siwe import SiweMessage
+
+    base = zone_api.rstrip("/")
+    nonce = _ok(*_http("POST", f"{base}/v1/auth/nonce"), "sign-in")
+    message = SiweMessage(
+        domain=nonce["domain"],
+        address=key.address,
+        statement=nonce["statement"],
+        uri=nonce["uri"],
+        version="1",
+        chain_id=int(nonce["chain_id"]),
+        nonce=nonce["nonce"],
+        issued_at=datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+    )
+    signature = "0x" + key.sign_text(message.text()).hex()
+    session = _ok(
+        *_http(
+            "POST", f"{base}/v1/auth/login", {"message": message.text(), "signature": signature}
+        ),
+        "sign-in",
+    )
+    return {"Authorization": f"Bearer {session['token']}"}
 
 
 def _check_typed_data(typed: dict[str, Any], primary: str, signer: str, owner_field: str) -> None:
@@ -117,7 +149,8 @@ def sign_trace(
     }
     if nonce is not None:
         request["nonce"] = nonce
-    answer = _ok(*_http("POST", f"{zone_api.rstrip('/')}/v1/trace/items", request), "items")
+    url = f"{zone_api.rstrip('/')}/v1/trace/items"
+    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
     typed = answer["typedData"]
     _check_typed_data(typed, "TraceBatch", key.address, "enterprise")
     # Without the consortium key the keyed fields (where, inputs, outputs) cannot be checked;
@@ -154,7 +187,8 @@ def sign_ip(
     key = _signer(enterprise)
     items = [{"contentHash": "0x" + sha256_file(f).hex(), "workType": 0} for f in files]
     request = {"owner": key.address, "items": items}
-    answer = _ok(*_http("POST", f"{zone_api.rstrip('/')}/v1/ip/items", request), "items")
+    url = f"{zone_api.rstrip('/')}/v1/ip/items"
+    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
     typed = answer["typedData"]
     _check_typed_data(typed, "IpBatch", key.address, "owner")
     if [i["contentHash"] for i in typed["message"]["items"]] != [i["contentHash"] for i in items]:

@@ -49,7 +49,10 @@ class Client:
     def __init__(self, base: str, enterprise: LocalSigner, chain_id: int, contract: str) -> None:
         import httpx
 
-        self.http = httpx.Client(base_url=base, timeout=120)
+        from ftzchain.cli.intake import sign_in
+
+        # The /items endpoints answer the zone's signed-in enterprises (Sign-In with Ethereum).
+        self.http = httpx.Client(base_url=base, timeout=120, headers=sign_in(base, enterprise))
         self.enterprise = enterprise
         self.chain_id = chain_id
         self.contract = contract
@@ -165,6 +168,8 @@ def bench_intake(args: argparse.Namespace) -> Result:
                 "FTZ_RATE_LIMIT_PER_MINUTE": "0",
             }
             ftz = str(Path(sys.executable).with_name("ftz"))
+            # The enterprises' bindings, which the API reads callers' standing from.
+            subprocess.run([ftz, "index"], env=env, check=True, capture_output=True)
             port = free_port()
             server = subprocess.Popen(
                 [ftz, "serve", "--port", str(port), "--workers", str(args.api_workers)],

@@ -4,40 +4,15 @@ caller's standing read from the index on every request, logout; and the refusals
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 
 from ftzchain.domain import role_id, zone_id
 from ftzchain.enums import GovernanceAction as Action
 from ftzchain.signing import LocalSigner
-from ftzchain.siwe import SiweMessage
 from tests.api.conftest import Served
+from tests.api.signin import login, siwe_message
 from tests.indexer.helpers import fresh_db, indexer_for
-
-
-def _message(nonce: dict[str, Any], key: LocalSigner, **changes: Any) -> SiweMessage:
-    fields: dict[str, Any] = {
-        "domain": nonce["domain"],
-        "address": key.address,
-        "statement": nonce["statement"],
-        "uri": nonce["uri"],
-        "version": "1",
-        "chain_id": nonce["chain_id"],
-        "nonce": nonce["nonce"],
-        "issued_at": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-    }
-    return SiweMessage(**{**fields, **changes})
-
-
-def _login(client: httpx.Client, key: LocalSigner, **changes: Any) -> httpx.Response:
-    nonce = client.post("/v1/auth/nonce")
-    assert nonce.status_code == 201, nonce.text
-    message = _message(nonce.json(), key, **changes)
-    return client.post(
-        "/v1/auth/login",
-        json={"message": message.text(), "signature": "0x" + key.sign_text(message.text()).hex()},
-    )
 
 
 def _refusal(response: httpx.Response) -> tuple[int, str, str | None]:
@@ -69,7 +44,7 @@ def test_sign_in_shows_the_standing_and_a_revocation_counts_once_indexed(served:
     indexer.sync()
     with httpx.Client(base_url=served.base) as client:
         assert _refusal(client.get("/v1/auth/me"))[:2] == (401, "unauthenticated")
-        signed = _login(client, auditor)
+        signed = login(client, auditor)
         assert signed.status_code == 200, signed.text
         body = signed.json()
         assert body["caller"]["roles"] == [{"role": "AUDITOR", "zone": "CN-SH"}]
@@ -101,7 +76,7 @@ def test_sign_in_shows_the_standing_and_a_revocation_counts_once_indexed(served:
 def test_an_enterprise_sees_its_binding_and_the_cookie_signs_the_portal_in(served: Served) -> None:
     enterprise = served.world.sh_enterprise
     with httpx.Client(base_url=served.base) as client:
-        signed = _login(client, enterprise)
+        signed = login(client, enterprise)
     assert signed.status_code == 200, signed.text
     cookie = signed.headers["set-cookie"]
     name, token = cookie.split(";")[0].split("=", 1)
@@ -116,7 +91,7 @@ def test_bad_sign_ins_are_refused_with_the_reason(served: Served) -> None:
     key = LocalSigner.generate()
     with httpx.Client(base_url=served.base) as client:
         nonce = client.post("/v1/auth/nonce").json()
-        message = _message(nonce, key)
+        message = siwe_message(nonce, key)
         signature = "0x" + key.sign_text(message.text()).hex()
         first = client.post(
             "/v1/auth/login", json={"message": message.text(), "signature": signature}
@@ -126,7 +101,7 @@ def test_bad_sign_ins_are_refused_with_the_reason(served: Served) -> None:
             "/v1/auth/login", json={"message": message.text(), "signature": signature}
         )
         assert _refusal(replay) == (401, "sign_in_refused", "nonce")
-        never = _message({**nonce, "nonce": "notHandedOut1"}, key)
+        never = siwe_message({**nonce, "nonce": "notHandedOut1"}, key)
         forged = client.post(
             "/v1/auth/login",
             json={"message": never.text(), "signature": "0x" + key.sign_text(never.text()).hex()},
@@ -140,10 +115,10 @@ def test_bad_sign_ins_are_refused_with_the_reason(served: Served) -> None:
             ({"expiration_time": past}, "expired"),
             ({"issued_at": past}, "time"),
         ):
-            assert _refusal(_login(client, key, **changes)) == (401, "sign_in_refused", reason)
+            assert _refusal(login(client, key, **changes)) == (401, "sign_in_refused", reason)
         other = LocalSigner.generate()
         nonce = client.post("/v1/auth/nonce").json()
-        theirs = _message(nonce, key)
+        theirs = siwe_message(nonce, key)
         wrong = client.post(
             "/v1/auth/login",
             json={

@@ -13,17 +13,28 @@ import pytest
 from tests.api.conftest import (
     Served,
 )
+from tests.api.signin import bearer
+
+PARTIES = ["owner", "current_owner", "history"]
 
 
 def test_registered_hash_answers_when_where_and_who(served: Served) -> None:
-    r = httpx.get(f"{served.base}/v1/ip/0x{served.registered.hex()}")
+    url = f"{served.base}/v1/ip/0x{served.registered.hex()}"
+    r = httpx.get(url)
     assert r.status_code == 200
     body = r.json()
     assert body["registered"] is True
     assert body["zone"] == "CN-SH" and body["zone_name"] == "Shanghai"
-    assert body["owner"] == served.owner.lower()
     assert body["block_number"] > 0 and body["tx_hash"].startswith("0x")
     assert body["registered_at"].endswith("Z") or "+00:00" in body["registered_at"]
+    # Who owns it is for the owner and courts: withheld from anyone else, saying so.
+    assert [body[f] for f in PARTIES] == [None, None, None]
+    assert [w["field"] for w in body["withheld"]] == PARTIES
+    assert "court" in body["withheld"][0]["visible_to"]
+    owner = httpx.get(url, headers=bearer(served.base, served.world.sh_enterprise)).json()
+    assert owner["owner"] == served.owner.lower() and owner["withheld"] == []
+    court = httpx.get(url, headers=bearer(served.base, served.world.court.signer)).json()
+    assert court["current_owner"] == served.owner.lower() and court["withheld"] == []
 
 
 def test_hash_without_prefix_and_in_capitals_is_accepted(served: Served) -> None:
@@ -51,12 +62,21 @@ def test_uploaded_file_is_hashed_and_verified(served: Served) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["content_hash"] == "0x" + served.registered.hex()
-    assert body["registered"] is True and body["record"]["zone"] == "CN-SH"
+    assert body["registered"] is True and body["registered_at"]
+    assert body["record"] is None and [w["field"] for w in body["withheld"]] == ["record"]
+    owner = httpx.post(
+        f"{served.base}/v1/ip/verify",
+        files={"file": ("work.txt", b"api 0")},
+        headers=bearer(served.base, served.world.sh_enterprise),
+    ).json()
+    assert owner["record"]["zone"] == "CN-SH" and owner["record"]["owner"] == served.owner.lower()
     other = httpx.post(f"{served.base}/v1/ip/verify", files={"file": ("x.txt", b"other")})
     assert other.json() == {
         "content_hash": "0x" + hashlib.sha256(b"other").hexdigest(),
         "registered": False,
+        "registered_at": None,
         "record": None,
+        "withheld": [],
     }
 
 

@@ -8,12 +8,21 @@ from tests.api.conftest import (
     UNIT,
     Served,
 )
+from tests.api.signin import bearer
 
 
 def test_portal_page_shows_the_registration(served: Served) -> None:
     page = httpx.get(f"{served.base}/ip/{served.registered.hex()}")
     assert page.status_code == 200
     assert "Registered." in page.text and "CN-SH" in page.text
+    # Anonymous: the owner is withheld, and the page says for whom it is.
+    assert served.owner.lower() not in page.text
+    assert page.text.count('class="withheld"') == 2 and "a court" in page.text
+    # Signed in (the session cookie the login sets, as a browser sends it): shown.
+    token = bearer(served.base, served.world.sh_enterprise)["Authorization"].split()[1]
+    with httpx.Client(cookies={"ftz_session": token}) as browser:
+        own = browser.get(f"{served.base}/ip/{served.registered.hex()}").text
+    assert served.owner.lower() in own and 'class="withheld"' not in own
     missing = httpx.get(f"{served.base}/ip/{'ab' * 32}")
     assert "Not registered." in missing.text
 

@@ -27,9 +27,10 @@ from ftzchain.enums import InvoiceStatus
 from ftzchain.fingerprints import consignment_key, lot_key
 from ftzchain.invoice import invoice_from_json
 from ftzchain.sandbox import NetworkPlan, apply_plan, epcis_document
-from ftzchain.signing import Keystore, LocalSigner
+from ftzchain.signing import Keystore, LocalSigner, Signer
 from ftzchain.submission import CONTRACT_OF_KIND, PRIMARY_TYPE
 from indexer.models import IpRegistrationRow, TraceEventRow
+from tests.api.signin import bearer
 from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world
 from tests.indexer.helpers import fresh_db, indexer_for
 from tests.serving import FTZ, serving
@@ -53,7 +54,7 @@ def intake(
     world = make_world(anvil, state, build)
     Keystore(state / "keystore", scrypt_n=2**10).create("sh-node", PASSWORD, dev_private_key(4))
     url = f"sqlite:///{state / 'intake.db'}"
-    fresh_db(url)
+    indexer_for(world, fresh_db(url)).sync()  # the governance the API reads callers' roles from
     env = {
         **os.environ,
         "FTZ_DATABASE_URL": url,
@@ -79,8 +80,22 @@ def intake(
         world.ctx.close()
 
 
-def _typed(intake: Intake, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = httpx.post(f"{intake.base}{path}", json=body, timeout=30)
+_SESSIONS: dict[tuple[str, str], dict[str, str]] = {}
+
+
+def _signed_in(intake: Intake, caller: Signer) -> dict[str, str]:
+    """A session of ``caller`` (the /items endpoints answer this zone's clients only)."""
+    key = (intake.base, caller.address)
+    if key not in _SESSIONS:
+        _SESSIONS[key] = bearer(intake.base, caller)
+    return _SESSIONS[key]
+
+
+def _typed(
+    intake: Intake, path: str, body: dict[str, Any], caller: Signer | None = None
+) -> dict[str, Any]:
+    headers = _signed_in(intake, caller or intake.world.sh_enterprise)
+    r = httpx.post(f"{intake.base}{path}", json=body, timeout=30, headers=headers)
     assert r.status_code == 200, r.text
     typed: dict[str, Any] = r.json()["typedData"]
     return typed
@@ -89,8 +104,13 @@ def _typed(intake: Intake, path: str, body: dict[str, Any]) -> dict[str, Any]:
 def _trace_submission(
     intake: Intake, signer: LocalSigner, document: dict[str, Any], **fields: Any
 ) -> dict[str, Any]:
+    # An enterprise of another zone cannot ask this zone: its node prepares the typed data.
+    bound = signer.address == intake.world.ah_enterprise.address
     typed = _typed(
-        intake, "/v1/trace/items", {"enterprise": signer.address, "document": document, **fields}
+        intake,
+        "/v1/trace/items",
+        {"enterprise": signer.address, "document": document, **fields},
+        intake.world.sh_node.signer if bound else signer,
     )
     return {
         "kind": "trace-batch",
@@ -254,6 +274,7 @@ def test_an_ethers_client_following_the_guide_is_relayed(intake: Intake) -> None
         world.committee[:2],
         NetworkPlan(enterprises=[(enterprise.address, "CN-SH")]),
     )
+    indexer_for(world, fresh_db(intake.db_url)).sync()  # its binding, for the sign-in
     done = subprocess.run(
         [
             "node",
@@ -269,6 +290,8 @@ def test_an_ethers_client_following_the_guide_is_relayed(intake: Intake) -> None
     )
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
+    # ethers' own EIP-4361 message signed it in, as an enterprise of this zone.
+    assert seen["signed_in"]["enterprise_zones"] == ["CN-SH"]
     assert world.ctx.ip_registry.registered(seen["ip"]["works"]) == set(seen["ip"]["works"])
     for tx in (seen["ip"]["tx_hash"], seen["trace"]["tx_hash"]):
         assert world.ctx.client.wait_for_receipt(tx).status == 1
@@ -299,6 +322,7 @@ def test_ftz_sign_and_submit_from_the_enterprises_machine(intake: Intake, tmp_pa
         world.committee[:2],
         NetworkPlan(enterprises=[(enterprise.address, "CN-SH")]),
     )
+    indexer_for(world, fresh_db(intake.db_url)).sync()  # its binding, for the sign-in
     Keystore(tmp_path / "keystore", scrypt_n=2**10).create("acme", PASSWORD, enterprise.private_key)
     env = {
         **os.environ,

@@ -49,10 +49,14 @@ const TRACE_TYPES = {
   ],
 };
 
+let session = null; // the bearer token of a Sign-In with Ethereum session
+
 async function call(method, path, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (session) headers.Authorization = `Bearer ${session}`;
   const reply = await fetch(base + path, {
     method,
-    headers: { "Content-Type": "application/json" },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = await reply.json();
@@ -60,6 +64,31 @@ async function call(method, path, body) {
     throw new Error(`${method} ${path}: ${reply.status} ${JSON.stringify(answer)}`);
   }
   return { status: reply.status, answer };
+}
+
+// Sign in as the guide says (EIP-4361): the message is laid out here from the nonce's
+// answer, not by this project's code, and signed with ethers' personal_sign.
+async function signIn() {
+  const { answer: n } = await call("POST", "/v1/auth/nonce");
+  const message = [
+    `${n.domain} wants you to sign in with your Ethereum account:`,
+    wallet.address,
+    "",
+    n.statement,
+    "",
+    `URI: ${n.uri}`,
+    "Version: 1",
+    `Chain ID: ${n.chain_id}`,
+    `Nonce: ${n.nonce}`,
+    `Issued At: ${new Date().toISOString()}`,
+  ].join("\n");
+  const signature = await wallet.signMessage(message);
+  const { answer } = await call("POST", "/v1/auth/login", { message, signature });
+  if (answer.caller.address !== wallet.address.toLowerCase()) {
+    fail(`signed in as ${answer.caller.address}, not ${wallet.address}`);
+  }
+  session = answer.token;
+  return answer.caller;
 }
 
 function fail(message) {
@@ -133,6 +162,7 @@ const document = {
     ],
   },
 };
+const caller = await signIn();
 const { answer: items } = await call("POST", "/v1/trace/items", {
   enterprise: wallet.address,
   document,
@@ -172,6 +202,7 @@ const traceDone = await waitConfirmed(trace.answer.id);
 console.log(
   JSON.stringify({
     enterprise: wallet.address,
+    signed_in: caller,
     ip: { id: ipDone.id, tx_hash: ipDone.tx_hash, works },
     trace: {
       id: traceDone.id,

@@ -1,0 +1,221 @@
+"""Graded access (数据分级访问): who may call each endpoint and see each field of its answer.
+
+This is the one table. Every operation of the API has a row (a test fails for an operation
+without one); docs/access.md is rendered from it (a test keeps the two equal). A row names:
+
+- ``call``: who may call the operation at all. Anyone else gets 401 when anonymous and 403
+  when signed in;
+- ``fields``: top-level fields of the answer with their own audience. The answer of a caller
+  outside a field's audience carries the field as null and names it under ``withheld``, with
+  who may see it. Fields not listed are visible to whoever may call.
+
+Audiences are read against the caller's standing now (api/auth.py: the indexed Governance
+events) and the record's subject: its owner enterprises and the zones it concerns. Rows marked
+``graded=False`` are not graded yet: they document the exposure the operation has today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends
+from pydantic import BaseModel, Field
+
+from api.auth import Caller, optional_caller
+from api.deps import SettingsDep
+from ftzchain.errors import Forbidden, Unauthenticated
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an answer is about, for access: whose record it is and which zones it concerns."""
+
+    owners: frozenset[str] = frozenset()  # lowercase enterprise addresses
+    zones: frozenset[str] = frozenset()  # zone codes
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who may see: anyone, or signed-in callers matching one of the clauses."""
+
+    label: str
+    anyone: bool = False
+    signed_in: bool = False  # any signed-in caller
+    owner: bool = False  # an owner enterprise of the record
+    committee: bool = False
+    roles: frozenset[str] = frozenset()  # these roles, in any zone
+    roles_in_zone: frozenset[str] = frozenset()  # these roles, in one of the record's zones
+    zone_enterprise: bool = False  # an enterprise bound to this API's zone (FTZ_ZONE)
+    zone_roles: frozenset[str] = frozenset()  # these roles in this API's zone
+
+    def admits(self, caller: Caller | None, subject: Subject, zone: str | None = None) -> bool:
+        if self.anyone:
+            return True
+        if caller is None:
+            return False
+        standing = caller.standing
+        return (
+            self.signed_in
+            or (self.owner and standing.address in subject.owners)
+            or (self.committee and standing.committee)
+            or any(role in self.roles for role, _ in standing.roles)
+            or any(r in self.roles_in_zone and z in subject.zones for r, z in standing.roles)
+            or (self.zone_enterprise and zone is not None and zone in standing.enterprise_zones)
+            or any(r in self.zone_roles and z == zone for r, z in standing.roles)
+        )
+
+
+ANYONE = Audience("anyone", anyone=True)
+SIGNED_IN = Audience("any signed-in caller", signed_in=True)
+OWNER_OR_COURT = Audience(
+    "the owner enterprise; a court (COURT role)", owner=True, roles=frozenset({"COURT"})
+)
+ZONE_CLIENTS = Audience(
+    "an enterprise bound to this zone; this zone's node (ZONE_NODE role)",
+    zone_enterprise=True,
+    zone_roles=frozenset({"ZONE_NODE"}),
+)
+
+
+@dataclass(frozen=True)
+class Access:
+    call: Audience
+    fields: Mapping[str, Audience] = field(default_factory=dict)
+    graded: bool = True
+    note: str = ""
+
+
+NOT_GRADED = "not graded yet: open to anyone, as before graded access"
+
+
+def _open(note: str = NOT_GRADED) -> Access:
+    return Access(ANYONE, graded=False, note=note)
+
+
+_IP_PARTIES = {"owner": OWNER_OR_COURT, "current_owner": OWNER_OR_COURT, "history": OWNER_OR_COURT}
+
+TABLE: dict[tuple[str, str], Access] = {
+    ("GET", "/healthz"): Access(ANYONE, note="liveness and how far each chain is indexed"),
+    ("POST", "/v1/auth/nonce"): Access(ANYONE, note="starts a sign-in"),
+    ("POST", "/v1/auth/login"): Access(ANYONE, note="the signed message is the credential"),
+    ("POST", "/v1/auth/logout"): Access(SIGNED_IN),
+    ("GET", "/v1/auth/me"): Access(SIGNED_IN, note="the caller's own standing"),
+    ("GET", "/v1/ip/{sha256}"): Access(
+        ANYONE,
+        _IP_PARTIES,
+        note="presenting the work's hash verifies it: registered, when, where, frozen or not",
+    ),
+    ("POST", "/v1/ip/verify"): Access(
+        ANYONE, {"record": OWNER_OR_COURT}, note="registered or not and when: see `registered`"
+    ),
+    ("GET", "/v1/evidence/{sha256}"): Access(
+        OWNER_OR_COURT, note="the bundle names the owner and carries its signature"
+    ),
+    ("GET", "/v1/evidence/{sha256}/certificate"): Access(OWNER_OR_COURT),
+    ("GET", "/v1/evidence/{sha256}/certificate.pdf"): Access(OWNER_OR_COURT),
+    ("POST", "/v1/trace/verify"): _open(),
+    ("GET", "/v1/trace/upstream"): _open(),
+    ("GET", "/v1/trace/downstream"): _open(),
+    ("GET", "/v1/trace/timeline"): _open(),
+    ("GET", "/v1/trace/custody"): _open(),
+    ("GET", "/v1/trace/export"): _open(),
+    ("GET", "/v1/customs/declarations/{number}"): _open(),
+    ("GET", "/v1/origin/certificates/{number}"): _open(),
+    ("POST", "/v1/invoices/verify"): _open(),
+    ("POST", "/v1/invoices/pledge-request"): _open(
+        "not graded yet: prepares an unsigned call; the chain checks the financier's role"
+    ),
+    ("POST", "/v1/invoices/release-request"): _open(
+        "not graded yet: prepares an unsigned call; the chain checks the financier's role"
+    ),
+    ("GET", "/v1/chain"): Access(ANYONE, note="chain id and contract addresses"),
+    ("POST", "/v1/submissions"): Access(
+        ANYONE, note="the enterprise's signature is the credential; checked before queueing"
+    ),
+    ("GET", "/v1/submissions/{submission_id}"): Access(
+        ANYONE, note="the id is the digest the enterprise signed: unguessable"
+    ),
+    ("GET", "/v1/nonces/{address}"): Access(ANYONE, note="the contracts' nonces are public"),
+    ("POST", "/v1/trace/items"): Access(
+        ZONE_CLIENTS, note="applies the consortium key: keyed fingerprints for this zone's clients"
+    ),
+    ("POST", "/v1/ip/items"): Access(ZONE_CLIENTS, note="applies the consortium key"),
+    ("POST", "/v1/invoices/items"): Access(ZONE_CLIENTS, note="applies the consortium key"),
+    ("POST", "/v1/invoices/goods-items"): Access(ZONE_CLIENTS, note="applies the consortium key"),
+}
+
+
+class Withheld(BaseModel):
+    field: str
+    visible_to: str = Field(description="Who may see this field")
+
+
+def allowed(method: str, path: str) -> Callable[..., Caller | None]:
+    """A dependency enforcing the row's ``call`` audience where it does not depend on the
+    record; returns the caller (None when anonymous). Audiences that do (an owner, a role in
+    the record's zones) are checked by :func:`require` once the record is read."""
+    access = TABLE[(method, path)]
+
+    def gate(
+        caller: Annotated[Caller | None, Depends(optional_caller)], settings: SettingsDep
+    ) -> Caller | None:
+        if not (access.call.owner or access.call.roles_in_zone):
+            _check(access.call, caller, Subject(), settings.zone)
+        return caller
+
+    return gate
+
+
+def require(
+    method: str, path: str, caller: Caller | None, subject: Subject, zone: str | None = None
+) -> None:
+    """Refuse the call unless the row's ``call`` audience admits the caller for ``subject``."""
+    _check(TABLE[(method, path)].call, caller, subject, zone)
+
+
+def _check(audience: Audience, caller: Caller | None, subject: Subject, zone: str | None) -> None:
+    if audience.admits(caller, subject, zone):
+        return
+    if caller is None:
+        raise Unauthenticated(f"sign in first: this is for {audience.label}")
+    raise Forbidden(f"this is for {audience.label}")
+
+
+def redact(
+    method: str,
+    path: str,
+    answer: dict[str, Any],
+    caller: Caller | None,
+    subject: Subject,
+) -> dict[str, Any]:
+    """The answer with each field the caller may not see set to null and listed under
+    ``withheld``."""
+    withheld = []
+    for name, audience in TABLE[(method, path)].fields.items():
+        if name in answer and not audience.admits(caller, subject):
+            answer[name] = None
+            withheld.append(Withheld(field=name, visible_to=audience.label).model_dump())
+    answer["withheld"] = withheld
+    return answer
+
+
+def table_markdown() -> str:
+    """docs/access.md's table: every operation, who may call it, and its graded fields."""
+    lines = [
+        "| operation | who may call | fields with their own audience | note |",
+        "|---|---|---|---|",
+    ]
+    for (method, path), access in TABLE.items():
+        fields = "; ".join(f"`{f}`: {a.label}" for f, a in access.fields.items()) or "—"
+        lines.append(
+            f"| `{method} {path}` | {access.call.label} | {fields} | {access.note or '—'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # python -m api.access: the table docs/access.md holds
+    import sys
+
+    sys.stdout.write(table_markdown())
