@@ -72,6 +72,14 @@ SIGNED_IN = Audience("any signed-in caller", signed_in=True)
 OWNER_OR_COURT = Audience(
     "the owner enterprise; a court (COURT role)", owner=True, roles=frozenset({"COURT"})
 )
+TRADE_ZONES = Audience(
+    "customs or the zone node of the origin or destination zone",
+    roles_in_zone=frozenset({"CUSTOMS", "ZONE_NODE"}),
+)
+CUSTOMS_OR_ISSUER = Audience(
+    "customs (CUSTOMS role); certificate issuers (ORIGIN_ISSUER role)",
+    roles=frozenset({"CUSTOMS", "ORIGIN_ISSUER"}),
+)
 ZONE_CLIENTS = Audience(
     "an enterprise bound to this zone; this zone's node (ZONE_NODE role)",
     zone_enterprise=True,
@@ -121,8 +129,30 @@ TABLE: dict[tuple[str, str], Access] = {
     ("GET", "/v1/trace/timeline"): _open(),
     ("GET", "/v1/trace/custody"): _open(),
     ("GET", "/v1/trace/export"): _open(),
-    ("GET", "/v1/customs/declarations/{number}"): _open(),
-    ("GET", "/v1/origin/certificates/{number}"): _open(),
+    ("GET", "/v1/customs/declarations/{number}"): Access(
+        SIGNED_IN,
+        {
+            name: TRADE_ZONES
+            for name in (
+                "consignment_id",
+                "origin_zone",
+                "destination_zone",
+                "rule",
+                "blocking",
+                "inspections",
+                "filed_at",
+                "cleared_at",
+                "document_hash",
+            )
+        },
+        note="a number alone is guessable: signed-in callers see whether it cleared",
+    ),
+    ("GET", "/v1/origin/certificates/{number}"): Access(
+        ANYONE,
+        {name: CUSTOMS_OR_ISSUER for name in ("issuer", "lot", "tx_hash")},
+        note="anonymous callers must present the document issued (document_sha256); "
+        "a number alone needs a signed-in caller",
+    ),
     ("POST", "/v1/invoices/verify"): _open(),
     ("POST", "/v1/invoices/pledge-request"): _open(
         "not graded yet: prepares an unsigned call; the chain checks the financier's role"

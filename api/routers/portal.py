@@ -6,25 +6,28 @@ in ``api/static``; the routes only ask the read side and pick the template.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
 
 from api.auth import OptionalCallerDep
 from api.deps import SessionDep, SettingsDep, chain_id, consortium_key
+from api.errors import ApiError
 from api.queries.goods import (
-    certificate_status,
     custody_chain,
     custody_state,
-    declaration_status,
     timeline,
 )
 from api.queries.ip import find_registration, normalise_hash
+from api.routers.customs import graded_certificate, graded_declaration
 from api.routers.ip import HASH_PATTERN, Sha256Path, graded_record
-from ftzchain.fingerprints import certificate_key, declaration_key, fingerprint
+from ftzchain.errors import Unauthenticated
+from ftzchain.fingerprints import fingerprint
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -84,26 +87,57 @@ def goods_page(
     )
 
 
+def _graded_page(
+    request: Request, template: str, title: str, number: str, answer: Callable[[], BaseModel]
+) -> HTMLResponse:
+    """A page of one graded answer: the answer, or why there is none for this caller."""
+    try:
+        found = answer()
+    except (ApiError, Unauthenticated) as exc:
+        refusal = exc.message if isinstance(exc, ApiError) else str(exc)
+        return _page(request, template, title, number=number, found=None, refusal=refusal)
+    withheld = {w.field: w.visible_to for w in getattr(found, "withheld", [])}
+    return _page(request, template, title, number=number, found=found, withheld=withheld)
+
+
 @router.get("/origin/{number}", response_class=HTMLResponse)
 def certificate_page(
-    request: Request, number: str, session: SessionDep, settings: SettingsDep
+    request: Request,
+    number: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalCallerDep,
+    document_sha256: Annotated[str | None, Query(pattern=HASH_PATTERN)] = None,
 ) -> HTMLResponse:
-    """A certificate of origin: valid, revoked or superseded."""
-    cert = "0x" + certificate_key(number, consortium_key(settings)).hex()
-    found = certificate_status(session, chain_id(settings), cert)
-    title = "Certificate of origin" if found is not None else "Unknown certificate"
-    return _page(request, "certificate.html", title, number=number, found=found)
+    """A certificate of origin: valid, revoked or superseded (as GET
+    /v1/origin/certificates/{number} answers this caller)."""
+    key, chain = consortium_key(settings), chain_id(settings)
+    return _graded_page(
+        request,
+        "certificate.html",
+        "Certificate of origin",
+        number,
+        lambda: graded_certificate(session, chain, key, number, document_sha256, caller),
+    )
 
 
 @router.get("/customs/{number}", response_class=HTMLResponse)
 def declaration_page(
-    request: Request, number: str, session: SessionDep, settings: SettingsDep
+    request: Request,
+    number: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: OptionalCallerDep,
 ) -> HTMLResponse:
-    """A customs declaration: inspections and clearance."""
-    decl = "0x" + declaration_key(number, consortium_key(settings)).hex()
-    found = declaration_status(session, chain_id(settings), decl)
-    title = "Customs declaration" if found is not None else "Unknown declaration"
-    return _page(request, "declaration.html", title, number=number, found=found)
+    """A customs declaration: clearance, and inspections for the zones' customs."""
+    key, chain = consortium_key(settings), chain_id(settings)
+    return _graded_page(
+        request,
+        "declaration.html",
+        "Customs declaration",
+        number,
+        lambda: graded_declaration(session, chain, key, number, caller),
+    )
 
 
 @router.get("/invoice", response_class=HTMLResponse)

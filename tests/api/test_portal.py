@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import httpx
 
 from tests.api.conftest import (
+    CERTIFICATE_DOCUMENT,
     UNIT,
     Served,
 )
@@ -33,10 +36,20 @@ def test_portal_pages_for_batches_certificates_and_declarations(served: Served) 
     assert "ConsignmentReceived" in page.text and "/v1/trace/export?id=" in page.text
     unknown = httpx.get(f"{served.base}/goods", params={"id": "urn:epc:nothing"})
     assert "Nothing on chain" in unknown.text
-    certificate = httpx.get(f"{served.base}/origin/CO-API-1").text
+    # A number alone: the page asks to sign in (or, for a certificate, for its document).
+    assert "sign in" in httpx.get(f"{served.base}/origin/CO-API-1").text
+    document = hashlib.sha256(CERTIFICATE_DOCUMENT).hexdigest()
+    certificate = httpx.get(
+        f"{served.base}/origin/CO-API-1", params={"document_sha256": document}
+    ).text
     assert "Revoked." in certificate and "wrong HS heading" in certificate
-    declaration = httpx.get(f"{served.base}/customs/API-DEC-1").text
+    assert "the one issued" in certificate and 'data-field="issuer"' in certificate
+    assert "sign in" in httpx.get(f"{served.base}/customs/API-DEC-1").text
+    token = bearer(served.base, served.world.customs.signer)["Authorization"].split()[1]
+    with httpx.Client(cookies={"ftz_session": token}) as customs:
+        declaration = customs.get(f"{served.base}/customs/API-DEC-1").text
     assert "awaiting inspection" in declaration and "inspection by CN-AH missing" in declaration
+    assert "Inspection CN-SH" in declaration
     home = httpx.get(f"{served.base}/").text
     assert "/goods" in home and "/invoice" in home
     assert "/static/invoice.js" in httpx.get(f"{served.base}/invoice").text
