@@ -80,6 +80,12 @@ CUSTOMS_OR_ISSUER = Audience(
     "customs (CUSTOMS role); certificate issuers (ORIGIN_ISSUER role)",
     roles=frozenset({"CUSTOMS", "ORIGIN_ISSUER"}),
 )
+FINANCIERS = Audience("a financier (FINANCIER role)", roles=frozenset({"FINANCIER"}))
+SELLER_OR_FINANCIER = Audience(
+    "the seller enterprise; a financier (FINANCIER role)",
+    owner=True,
+    roles=frozenset({"FINANCIER"}),
+)
 ZONE_CLIENTS = Audience(
     "an enterprise bound to this zone; this zone's node (ZONE_NODE role)",
     zone_enterprise=True,
@@ -153,12 +159,17 @@ TABLE: dict[tuple[str, str], Access] = {
         note="anonymous callers must present the document issued (document_sha256); "
         "a number alone needs a signed-in caller",
     ),
-    ("POST", "/v1/invoices/verify"): _open(),
-    ("POST", "/v1/invoices/pledge-request"): _open(
-        "not graded yet: prepares an unsigned call; the chain checks the financier's role"
+    ("POST", "/v1/invoices/verify"): Access(
+        ANYONE,
+        {name: SELLER_OR_FINANCIER for name in ("status", "refusal", "matched")},
+        note="whoever presents the invoice learns whether it is on chain and financeable; "
+        "its pledge state is for financiers and its seller",
     ),
-    ("POST", "/v1/invoices/release-request"): _open(
-        "not graded yet: prepares an unsigned call; the chain checks the financier's role"
+    ("POST", "/v1/invoices/pledge-request"): Access(
+        FINANCIERS, note="prepares the financier's call (the chain checks its role again)"
+    ),
+    ("POST", "/v1/invoices/release-request"): Access(
+        FINANCIERS, note="prepares the financier's call (the chain checks its role again)"
     ),
     ("GET", "/v1/chain"): Access(ANYONE, note="chain id and contract addresses"),
     ("POST", "/v1/submissions"): Access(

@@ -327,8 +327,8 @@ def main() -> int:
         print(f"  the sample work's registration (JSON): {base}/v1/ip/{hex_hash}")
         print(f"  the same in the portal:                {base}/ip/{hex_hash}")
         print(f"  verify any file in the browser:        {base}/")
-        print(f"  court evidence bundle:                 {base}/v1/evidence/{hex_hash}")
-        print(f"  printable certificate:                 {base}/v1/evidence/{hex_hash}/certificate")
+        print(f"  court evidence bundle (courts, owner): {base}/v1/evidence/{hex_hash}")
+        print(f"  printable certificate (courts, owner): {base}/v1/evidence/{hex_hash}/certificate")
         print(f"  the bundle, offline: ftz evidence verify {bundle}")
         print(
             f"  EPCIS events on chain?  curl -s -X POST -H 'content-type: application/json' "
@@ -342,8 +342,10 @@ def main() -> int:
         )
         print(f"  who held the mainboards:               {base}/v1/trace/custody?id={board}")
         print(f"  declaration waiting for inspection:    {base}/v1/customs/declarations/CC-DEC-002")
+        print("    (signed-in callers; its inspections for the two zones' customs: docs/access.md)")
         revoked = f"{base}/v1/origin/certificates/CO-SC-2026-0007"
         print(f"  a revoked certificate of origin:       {revoked}")
+        print("    (signed in, or with ?document_sha256= of the certificate document)")
         invoice = state / "invoices" / "ecu-to-hefei.retyped.invoice.json"
         print(
             "  a re-typed invoice, already financed:  curl -s -X POST "

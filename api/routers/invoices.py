@@ -11,15 +11,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.access import Subject, allowed, redact
+from api.auth import Caller
 from api.body import read_body, require_content_type
 from api.deps import ChainDep, ContextDep, KeyDep, SessionDep
 from api.errors import ApiError, error_responses
 from api.queries.invoices import InvoiceAnswer, answer
+from api.schemas import WITHHELD, WithheldOut
 from ftzchain.context import FtzContext
 from ftzchain.domain import zone_id
 from ftzchain.invoice import parse_invoice
@@ -55,7 +58,9 @@ class MatchOut(BaseModel):
 
 
 class VerificationOut(BaseModel):
-    status: str = Field(description="unknown, issued, voided, credited, paid or pledged")
+    status: str | None = Field(
+        description="unknown, issued, voided, credited, paid or pledged (seller, financiers)"
+    )
     invoice_id: str = Field(description="Keyed fingerprint of seller and number (on chain)")
     zone: str | None = Field(description="The issuing zone")
     issued_at: datetime | None = Field(description="Block time of the issue (UTC)")
@@ -63,8 +68,11 @@ class VerificationOut(BaseModel):
     tx_hash: str | None
     goods_linked: bool
     financeable: bool = Field(description="A pledge would be accepted now (goods aside)")
-    refusal: str | None = Field(description="Why a pledge would be refused")
-    matched: list[MatchOut]
+    refusal: str | None = Field(description="Why a pledge would be refused (seller, financiers)")
+    matched: list[MatchOut] | None = Field(
+        description="Fingerprints found on chain and their invoices' state (seller, financiers)"
+    )
+    withheld: list[WithheldOut] = WITHHELD
 
 
 class PreparedCallOut(BaseModel):
@@ -103,22 +111,40 @@ def _out(found: InvoiceAnswer, invoice_id: str) -> VerificationOut:
 
 
 def _verified(
-    body: bytes, session: Session, chain_id: int, key: bytes
+    body: bytes, session: Session, chain_id: int, key: bytes, caller: Caller | None
 ) -> tuple[list[bytes], VerificationOut]:
-    """Parse, fingerprint and look up (blocking: called in the thread pool)."""
+    """Parse, fingerprint and look up (blocking: called in the thread pool); graded for the
+    caller (api/access.py)."""
     fingerprints = parse_invoice(body).fingerprints(key)
     hexed = ["0x" + f.hex() for f in fingerprints]
-    return fingerprints, _out(answer(session, chain_id, hexed), hexed[0])
+    found = answer(session, chain_id, hexed)
+    seller = found.state.issued.actor.lower() if found.state else None
+    subject = Subject(owners=frozenset({seller} if seller else set()))
+    graded = redact(*_VERIFY, _out(found, hexed[0]).model_dump(), caller, subject)
+    return fingerprints, VerificationOut.model_validate(graded)
 
 
-@router.post("/verify", response_model=VerificationOut, openapi_extra=_BODY, responses=_ERRORS)
+_VERIFY = ("POST", "/v1/invoices/verify")
+
+
+@router.post(
+    "/verify",
+    response_model=VerificationOut,
+    openapi_extra=_BODY,
+    responses={**_ERRORS, **error_responses(401)},
+)
 async def verify(
-    request: Request, session: SessionDep, chain_id: ChainDep, key: KeyDep
+    request: Request,
+    session: SessionDep,
+    chain_id: ChainDep,
+    key: KeyDep,
+    caller: Annotated[Caller | None, Depends(allowed(*_VERIFY))],
 ) -> VerificationOut:
-    """Is this invoice on chain, in which state, and is any of its fingerprints (exact or
-    near duplicate) already pledged anywhere in the network?"""
+    """Whoever presents an invoice learns whether it is on chain and financeable now; its
+    state and whether any of its fingerprints (exact or near duplicate) is already pledged
+    anywhere in the network is for financiers and its seller."""
     body = await _body(request)
-    return (await run_in_threadpool(_verified, body, session, chain_id, key))[1]
+    return (await run_in_threadpool(_verified, body, session, chain_id, key, caller))[1]
 
 
 def _pledge_call(
@@ -130,8 +156,9 @@ def _pledge_call(
     zone: str,
     reference: str,
     require_goods: bool,
+    caller: Caller | None,
 ) -> PreparedCallOut:
-    fingerprints, verification = _verified(body, session, chain_id, key)
+    fingerprints, verification = _verified(body, session, chain_id, key, caller)
     zid = zone_id(zone)
     invoices = ctx.invoices
     data = invoices.pledge_call(fingerprints, zid, reference, require_goods)
@@ -144,7 +171,7 @@ def _pledge_call(
     "/pledge-request",
     response_model=PreparedCallOut,
     openapi_extra=_BODY,
-    responses=_ERRORS,
+    responses={**_ERRORS, **error_responses(401, 403)},
 )
 async def pledge_request(
     request: Request,
@@ -157,18 +184,27 @@ async def pledge_request(
         str, Query(min_length=1, description="The financing contract's reference")
     ],
     require_goods: Annotated[bool, Query(description="Refuse unless goods are linked")] = False,
+    caller: Annotated[
+        Caller | None, Depends(allowed("POST", "/v1/invoices/pledge-request"))
+    ] = None,
 ) -> PreparedCallOut:
     """Financier: the pledge call to sign and send, with what a pledge would be told now."""
     body = await _body(request)
     return await run_in_threadpool(
-        _pledge_call, body, session, chain_id, key, ctx, zone, reference, require_goods
+        _pledge_call, body, session, chain_id, key, ctx, zone, reference, require_goods, caller
     )
 
 
 def _release_call(
-    body: bytes, session: Session, chain_id: int, key: bytes, ctx: FtzContext, reference: str
+    body: bytes,
+    session: Session,
+    chain_id: int,
+    key: bytes,
+    ctx: FtzContext,
+    reference: str,
+    caller: Caller | None,
 ) -> PreparedCallOut:
-    fingerprints, verification = _verified(body, session, chain_id, key)
+    fingerprints, verification = _verified(body, session, chain_id, key, caller)
     if verification.status != "pledged":
         raise ApiError(409, "not_pledged", f"the invoice is {verification.status}, not pledged")
     invoices = ctx.invoices
@@ -182,7 +218,7 @@ def _release_call(
     "/release-request",
     response_model=PreparedCallOut,
     openapi_extra=_BODY,
-    responses=error_responses(409, 413, 415, 422, 503),
+    responses=error_responses(401, 403, 409, 413, 415, 422, 503),
 )
 async def release_request(
     request: Request,
@@ -193,7 +229,12 @@ async def release_request(
     reference: Annotated[
         str, Query(min_length=1, description="The financing contract's reference")
     ],
+    caller: Annotated[
+        Caller | None, Depends(allowed("POST", "/v1/invoices/release-request"))
+    ] = None,
 ) -> PreparedCallOut:
     """Financier holding the pledge: the release call to sign and send."""
     body = await _body(request)
-    return await run_in_threadpool(_release_call, body, session, chain_id, key, ctx, reference)
+    return await run_in_threadpool(
+        _release_call, body, session, chain_id, key, ctx, reference, caller
+    )

@@ -46,7 +46,9 @@ ZONE_CLIENTS = frozenset({"owner", "zone node"})
 # API-DEC-1 goes from CN-SH to CN-AH: both zones' customs, and CN-SH's node.
 TRADE_ZONES = frozenset({"customs of the zone", "customs of another zone", "zone node"})
 CUSTOMS = frozenset({"customs of the zone", "customs of another zone"})
+FINANCIER = frozenset({"financier"})
 NEVER_NULL = {"owner", "current_owner", "history", "record", "origin_zone", "inspections"}
+NEVER_NULL |= {"status", "matched"}
 DECLARATION_DETAIL = (
     "consignment_id",
     "origin_zone",
@@ -197,7 +199,29 @@ def _cases(served: Served) -> list[Case]:
             SIGNED_IN,
             fields=tuple((name, CUSTOMS) for name in ("issuer", "lot", "tx_hash")),
         ),
-        Case("POST", "/v1/invoices/verify", "/v1/invoices/verify", EVERYONE, body=invoice),
+        Case(
+            "POST",
+            "/v1/invoices/verify",
+            "/v1/invoices/verify",
+            EVERYONE,
+            body=invoice,  # not on chain: no seller to be the owner
+            fields=tuple((name, FINANCIER) for name in ("status", "refusal", "matched")),
+        ),
+        Case(
+            "POST",
+            "/v1/invoices/pledge-request",
+            "/v1/invoices/pledge-request?zone=CN-SH&reference=access",
+            FINANCIER,
+            body=invoice,
+        ),
+        Case(
+            "POST",
+            "/v1/invoices/release-request",
+            "/v1/invoices/release-request?reference=access",
+            FINANCIER,
+            ok=409,  # not pledged
+            body=invoice,
+        ),
     ]
 
 
@@ -207,8 +231,6 @@ ELSEWHERE = {
     ("POST", "/v1/auth/logout"): "tests/api/test_auth.py (the token is refused after)",
     ("POST", "/v1/trace/verify"): "tests/api/test_trace.py (open: not graded yet)",
     ("POST", "/v1/submissions"): "tests/api/test_submissions.py (the signature is the credential)",
-    ("POST", "/v1/invoices/pledge-request"): "tests/api/test_invoices.py (open: not graded yet)",
-    ("POST", "/v1/invoices/release-request"): "tests/api/test_invoices.py (open: not graded yet)",
 }
 
 
@@ -250,7 +272,7 @@ def test_every_operation_for_every_kind_of_caller(
                     assert name not in NEVER_NULL or hidden or body[name] is not None, where
                 seen.append(where)
     graded = [c for c in _cases(served) if c.fields]
-    assert len(seen) == sum(len(c.callers) for c in graded) and len(graded) == 4
+    assert len(seen) == sum(len(c.callers) for c in graded) and len(graded) == 5
 
 
 def test_docs_render_the_table() -> None:

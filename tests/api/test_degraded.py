@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from ftzchain.devnet import free_port
-from tests.api.conftest import INVOICE_JSON, UNIT, Served
+from tests.api.conftest import UNIT, Served
 from tests.conftest import ROOT, TEST_CONSORTIUM_KEY
 from tests.indexer.helpers import fresh_db
 from tests.serving import serving
@@ -107,14 +107,10 @@ def test_an_unreachable_node_gives_503_not_500(absent_node_api: str) -> None:
     base = absent_node_api
     evidence = httpx.get(f"{base}/v1/evidence/{HASH}", timeout=30)
     assert evidence.status_code == 503 and evidence.json()["error"]["code"] == "node_unavailable"
-    pledge = httpx.post(
-        f"{base}/v1/invoices/pledge-request",
-        params={"zone": "CN-SH", "reference": "loan"},
-        content=INVOICE_JSON.encode(),
-        headers={"content-type": "application/json"},
-        timeout=30,
-    )
-    assert pledge.status_code == 503, pledge.text
+    owner = "0x" + "11" * 20
+    nonces = httpx.get(f"{base}/v1/nonces/{owner}", timeout=30)  # the contracts' nonces
+    assert nonces.status_code == 503, nonces.text
+    assert nonces.json()["error"]["code"] == "node_unavailable"
 
 
 def test_a_hundred_concurrent_clients_get_answers_not_errors(served: Served) -> None:
