@@ -80,6 +80,11 @@ CUSTOMS_OR_ISSUER = Audience(
     "customs (CUSTOMS role); certificate issuers (ORIGIN_ISSUER role)",
     roles=frozenset({"CUSTOMS", "ORIGIN_ISSUER"}),
 )
+TRADE_PARTIES = Audience(
+    "an enterprise whose records they are; customs or the zone node of a zone they concern",
+    owner=True,
+    roles_in_zone=frozenset({"CUSTOMS", "ZONE_NODE"}),
+)
 FINANCIERS = Audience("a financier (FINANCIER role)", roles=frozenset({"FINANCIER"}))
 SELLER_OR_FINANCIER = Audience(
     "the seller enterprise; a financier (FINANCIER role)",
@@ -129,12 +134,20 @@ TABLE: dict[tuple[str, str], Access] = {
     ),
     ("GET", "/v1/evidence/{sha256}/certificate"): Access(OWNER_OR_COURT),
     ("GET", "/v1/evidence/{sha256}/certificate.pdf"): Access(OWNER_OR_COURT),
-    ("POST", "/v1/trace/verify"): _open(),
-    ("GET", "/v1/trace/upstream"): _open(),
-    ("GET", "/v1/trace/downstream"): _open(),
-    ("GET", "/v1/trace/timeline"): _open(),
-    ("GET", "/v1/trace/custody"): _open(),
-    ("GET", "/v1/trace/export"): _open(),
+    ("POST", "/v1/trace/verify"): Access(
+        ANYONE,
+        {name: TRADE_PARTIES for name in ("events[].zone", "events[].enterprise")}
+        | {"events[].conflicts": TRADE_PARTIES},
+        note="whoever presents the EPCIS document learns whether and when each event is on chain",
+    ),
+    **{
+        ("GET", f"/v1/trace/{name}"): Access(
+            TRADE_PARTIES,
+            note="an id alone is guessable: for the parties of the goods it reaches (anyone "
+            "signed in, when nothing is on chain)",
+        )
+        for name in ("upstream", "downstream", "timeline", "custody", "export")
+    },
     ("GET", "/v1/customs/declarations/{number}"): Access(
         SIGNED_IN,
         {
@@ -216,6 +229,17 @@ def require(
     _check(TABLE[(method, path)].call, caller, subject, zone)
 
 
+def require_party(
+    method: str, path: str, caller: Caller | None, subject: Subject, zone: str | None = None
+) -> None:
+    """A look-up by a guessable id: a signed-in caller and, when something was found, one
+    the row admits for what was found."""
+    if caller is None:
+        raise Unauthenticated("sign in first: a look-up by an id alone needs a signed-in caller")
+    if subject.owners or subject.zones:
+        require(method, path, caller, subject, zone)
+
+
 def _check(audience: Audience, caller: Caller | None, subject: Subject, zone: str | None) -> None:
     if audience.admits(caller, subject, zone):
         return
@@ -235,9 +259,15 @@ def redact(
     ``withheld``."""
     withheld = []
     for name, audience in TABLE[(method, path)].fields.items():
-        if name in answer and not audience.admits(caller, subject):
+        if audience.admits(caller, subject):
+            continue
+        items, _, key = name.partition("[].")
+        if key:  # a field of each item of a list
+            for item in answer.get(items) or []:
+                item[key] = None
+        elif name in answer:
             answer[name] = None
-            withheld.append(Withheld(field=name, visible_to=audience.label).model_dump())
+        withheld.append(Withheld(field=name, visible_to=audience.label).model_dump())
     answer["withheld"] = withheld
     return answer
 

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
+from api.access import require_party
 from api.auth import OptionalCallerDep
 from api.deps import SessionDep, SettingsDep, chain_id, consortium_key
 from api.errors import ApiError
@@ -26,7 +27,8 @@ from api.queries.goods import (
 from api.queries.ip import find_registration, normalise_hash
 from api.routers.customs import graded_certificate, graded_declaration
 from api.routers.ip import HASH_PATTERN, Sha256Path, graded_record
-from ftzchain.errors import Unauthenticated
+from api.routers.trace import key_event_subject
+from ftzchain.errors import Forbidden, Unauthenticated
 from ftzchain.fingerprints import fingerprint
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -73,12 +75,18 @@ def goods_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    caller: OptionalCallerDep,
     id: Annotated[str, Query(min_length=1, description="EPC, class or lot id")],
 ) -> HTMLResponse:
-    """A batch: who holds it, and everything that happened to it."""
+    """A batch: who holds it, and everything that happened to it (for the parties of the
+    goods, as GET /v1/trace/timeline)."""
     lot = "0x" + fingerprint(id, consortium_key(settings)).hex()
     chain = chain_id(settings)
     events = timeline(session, chain, lot)
+    try:
+        require_party("GET", "/v1/trace/timeline", caller, key_event_subject(events))
+    except (Unauthenticated, Forbidden) as exc:
+        return _page(request, "goods.html", "Batch", identifier=id, events=[], refusal=str(exc))
     if not events:
         return _page(request, "goods.html", "Unknown batch", identifier=id, events=[])
     state, zone = custody_state(custody_chain(session, chain, lot))

@@ -8,11 +8,13 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from api.access import Subject, allowed, redact, require_party
+from api.auth import Caller, OptionalCallerDep
 from api.body import JSON_TYPES, read_body, require_content_type
 from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
@@ -27,6 +29,7 @@ from api.queries.goods import (
 from api.queries.provenance import Direction, walk
 from api.queries.sort import SortKey
 from api.queries.trace import recorded_event
+from api.schemas import WITHHELD, WithheldOut
 from ftzchain.epcis.document import MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_EVENTS, parse_epcis_json
 from ftzchain.errors import InvalidEpcis, InvalidInput
 from ftzchain.fingerprints import fingerprint, parse_consortium_key
@@ -59,7 +62,7 @@ class TraceEventOut(BaseModel):
     recorded_at: datetime | None = Field(None, description="Block time of the record (UTC)")
     block_number: int | None = None
     tx_hash: str | None = None
-    conflicts: list[LaterClaimOut] = Field(
+    conflicts: list[LaterClaimOut] | None = Field(
         default_factory=list,
         description="Later on-chain claims of the same event id by other logs; they do not "
         "count (the first record stands)",
@@ -132,9 +135,12 @@ class CustodyOut(BaseModel):
 class TraceVerificationOut(BaseModel):
     events: list[TraceEventOut]
     all_recorded: bool
+    withheld: list[WithheldOut] = WITHHELD
 
 
-def _verify(session: Session, settings: FtzSettings, raw: bytes) -> TraceVerificationOut:
+def _verify(
+    session: Session, settings: FtzSettings, raw: bytes, caller: Caller | None
+) -> TraceVerificationOut:
     items = trace_items(parse_epcis_json(raw), parse_consortium_key(settings.consortium_key))
     if not items:
         raise InvalidEpcis("the document holds no events")
@@ -145,13 +151,20 @@ def _verify(session: Session, settings: FtzSettings, raw: bytes) -> TraceVerific
             out.append(TraceEventOut(hash_id=item.hash_id, recorded=False))
         else:
             out.append(TraceEventOut(hash_id=item.hash_id, recorded=True, **asdict(found)))
-    return TraceVerificationOut(events=out, all_recorded=all(e.recorded for e in out))
+    answer = TraceVerificationOut(events=out, all_recorded=all(e.recorded for e in out))
+    subject = Subject(
+        owners=frozenset(e.enterprise.lower() for e in out if e.enterprise),
+        zones=frozenset(e.zone for e in out if e.zone),
+    )
+    return TraceVerificationOut.model_validate(
+        redact("POST", "/v1/trace/verify", answer.model_dump(), caller, subject)
+    )
 
 
 @router.post(
     "/verify",
     response_model=TraceVerificationOut,
-    responses=error_responses(413, 415, 422, 503),
+    responses=error_responses(401, 413, 415, 422, 503),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -166,14 +179,18 @@ def _verify(session: Session, settings: FtzSettings, raw: bytes) -> TraceVerific
     },
 )
 async def verify_document(
-    request: Request, session: SessionDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: Annotated[Caller | None, Depends(allowed("POST", "/v1/trace/verify"))],
 ) -> TraceVerificationOut:
-    """Recompute each event's CBV 2.0 Event Hash ID and say whether, where and when it was
-    recorded on chain (first record counts). JSON-LD contexts are resolved from a local
-    allow-list only: an unknown context is refused (422), never fetched."""
+    """Recompute each event's CBV 2.0 Event Hash ID and say whether and when it was
+    recorded on chain (first record counts); which zone and enterprise recorded it, and
+    later conflicting claims, for the parties of the goods. JSON-LD contexts are resolved
+    from a local allow-list only: an unknown context is refused (422), never fetched."""
     require_content_type(request, JSON_TYPES)
     raw = await read_body(request, MAX_DOCUMENT_BYTES)
-    return await run_in_threadpool(_verify, session, settings, raw)
+    return await run_in_threadpool(_verify, session, settings, raw, caller)
 
 
 _EVENT_NAMES = {v: k for k, v in EVENT_TYPES.items()}
@@ -187,10 +204,20 @@ def _lot(identifier: str, key: bytes) -> str:
 
 
 def _provenance(
-    chain_id: int, session: Session, key: bytes, identifier: str, direction: Direction
+    chain_id: int,
+    session: Session,
+    key: bytes,
+    identifier: str,
+    direction: Direction,
+    caller: Caller | None,
 ) -> ProvenanceOut:
     start = _lot(identifier, key)
     found, reached = walk(session, chain_id, start, direction, limit=_LIMIT + 1)
+    subject = Subject(
+        owners=frozenset(e.enterprise.lower() for e in found),
+        zones=frozenset(e.zone for e in found),
+    )
+    require_party("GET", f"/v1/trace/{direction}", caller, subject)
     return ProvenanceOut(
         identifier=identifier,
         direction=direction,
@@ -212,50 +239,76 @@ def _provenance(
     )
 
 
-@router.get("/upstream", response_model=ProvenanceOut, responses=error_responses(422, 503))
+@router.get(
+    "/upstream", response_model=ProvenanceOut, responses=error_responses(401, 403, 422, 503)
+)
 def upstream(
     session: SessionDep,
     chain_id: ChainDep,
     key: KeyDep,
     id: IdQuery,
+    caller: OptionalCallerDep,
 ) -> ProvenanceOut:
     """Trace back: every event that made what ``id`` came from, through transformations and
     aggregations, any number of hops (a recorded cycle ends the walk)."""
-    return _provenance(chain_id, session, key, id, "upstream")
+    return _provenance(chain_id, session, key, id, "upstream", caller)
 
 
-@router.get("/downstream", response_model=ProvenanceOut, responses=error_responses(422, 503))
+@router.get(
+    "/downstream", response_model=ProvenanceOut, responses=error_responses(401, 403, 422, 503)
+)
 def downstream(
     session: SessionDep,
     chain_id: ChainDep,
     key: KeyDep,
     id: IdQuery,
+    caller: OptionalCallerDep,
 ) -> ProvenanceOut:
     """Trace forward (recall): every event that used ``id`` or anything made from it."""
-    return _provenance(chain_id, session, key, id, "downstream")
+    return _provenance(chain_id, session, key, id, "downstream", caller)
 
 
 def _key_event_out(e: KeyEvent) -> KeyEventOut:
     return KeyEventOut(**asdict(e))
 
 
-@router.get("/timeline", response_model=TimelineOut, responses=error_responses(404, 422, 503))
+def key_event_subject(events: list[KeyEvent]) -> Subject:
+    """The parties of key events: their actors (enterprises among them) and zones."""
+    return Subject(
+        owners=frozenset(e.actor.lower() for e in events),
+        zones=frozenset(z for e in events for z in (e.zone, e.other_zone) if z),
+    )
+
+
+@router.get(
+    "/timeline", response_model=TimelineOut, responses=error_responses(401, 403, 404, 422, 503)
+)
 def batch_timeline(
-    session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery
+    session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery, caller: OptionalCallerDep
 ) -> TimelineOut:
     """Everything that happened to one batch, oldest first: the EPCIS events that touched it,
-    its custody hand-overs, customs declarations and inspections, certificates of origin."""
+    its custody hand-overs, customs declarations and inspections, certificates of origin
+    (for the parties of the goods)."""
     found = timeline(session, chain_id, _lot(id, key))
+    require_party("GET", "/v1/trace/timeline", caller, key_event_subject(found))
     if not found:
         raise ApiError(404, "unknown_batch", f"nothing about {id!r} is on chain (check the id)")
     return TimelineOut(identifier=id, events=[_key_event_out(e) for e in found])
 
 
-@router.get("/custody", response_model=CustodyOut, responses=error_responses(404, 422, 503))
-def batch_custody(session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery) -> CustodyOut:
+@router.get(
+    "/custody", response_model=CustodyOut, responses=error_responses(401, 403, 404, 422, 503)
+)
+def batch_custody(
+    session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery, caller: OptionalCallerDep
+) -> CustodyOut:
     """Who held a batch: the zone that took custody first, then every dispatch and receipt;
-    "in_transit" until the receiving zone records the receipt."""
-    steps = custody_chain(session, chain_id, _lot(id, key))
+    "in_transit" until the receiving zone records the receipt (for the parties of the
+    goods: the enterprises of its events, the customs and nodes of its zones)."""
+    lot = _lot(id, key)
+    steps = custody_chain(session, chain_id, lot)
+    parties = key_event_subject(timeline(session, chain_id, lot)) if steps else Subject()
+    require_party("GET", "/v1/trace/custody", caller, parties)
     if not steps:
         raise ApiError(404, "unknown_batch", f"no zone has taken custody of {id!r}")
     state, zone = custody_state(steps)
@@ -286,7 +339,7 @@ _CSV_COLUMNS = [f.name for f in fields(KeyEvent)]
     "/export",
     responses={
         200: {"content": {"text/csv": {}, "application/json": {}}},
-        **error_responses(404, 422, 503),
+        **error_responses(401, 403, 404, 422, 503),
     },
 )
 def export(
@@ -294,6 +347,7 @@ def export(
     chain_id: ChainDep,
     key: KeyDep,
     id: IdQuery,
+    caller: OptionalCallerDep,
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     sort: Annotated[SortKey, Query(description="time, zone, kind or block")] = "time",
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
@@ -301,6 +355,7 @@ def export(
     """Every key event of a batch's full upstream graph, sortable, as JSON or CSV: the EPCIS
     events that made it, and the custody, customs and origin steps of every batch reached."""
     found, lots = upstream_key_events(session, chain_id, _lot(id, key), limit=_LIMIT)
+    require_party("GET", "/v1/trace/export", caller, key_event_subject(found))
     if not found:
         raise ApiError(404, "unknown_batch", f"nothing about {id!r} is on chain (check the id)")
     ordered = sort_events(found, sort, descending=order == "desc")

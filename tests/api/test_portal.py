@@ -31,11 +31,14 @@ def test_portal_page_shows_the_registration(served: Served) -> None:
 
 
 def test_portal_pages_for_batches_certificates_and_declarations(served: Served) -> None:
-    page = httpx.get(f"{served.base}/goods", params={"id": UNIT})
-    assert page.status_code == 200 and "held by CN-AH" in page.text
-    assert "ConsignmentReceived" in page.text and "/v1/trace/export?id=" in page.text
-    unknown = httpx.get(f"{served.base}/goods", params={"id": "urn:epc:nothing"})
-    assert "Nothing on chain" in unknown.text
+    assert "sign in" in httpx.get(f"{served.base}/goods", params={"id": UNIT}).text
+    owner = bearer(served.base, served.world.sh_enterprise)["Authorization"].split()[1]
+    with httpx.Client(cookies={"ftz_session": owner}) as browser:
+        page = browser.get(f"{served.base}/goods", params={"id": UNIT})
+        assert page.status_code == 200 and "held by CN-AH" in page.text
+        assert "ConsignmentReceived" in page.text and "/v1/trace/export?id=" in page.text
+        unknown = browser.get(f"{served.base}/goods", params={"id": "urn:epc:nothing"})
+        assert "Nothing on chain" in unknown.text
     # A number alone: the page asks to sign in (or, for a certificate, for its document).
     assert "sign in" in httpx.get(f"{served.base}/origin/CO-API-1").text
     document = hashlib.sha256(CERTIFICATE_DOCUMENT).hexdigest()

@@ -7,14 +7,24 @@ import csv
 import io
 import itertools
 import json
+from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from tests.api.conftest import (
     UNIT,
     Served,
 )
+from tests.api.signin import bearer
 from tests.conftest import ROOT
+
+
+@pytest.fixture(scope="module")
+def party(served: Served) -> Iterator[httpx.Client]:
+    """The enterprise whose goods they are, signed in: look-ups by id are for the parties."""
+    with httpx.Client(headers=bearer(served.base, served.world.sh_enterprise)) as client:
+        yield client
 
 
 def test_epcis_document_is_verified_by_recomputed_hash_id(served: Served) -> None:
@@ -24,7 +34,16 @@ def test_epcis_document_is_verified_by_recomputed_hash_id(served: Served) -> Non
     body = r.json()
     assert body["all_recorded"] is True
     assert [e["fields_match"] for e in body["events"]] == [True, True]
-    assert body["events"][0]["zone"] == "CN-SH"
+    # Who recorded it, and where, is for the parties of the goods.
+    assert body["events"][0]["zone"] is None and body["events"][0]["enterprise"] is None
+    assert {w["field"] for w in body["withheld"]} == {
+        "events[].zone",
+        "events[].enterprise",
+        "events[].conflicts",
+    }
+    owner = bearer(served.base, served.world.sh_enterprise)
+    seen = httpx.post(f"{served.base}/v1/trace/verify", json=document, headers=owner).json()
+    assert seen["events"][0]["zone"] == "CN-SH" and seen["withheld"] == []
     # One EPC changed: a different event, not on chain.
     changed = copy.deepcopy(document)
     changed["epcisBody"]["eventList"][0]["epcList"][0] = "urn:epc:id:sgtin:0614141.107346.1"
@@ -34,23 +53,28 @@ def test_epcis_document_is_verified_by_recomputed_hash_id(served: Served) -> Non
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_epcis"
 
 
-def test_trace_back_and_forward_over_http(served: Served) -> None:
+def test_trace_back_and_forward_over_http(served: Served, party: httpx.Client) -> None:
     epc = "urn:epc:id:sgtin:0614141.107999.1"  # made from ….2017 in the sample document
-    back = httpx.get(f"{served.base}/v1/trace/upstream", params={"id": epc})
+    anonymous = httpx.get(f"{served.base}/v1/trace/upstream", params={"id": epc})
+    assert anonymous.status_code == 401  # an id alone is guessable
+    stranger = bearer(served.base, served.world.ah_enterprise)
+    refused = httpx.get(f"{served.base}/v1/trace/upstream", params={"id": epc}, headers=stranger)
+    assert refused.status_code == 403, refused.text
+    back = party.get(f"{served.base}/v1/trace/upstream", params={"id": epc})
     assert back.status_code == 200, back.text
     body = back.json()
     assert body["identifiers_reached"] == 2 and not body["truncated"]
     assert [e["event_type"] for e in body["events"]] == ["ObjectEvent", "TransformationEvent"]
-    forward = httpx.get(
+    forward = party.get(
         f"{served.base}/v1/trace/downstream", params={"id": "urn:epc:id:sgtin:0614141.107346.2017"}
     ).json()
     assert forward["identifiers_reached"] == 2
-    missing = httpx.get(f"{served.base}/v1/trace/upstream")
+    missing = party.get(f"{served.base}/v1/trace/upstream")
     assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"
 
 
-def test_custody_and_timeline_of_a_batch(served: Served) -> None:
-    custody = httpx.get(f"{served.base}/v1/trace/custody", params={"id": UNIT})
+def test_custody_and_timeline_of_a_batch(served: Served, party: httpx.Client) -> None:
+    custody = party.get(f"{served.base}/v1/trace/custody", params={"id": UNIT})
     assert custody.status_code == 200, custody.text
     body = custody.json()
     assert (body["state"], body["zone"]) == ("held", "CN-AH")
@@ -59,16 +83,16 @@ def test_custody_and_timeline_of_a_batch(served: Served) -> None:
         "ConsignmentDispatched",
         "ConsignmentReceived",
     ]
-    timeline = httpx.get(f"{served.base}/v1/trace/timeline", params={"id": UNIT}).json()
+    timeline = party.get(f"{served.base}/v1/trace/timeline", params={"id": UNIT}).json()
     kinds = [e["kind"] for e in timeline["events"]]
     assert kinds[0] == "TransformationEvent assembling"
     assert {"DeclarationFiled", "InspectionRecorded", "ConsignmentReceived"} <= set(kinds)
-    unknown = httpx.get(f"{served.base}/v1/trace/custody", params={"id": "urn:epc:nothing"})
+    unknown = party.get(f"{served.base}/v1/trace/custody", params={"id": "urn:epc:nothing"})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "unknown_batch"
 
 
-def test_export_of_the_upstream_graph_in_csv_and_json(served: Served) -> None:
-    r = httpx.get(
+def test_export_of_the_upstream_graph_in_csv_and_json(served: Served, party: httpx.Client) -> None:
+    r = party.get(
         f"{served.base}/v1/trace/export",
         params={"id": UNIT, "format": "csv", "sort": "kind", "order": "desc"},
     )
@@ -77,11 +101,11 @@ def test_export_of_the_upstream_graph_in_csv_and_json(served: Served) -> None:
     kinds = [row["kind"] for row in rows]
     assert kinds == sorted(kinds, reverse=True)
     assert "CertificateRevoked" in kinds  # the parts' certificate, one hop upstream
-    as_json = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT}).json()
+    as_json = party.get(f"{served.base}/v1/trace/export", params={"id": UNIT}).json()
     assert as_json["batches_reached"] == 2
     times = [e["time"] for e in as_json["events"]]
     assert times == sorted(times) and len(times) == len(rows)
-    bad = httpx.get(f"{served.base}/v1/trace/export", params={"id": UNIT, "sort": "colour"})
+    bad = party.get(f"{served.base}/v1/trace/export", params={"id": UNIT, "sort": "colour"})
     assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_request"
 
 
