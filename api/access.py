@@ -23,6 +23,7 @@ from typing import Annotated, Any
 from fastapi import Depends
 from pydantic import BaseModel, Field
 
+from api.audit import mark_privileged
 from api.auth import Caller, optional_caller
 from api.deps import SettingsDep
 from ftzchain.errors import Forbidden, Unauthenticated
@@ -90,6 +91,11 @@ SELLER_OR_FINANCIER = Audience(
     "the seller enterprise; a financier (FINANCIER role)",
     owner=True,
     roles=frozenset({"FINANCIER"}),
+)
+AUDITORS = Audience(
+    "an auditor (AUDITOR role); the steering committee",
+    committee=True,
+    roles=frozenset({"AUDITOR"}),
 )
 ZONE_CLIENTS = Audience(
     "an enterprise bound to this zone; this zone's node (ZONE_NODE role)",
@@ -184,6 +190,10 @@ TABLE: dict[tuple[str, str], Access] = {
     ("POST", "/v1/invoices/release-request"): Access(
         FINANCIERS, note="prepares the financier's call (the chain checks its role again)"
     ),
+    ("GET", "/v1/audit/entries"): Access(AUDITORS, note="the trail of privileged reads"),
+    ("GET", "/v1/audit/mine"): Access(
+        SIGNED_IN, note="who looked at the caller's own records (entries naming it an owner)"
+    ),
     ("GET", "/v1/chain"): Access(ANYONE, note="chain id and contract addresses"),
     ("POST", "/v1/submissions"): Access(
         ANYONE, note="the enterprise's signature is the credential; checked before queueing"
@@ -242,6 +252,8 @@ def require_party(
 
 def _check(audience: Audience, caller: Caller | None, subject: Subject, zone: str | None) -> None:
     if audience.admits(caller, subject, zone):
+        if caller is not None and not audience.anyone:
+            mark_privileged(subject.owners)  # a read the caller's standing opened
         return
     if caller is None:
         raise Unauthenticated(f"sign in first: this is for {audience.label}")
@@ -260,6 +272,8 @@ def redact(
     withheld = []
     for name, audience in TABLE[(method, path)].fields.items():
         if audience.admits(caller, subject):
+            if caller is not None:
+                mark_privileged(subject.owners)
             continue
         items, _, key = name.partition("[].")
         if key:  # a field of each item of a list

@@ -11,8 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api.admission import Admission
+from api.audit import AuditRecorder
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
 from api.routers import (
+    audit,
     auth,
     customs,
     evidence,
@@ -69,6 +71,7 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     add_error_schema(app)
     app.include_router(health.router)
     app.include_router(auth.router, responses=COMMON_ERRORS)
+    app.include_router(audit.router, responses=COMMON_ERRORS)
     app.include_router(ip.router, responses=COMMON_ERRORS)
     app.include_router(evidence.router, responses=COMMON_ERRORS)
     app.include_router(trace.router, responses=COMMON_ERRORS)
@@ -77,6 +80,7 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(submissions.router, responses=COMMON_ERRORS)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
+    app.add_middleware(AuditRecorder, engine=app.state.engine, zone=settings.zone)
     app.add_middleware(
         Admission,
         max_in_flight=settings.api_max_in_flight,

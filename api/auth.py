@@ -23,6 +23,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from api.audit import note
 from api.deps import SessionDep, SettingsDep
 from api.queries.governance import Standing, standing
 from ftzchain.errors import ConfigError, Unauthenticated
@@ -138,7 +139,13 @@ def optional_caller(token: TokenDep, session: SessionDep, settings: SettingsDep)
         raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
     if settings.chain_id is None:
         raise ConfigError("set FTZ_CHAIN_ID: roles are read from that chain's index")
-    return Caller(row.address, row.expires_at, standing(session, settings.chain_id, row.address))
+    caller = Caller(row.address, row.expires_at, standing(session, settings.chain_id, row.address))
+    read = note()
+    if read is not None:  # for the audit trail, should the read be a privileged one
+        read.caller = caller.address
+        roles = [f"{r}@{z}" for r, z in sorted(caller.standing.roles)]
+        read.roles = ",".join([*roles, *(["committee"] if caller.standing.committee else [])])
+    return caller
 
 
 def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

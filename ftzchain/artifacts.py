@@ -28,6 +28,7 @@ CORE_CONTRACTS = (
     "Customs",
     "OriginCertificates",
     "InvoiceRegistry",
+    "AuditTrail",
 )
 ANCHOR_CONTRACT = "FtzAnchor"  # deployed on the independent anchor chain
 # The deployable contracts whose ABI is published (contracts/bench/ is benchmark-only).

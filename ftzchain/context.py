@@ -6,6 +6,7 @@ from functools import cached_property
 
 from ftzchain.abi import AbiCodec
 from ftzchain.artifacts import Abis, load_abis
+from ftzchain.audit import AuditTrailContract
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import Build, compile_contracts
 from ftzchain.custody import CustodyContract, CustomsContract, OriginCertificatesContract
@@ -103,6 +104,14 @@ class FtzContext:
             self.client,
             self.deployment.address("InvoiceRegistry"),
             AbiCodec(self.abis.get("InvoiceRegistry")),
+        )
+
+    @cached_property
+    def audit_trail(self) -> AuditTrailContract:
+        return AuditTrailContract(
+            self.client,
+            self.deployment.address("AuditTrail"),
+            AbiCodec(self.abis.get("AuditTrail")),
         )
 
     @property

@@ -111,6 +111,9 @@ def measure(ctx: FtzContext, build: Build) -> dict[str, int]:
 
     gas.update(_trace_events(ctx, zone_node, enterprise, sh))
     gas.update(_goods(ctx, zone_node, senders[5], senders[6], senders[7], senders[8]))
+    # An audit head committed by the zone's node, then the next one (the steady state).
+    ctx.audit_trail.commit(zone_node, sh, 1, "0x" + "0a" * 32)
+    gas["AuditTrail.commit"] = ctx.audit_trail.commit(zone_node, sh, 2, "0x" + "0b" * 32).gas_used
     gas.update(_invoices(ctx, zone_node, enterprise, senders[9]))
     naive_items = _trace_items("naive", 1)
     naive = deploy_contracts(

@@ -32,3 +32,24 @@ class AuthSession(SQLModel, table=True):
     created_at: int = Field(sa_type=BigInteger)
     expires_at: int = Field(sa_type=BigInteger)
     ended_at: int | None = Field(default=None, sa_type=BigInteger)  # logged out
+
+
+class AuditEntry(SQLModel, table=True):
+    """One privileged read, hash-chained to the one before (ftzchain/audit.py says how); the
+    API only ever appends, and `ftz audit verify` checks the chain against its on-chain
+    commitments."""
+
+    __tablename__ = "audit_entry"
+
+    seq: int = Field(primary_key=True, sa_type=BigInteger)  # 1, 2, 3, … with no gaps
+    at_ms: int = Field(sa_type=BigInteger)
+    caller: str = Field(max_length=42, index=True)
+    roles: str = Field(max_length=2000, description="ROLE@ZONE, comma-separated; committee")
+    zone: str = Field(max_length=16, description="The zone whose API answered")
+    operation: str = Field(max_length=200, description="METHOD /path/{template}")
+    target: str = Field(max_length=2000, description="The path and query as requested")
+    body_digest: str | None = Field(default=None, max_length=66, description="SHA-256")
+    owners: str = Field(max_length=4000, description="Owners of what was read, comma-separated")
+    answer_digest: str = Field(max_length=66, description="SHA-256 of the answer's body")
+    prev_hash: str = Field(max_length=66)
+    hash: str = Field(max_length=66)

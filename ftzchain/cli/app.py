@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from ftzchain.cli.anchor import anchor_app
+from ftzchain.cli.audit import audit_app
 from ftzchain.cli.common import err_console
 from ftzchain.cli.deploy import deploy, gov_app
 from ftzchain.cli.devnet import devnet_app
@@ -47,6 +48,7 @@ app.add_typer(origin_app, name="origin")
 app.add_typer(invoice_app, name="invoice")
 app.add_typer(evidence_app, name="evidence")
 app.add_typer(anchor_app, name="anchor")
+app.add_typer(audit_app, name="audit")
 app.add_typer(sign_app, name="sign")
 app.command("deploy")(deploy)
 app.command("serve")(serve)

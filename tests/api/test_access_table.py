@@ -172,6 +172,8 @@ def _cases(served: Served) -> list[Case]:
             ZONE_CLIENTS,
             body={"invoiceId": "0x" + "cd" * 32, "consignment": "CSG-ACCESS-1"},
         ),
+        Case("GET", "/v1/audit/entries", "/v1/audit/entries", frozenset({"auditor", "committee"})),
+        Case("GET", "/v1/audit/mine", "/v1/audit/mine", SIGNED_IN),
         Case("GET", "/v1/chain", "/v1/chain", EVERYONE),
         Case("GET", "/v1/nonces/{address}", f"/v1/nonces/{owner}", EVERYONE),
         Case(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 import pytest
@@ -154,6 +155,12 @@ def _origin(world: World, fn: str) -> Call:
     return origin.address, origin.codec.encode_call(fn, cert, b"\13" * 32, lot, doc)
 
 
+def _audit_commit(world: World) -> Call:
+    trail = world.ctx.audit_trail
+    seq = time.time_ns() // 1000  # above any commitment an earlier case made
+    return trail.address, trail.codec.encode_call("commit", SH, seq, b"\x0a" * 32)
+
+
 def _invoice(world: World, fn: str) -> Call:
     from ftzchain.enums import InvoiceAction
     from ftzchain.fingerprints import consignment_key
@@ -279,6 +286,7 @@ FUNCTIONS: dict[str, tuple[Callable[[World], Call], set[str], str]] = {
         {"bank_sh"},
         "InvoiceNotPledgeHolder",
     ),
+    "AuditTrail.commit": (_audit_commit, {"zone_node_sh"}, "ZoneRoleMissing"),
     "IpRegistry.freeze": (lambda w: _court(w, "freeze"), {"court_ah"}, "IpRegistryNotCourt"),
     "IpRegistry.unfreeze": (lambda w: _court(w, "unfreeze"), {"court_ah"}, "IpRegistryNotCourt"),
     "IpRegistry.recordRuling": (

@@ -1,0 +1,200 @@
+"""The audit trail: every privileged read, appended to a hash-chained table.
+
+A read is privileged when a signed-in caller got an answer that the access table
+(api/access.py) had to decide for it. Those functions mark the request as it is served (who
+called, in which roles, the owners of what was read); this middleware then appends the entry
+once the answer is sent: the operation and its target, the SHA-256 of the request body and
+of the answer, chained to the entry before (ftzchain/audit.py). Entries are only ever
+appended. ``ftz audit commit`` puts the head on chain at an interval, and ``ftz audit
+verify`` checks the whole trail against those commitments.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import Engine, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ftzchain.audit import GENESIS, entry_hash
+from indexer.api_tables import AuditEntry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReadNote:
+    """What the access checks learned about the request being served."""
+
+    caller: str | None = None
+    roles: str = ""
+    privileged: bool = False
+    owners: set[str] = field(default_factory=set)
+
+
+_NOTE: contextvars.ContextVar[ReadNote | None] = contextvars.ContextVar("ftz_read", default=None)
+
+
+def note() -> ReadNote | None:
+    """The request's note (shared with the thread pool, which copies the context)."""
+    return _NOTE.get()
+
+
+def mark_privileged(owners: frozenset[str]) -> None:
+    current = _NOTE.get()
+    if current is not None and current.caller is not None:
+        current.privileged = True
+        current.owners |= owners
+
+
+def append(session: Session, fields: dict[str, Any], attempts: int = 20) -> AuditEntry:
+    """Append one entry after the current head. Two writers racing for the same sequence
+    number: the second's insert fails on the primary key and it tries again."""
+    for _ in range(attempts):
+        head = session.exec(
+            select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
+        ).first()
+        seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, GENESIS)
+        entry = {**fields, "seq": seq}
+        row = AuditEntry(**entry, prev_hash=prev, hash=entry_hash(prev, entry))
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            continue
+        return row
+    raise RuntimeError("the audit trail is too busy to append to; the read was not recorded")
+
+
+def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
+    return list(
+        session.exec(
+            select(AuditEntry)
+            .where(col(AuditEntry.seq) > after)
+            .order_by(col(AuditEntry.seq))
+            .limit(limit)
+        ).all()
+    )
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    row = session.exec(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
+    ).first()
+    return (int(row[0]), str(row[1])) if row else None
+
+
+def count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(AuditEntry)).one())
+
+
+class AuditRecorder:
+    """ASGI middleware: note each request; record the privileged ones before they are sent.
+
+    A privileged answer is held until its entry is appended (the answer's digest is part of
+    the entry); if the entry cannot be written, the caller gets 503 instead of the answer, so
+    no privileged read goes unrecorded.
+    """
+
+    def __init__(self, app: ASGIApp, engine: Engine, zone: str | None) -> None:
+        self.app = app
+        self.engine = engine
+        self.zone = zone or ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        current = ReadNote()
+        token = _NOTE.set(current)
+        body_hash, answer_hash = hashlib.sha256(), hashlib.sha256()
+        seen_body = False
+        held: list[Message] | None = None
+
+        async def receiving() -> Message:
+            nonlocal seen_body
+            message = await receive()
+            if message["type"] == "http.request" and message.get("body"):
+                seen_body = True
+                body_hash.update(message["body"])
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                ok = 200 <= int(message["status"]) < 300
+                if current.privileged and current.caller and ok:
+                    held = [message]
+                    return
+            elif message["type"] == "http.response.body" and held is not None:
+                held.append(message)
+                answer_hash.update(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                fields = self._fields(scope, current, body_hash, seen_body, answer_hash)
+                try:
+                    await run_in_threadpool(self._append, fields)
+                except Exception:  # the database refused: refuse the answer too
+                    log.exception("a privileged read could not be recorded; answered 503")
+                    await _unavailable(send)
+                    return
+                for kept in held:
+                    await send(kept)
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        finally:
+            _NOTE.reset(token)
+
+    def _fields(
+        self,
+        scope: Scope,
+        current: ReadNote,
+        body_hash: Any,
+        seen_body: bool,
+        answer_hash: Any,
+    ) -> dict[str, Any]:
+        route = scope.get("route")
+        query = scope.get("query_string", b"").decode("latin-1")
+        target = scope.get("path", "") + (f"?{query}" if query else "")
+        return {
+            "at_ms": int(time.time() * 1000),
+            "caller": current.caller,
+            "roles": current.roles,
+            "zone": self.zone,
+            "operation": f"{scope.get('method', '')} {getattr(route, 'path', scope.get('path'))}",
+            "target": target[:2000],
+            "body_digest": "0x" + body_hash.hexdigest() if seen_body else None,
+            "owners": ",".join(sorted(current.owners))[:4000],
+            "answer_digest": "0x" + answer_hash.hexdigest(),
+        }
+
+    def _append(self, fields: dict[str, Any]) -> None:
+        with Session(self.engine) as session:
+            append(session, fields)
+
+
+async def _unavailable(send: Send) -> None:
+    body = (
+        b'{"error":{"code":"audit_unavailable","message":"the audit trail could not record '
+        b'this read; try again later","detail":null}}'
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [(b"content-type", b"application/json"), (b"retry-after", b"1")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

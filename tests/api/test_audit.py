@@ -1,0 +1,195 @@
+"""The audit trail of privileged reads, over HTTP and against the chain: reads recorded with
+the answer's digest, read back by auditors and by the enterprise whose records they were,
+the head committed with `ftz audit commit`, and `ftz audit verify` naming the entry that was
+edited, deleted, moved or rewritten."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, col, create_engine, select
+
+from ftzchain.audit import entry_hash
+from ftzchain.devnet import dev_private_key
+from ftzchain.domain import role_id, zone_id
+from ftzchain.enums import GovernanceAction as Action
+from ftzchain.signing import Keystore, LocalSigner
+from indexer.api_tables import AuditEntry
+from tests.api.conftest import Served
+from tests.api.signin import bearer
+from tests.indexer.helpers import fresh_db, indexer_for
+from tests.serving import FTZ
+
+PASSWORD = "audit-test"
+
+
+def _entries(db_url: str, **where: str) -> list[AuditEntry]:
+    engine = create_engine(db_url)
+    try:
+        with Session(engine) as session:
+            query = select(AuditEntry).order_by(col(AuditEntry.seq))
+            for name, value in where.items():
+                query = query.where(getattr(AuditEntry, name) == value)
+            return list(session.exec(query).all())
+    finally:
+        engine.dispose()
+
+
+def test_privileged_reads_are_recorded_and_read_back(served: Served) -> None:
+    world = served.world
+    url = f"{served.base}/v1/customs/declarations/API-DEC-1"
+    customs = bearer(served.base, world.customs.signer)
+    answer = httpx.get(url, headers=customs)
+    assert answer.status_code == 200
+    (entry,) = _entries(served.db_url, caller=world.customs.address.lower())[-1:]
+    assert entry.operation == "GET /v1/customs/declarations/{number}"
+    assert entry.target == "/v1/customs/declarations/API-DEC-1" and entry.zone == "CN-SH"
+    assert entry.roles == "CUSTOMS@CN-SH"
+    assert entry.answer_digest == "0x" + hashlib.sha256(answer.content).hexdigest()
+    # Nothing privileged, nothing recorded: an anonymous read, a public answer.
+    before = len(_entries(served.db_url))
+    work = f"{served.base}/v1/ip/0x{served.registered.hex()}"
+    assert httpx.get(work).status_code == 200
+    assert len(_entries(served.db_url)) == before
+    # A court reads the owner's registration; the owner sees who looked.
+    assert httpx.get(work, headers=bearer(served.base, world.court.signer)).status_code == 200
+    owner = bearer(served.base, world.sh_enterprise)
+    mine = httpx.get(f"{served.base}/v1/audit/mine", headers=owner).json()["entries"]
+    assert any(
+        e["caller"] == world.court.address.lower() and e["operation"] == "GET /v1/ip/{sha256}"
+        for e in mine
+    )
+    assert all(world.sh_enterprise.address.lower() in e["owners"] for e in mine)
+    # The whole trail: for auditors (and the committee), not for the customs officer.
+    auditor = LocalSigner.generate()
+    world.ctx.governance.decide(
+        world.committee[:2],
+        Action.GRANT_ROLE,
+        role=role_id("AUDITOR"),
+        account=auditor.address,
+        zone_id=zone_id("CN-SH"),
+    )
+    indexer_for(world, fresh_db(served.db_url)).sync()
+    trail = httpx.get(f"{served.base}/v1/audit/entries", headers=bearer(served.base, auditor))
+    assert trail.status_code == 200
+    seqs = [e["seq"] for e in trail.json()["entries"]]
+    assert seqs == list(range(1, len(seqs) + 1))
+    refused = httpx.get(f"{served.base}/v1/audit/entries", headers=customs)
+    assert refused.status_code == 403
+
+
+def _copy(db_url: str, to: Path) -> str:
+    """A consistent copy of the served (WAL) database, to tamper with."""
+    source = sqlite3.connect(db_url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(to)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return f"sqlite:///{to}"
+
+
+def _edit(url: str) -> Callable[[str], None]:
+    def run(sql: str) -> None:
+        db = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            db.executescript(sql)
+            db.commit()
+        finally:
+            db.close()
+
+    return run
+
+
+def _rehash_from(url: str, seq: int) -> None:
+    """The careful forger: after editing entry ``seq``, recompute every hash from it on."""
+    engine = create_engine(url)
+    with Session(engine) as session:
+        rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.seq))).all()
+        prev = rows[seq - 2].hash if seq > 1 else "0x" + "00" * 32
+        for row in rows[seq - 1 :]:
+            row.prev_hash = prev
+            row.hash = entry_hash(prev, row.model_dump())
+            prev = row.hash
+            session.add(row)
+        session.commit()
+    engine.dispose()
+
+
+def test_ftz_audit_verify_names_the_tampered_entry(served: Served, tmp_path: Path) -> None:
+    world = served.world
+    # A few privileged reads, so the trail has entries to commit and to tamper with.
+    customs = bearer(served.base, world.customs.signer)
+    for _ in range(3):
+        httpx.get(f"{served.base}/v1/customs/declarations/API-DEC-1", headers=customs)
+    state = Path(world.ctx.settings.state_dir)
+    Keystore(state / "keystore", scrypt_n=2**10).create(
+        "audit-node",
+        PASSWORD,
+        dev_private_key(4),  # the CN-SH zone node's key
+    )
+    env = {
+        **os.environ,
+        "FTZ_STATE_DIR": str(state),
+        "FTZ_RPC_URL": world.node.url,
+        "FTZ_CHAIN_ID": str(world.node.chain_id),
+        "FTZ_DATABASE_URL": served.db_url,
+        "FTZ_ZONE": "CN-SH",
+        "FTZ_KEYSTORE_PASSWORD": PASSWORD,
+    }
+
+    def ftz(*args: str, db: str = served.db_url) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [FTZ, "audit", *args],
+            env={**env, "FTZ_DATABASE_URL": db},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    committed = ftz("commit", "--sender", "audit-node")
+    assert committed.returncode == 0, committed.stderr
+    assert "committed entry" in committed.stdout
+    head = len(_entries(served.db_url))
+    assert world.ctx.audit_trail.head_of(zone_id("CN-SH"))[0] >= head - 1
+    ok = ftz("verify")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "holds" in ok.stdout
+
+    copy = _copy(served.db_url, tmp_path / "tampered.db")
+    entries = _entries(copy)
+    middle = entries[len(entries) // 2].seq
+    cases = {
+        "edited": f"UPDATE audit_entry SET target = '/v1/other' WHERE seq = {middle};",
+        "deleted": f"DELETE FROM audit_entry WHERE seq = {middle};",
+        "moved": (
+            f"UPDATE audit_entry SET seq = -1 WHERE seq = {middle};"
+            f"UPDATE audit_entry SET seq = {middle} WHERE seq = {middle + 1};"
+            f"UPDATE audit_entry SET seq = {middle + 1} WHERE seq = -1;"
+        ),
+    }
+    for what, sql in cases.items():
+        db = _copy(served.db_url, tmp_path / f"{what}.db")
+        _edit(db)(sql)
+        refused = ftz("verify", db=db)
+        assert refused.returncode == 1, f"{what}: {refused.stdout}"
+        assert f"broken at entry {middle}" in refused.stdout, f"{what}: {refused.stdout}"
+    # Edited, then every later hash recomputed: the chain holds, the commitment does not.
+    forged = _copy(served.db_url, tmp_path / "forged.db")
+    _edit(forged)(f"UPDATE audit_entry SET caller = '0x{'00' * 20}' WHERE seq = {middle};")
+    _rehash_from(forged, middle)
+    refused = ftz("verify", db=forged)
+    assert refused.returncode == 1 and "differs from its commitment" in refused.stdout
+
+
+@pytest.mark.parametrize("path", ["/v1/audit/entries", "/v1/audit/mine"])
+def test_the_trail_is_not_for_anonymous_callers(served: Served, path: str) -> None:
+    assert httpx.get(f"{served.base}{path}").status_code == 401
