@@ -9,7 +9,7 @@ GETH_VERSION := v1.13.15
 PY := $(VENV)/bin/python
 export HARDHAT_DISABLE_TELEMETRY_PROMPT := true
 
-.PHONY: help install postgres demo demo-network test lint pytest bench clean
+.PHONY: help install postgres chromium demo demo-network test lint pytest bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -52,6 +52,18 @@ postgres:
 	  echo "PostgreSQL server binaries are missing: install Debian's postgresql package (or set FTZ_PG_BIN)" >&2; exit 1; \
 	fi
 
+# The portal's browser tests drive Debian's chromium through Playwright (no browser download);
+# FTZ_CHROMIUM points them at another binary.
+chromium:
+	@if [ -n "$${FTZ_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v sudo >/dev/null 2>&1; then \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "chromium is missing: install Debian's chromium package (or set FTZ_CHROMIUM)" >&2; exit 1; \
+	fi
+
 demo: install  ## local anvil chain, contracts, governance, a sample IP record, indexer and API
 	$(PY) scripts/demo.py
 
@@ -65,7 +77,7 @@ lint: install  ## ruff, ruff format, mypy, import contracts (layers), slither (h
 	$(VENV)/bin/lint-imports
 	$(TOOLS)/bin/slither . --fail-medium
 
-pytest: install postgres  ## the test suite alone (real anvil, ganache and PostgreSQL)
+pytest: install postgres chromium  ## the test suite alone (real anvil, ganache, PostgreSQL and chromium)
 	$(VENV)/bin/pytest
 
 test: lint pytest  ## everything CI runs

@@ -15,10 +15,10 @@ FTZ = str(Path(sys.executable).with_name("ftz"))
 
 @contextmanager
 def serving(
-    env: Mapping[str, str], *args: str, cwd: Path | None = None
+    env: Mapping[str, str], *args: str, cwd: Path | None = None, port: int | None = None
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Yield (base URL, process) once /healthz answers; the server is stopped on exit."""
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen(
         [FTZ, "serve", "--port", str(port), *args],
         env=dict(env),

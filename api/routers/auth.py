@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from eth_utils.address import to_checksum_address
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +42,9 @@ class NonceOut(BaseModel):
     uri: str = Field(description="The URI line the message must carry")
     chain_id: int = Field(description="The Chain ID line the message must carry")
     statement: str = Field(description="A statement the portal shows (any, or none, is taken)")
+    address: str | None = Field(
+        None, description="The ?address= given, in EIP-55 checksum case, as the message needs it"
+    )
 
 
 class LoginIn(BaseModel):
@@ -90,8 +95,19 @@ def _chain_id(settings: SettingsDep) -> int:
     return settings.chain_id
 
 
-@router.post("/nonce", status_code=201, responses=error_responses(503))
-def nonce(session: SessionDep, settings: SettingsDep) -> NonceOut:
+@router.post("/nonce", status_code=201, responses=error_responses(422, 503))
+def nonce(
+    session: SessionDep,
+    settings: SettingsDep,
+    address: Annotated[
+        str | None,
+        Query(
+            pattern=r"^0x[0-9a-fA-F]{40}$",
+            description="The signer's address: answered back in EIP-55 checksum case (a "
+            "browser has no Keccak-256 to compute it)",
+        ),
+    ] = None,
+) -> NonceOut:
     """Start a sign-in: a single-use nonce and the lines the EIP-4361 message must carry."""
     value, expires = issue_nonce(session, settings.sign_in_nonce_ttl)
     return NonceOut(
@@ -101,6 +117,7 @@ def nonce(session: SessionDep, settings: SettingsDep) -> NonceOut:
         uri=_login_uri(settings.api_base_url),
         chain_id=_chain_id(settings),
         statement=STATEMENT,
+        address=to_checksum_address(address) if address else None,
     )
 
 
