@@ -16,7 +16,7 @@ events) and the record's subject: its owner enterprises and the zones it concern
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -216,13 +216,13 @@ class Withheld(BaseModel):
     visible_to: str = Field(description="Who may see this field")
 
 
-def allowed(method: str, path: str) -> Callable[..., Caller | None]:
+def allowed(method: str, path: str) -> Callable[..., Awaitable[Caller | None]]:
     """A dependency enforcing the row's ``call`` audience where it does not depend on the
     record; returns the caller (None when anonymous). Audiences that do (an owner, a role in
     the record's zones) are checked by :func:`require` once the record is read."""
     access = TABLE[(method, path)]
 
-    def gate(
+    async def gate(  # no I/O of its own: async, so no thread hop
         caller: Annotated[Caller | None, Depends(optional_caller)], settings: SettingsDep
     ) -> Caller | None:
         if not (access.call.owner or access.call.roles_in_zone):

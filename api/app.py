@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from api.admission import Admission
-from api.audit import AuditRecorder
+from api.audit import AuditRecorder, AuditWriter
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
 from api.routers import (
     audit,
@@ -80,7 +80,8 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(submissions.router, responses=COMMON_ERRORS)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
-    app.add_middleware(AuditRecorder, engine=app.state.engine, zone=settings.zone)
+    writer = AuditWriter(app.state.engine.url.render_as_string(hide_password=False))
+    app.add_middleware(AuditRecorder, writer=writer, zone=settings.zone)
     app.add_middleware(
         Admission,
         max_in_flight=settings.api_max_in_flight,

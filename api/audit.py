@@ -11,15 +11,18 @@ verify`` checks the whole trail against those commitments.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import hashlib
 import logging
+import queue
+import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Engine, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -55,24 +58,70 @@ def mark_privileged(owners: frozenset[str]) -> None:
         current.owners |= owners
 
 
-def append(session: Session, fields: dict[str, Any], attempts: int = 20) -> AuditEntry:
-    """Append one entry after the current head. Two writers racing for the same sequence
-    number: the second's insert fails on the primary key and it tries again."""
+def append(session: Session, batch: list[dict[str, Any]], attempts: int = 50) -> None:
+    """Append entries after the current head, in order, in one transaction. Two writers
+    (processes) racing for the same sequence numbers: the second's insert fails on the
+    primary key, and it reads the new head and tries again."""
     for _ in range(attempts):
         head = session.exec(
             select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
         ).first()
-        seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, GENESIS)
-        entry = {**fields, "seq": seq}
-        row = AuditEntry(**entry, prev_hash=prev, hash=entry_hash(prev, entry))
-        session.add(row)
+        seq, prev = (int(head[0]), str(head[1])) if head else (0, GENESIS)
+        for fields in batch:
+            seq += 1
+            entry = {**fields, "seq": seq}
+            row = AuditEntry(**entry, prev_hash=prev, hash=entry_hash(prev, entry))
+            session.add(row)
+            prev = row.hash
         try:
             session.commit()
         except IntegrityError:
             session.rollback()
             continue
-        return row
+        return
     raise RuntimeError("the audit trail is too busy to append to; the read was not recorded")
+
+
+class AuditWriter:
+    """Appends entries from one thread over one connection of its own, a batch per
+    transaction (group commit): however many privileged reads arrive at once, each costs a
+    share of one commit, and none waits on the connection pool requests use."""
+
+    def __init__(self, database_url: str, max_batch: int = 500) -> None:
+        from indexer.db import make_engine
+
+        self.engine = make_engine(database_url, pool_size=1, pool_timeout=30)
+        self.max_batch = max_batch
+        self._queue: queue.Queue[tuple[dict[str, Any], Future[None]]] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fields: dict[str, Any]) -> Future[None]:
+        done: Future[None] = Future()
+        self._queue.put((fields, done))
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="audit", daemon=True)
+                self._thread.start()
+        return done
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self.max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with Session(self.engine) as session:
+                    append(session, [fields for fields, _ in batch])
+            except Exception as exc:  # every read in the batch is refused, none lost silently
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for _, done in batch:
+                done.set_result(None)
 
 
 def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
@@ -105,9 +154,9 @@ class AuditRecorder:
     no privileged read goes unrecorded.
     """
 
-    def __init__(self, app: ASGIApp, engine: Engine, zone: str | None) -> None:
+    def __init__(self, app: ASGIApp, writer: AuditWriter, zone: str | None) -> None:
         self.app = app
-        self.engine = engine
+        self.writer = writer
         self.zone = zone or ""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -142,7 +191,7 @@ class AuditRecorder:
                     return
                 fields = self._fields(scope, current, body_hash, seen_body, answer_hash)
                 try:
-                    await run_in_threadpool(self._append, fields)
+                    await asyncio.wrap_future(self.writer.submit(fields))
                 except Exception:  # the database refused: refuse the answer too
                     log.exception("a privileged read could not be recorded; answered 503")
                     await _unavailable(send)
@@ -179,10 +228,6 @@ class AuditRecorder:
             "owners": ",".join(sorted(current.owners))[:4000],
             "answer_digest": "0x" + answer_hash.hexdigest(),
         }
-
-    def _append(self, fields: dict[str, Any]) -> None:
-        with Session(self.engine) as session:
-            append(session, fields)
 
 
 async def _unavailable(send: Send) -> None:

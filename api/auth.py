@@ -19,6 +19,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
@@ -127,11 +128,25 @@ def _token(
 TokenDep = Annotated[str | None, Depends(_token)]
 
 
-def optional_caller(token: TokenDep, session: SessionDep, settings: SettingsDep) -> Caller | None:
+async def optional_caller(
+    token: TokenDep, session: SessionDep, settings: SettingsDep
+) -> Caller | None:
     """The signed-in caller, or None for an anonymous request; an unknown, ended or
-    expired token is refused (401) rather than treated as anonymous."""
+    expired token is refused (401) rather than treated as anonymous. (Async: an anonymous
+    request costs no thread hop; a token is looked up in the thread pool.)"""
     if token is None:
         return None
+    caller = await run_in_threadpool(caller_of, token, session, settings)
+    read = note()
+    if read is not None:  # for the audit trail, should the read be a privileged one
+        read.caller = caller.address
+        roles = [f"{r}@{z}" for r, z in sorted(caller.standing.roles)]
+        read.roles = ",".join([*roles, *(["committee"] if caller.standing.committee else [])])
+    return caller
+
+
+def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
+    """The session's caller and its standing now (blocking: database reads)."""
     row = session.exec(
         select(AuthSession).where(AuthSession.token_hash == hash_token(token))
     ).first()
@@ -139,13 +154,7 @@ def optional_caller(token: TokenDep, session: SessionDep, settings: SettingsDep)
         raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
     if settings.chain_id is None:
         raise ConfigError("set FTZ_CHAIN_ID: roles are read from that chain's index")
-    caller = Caller(row.address, row.expires_at, standing(session, settings.chain_id, row.address))
-    read = note()
-    if read is not None:  # for the audit trail, should the read be a privileged one
-        read.caller = caller.address
-        roles = [f"{r}@{z}" for r, z in sorted(caller.standing.roles)]
-        read.roles = ",".join([*roles, *(["committee"] if caller.standing.committee else [])])
-    return caller
+    return Caller(row.address, row.expires_at, standing(session, settings.chain_id, row.address))
 
 
 def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from indexer.models import GovernanceEventRow
@@ -84,16 +85,22 @@ def standing(session: Session, chain_id: int, address: str) -> Standing:
     """Replay the account's governance events (and every zone's) in chain order. Read on
     each request: a revocation counts as soon as the indexer has passed its block."""
     account = address.lower()
-    order = (col(GovernanceEventRow.block_number), col(GovernanceEventRow.log_index))
-    base = select(GovernanceEventRow).where(GovernanceEventRow.chain_id == chain_id)
-    own = session.exec(
-        base.where(col(GovernanceEventRow.event).in_(_STANDING_EVENTS))
-        .where(GovernanceEventRow.account == account)
-        .order_by(*order)
+    rows = session.exec(  # one round trip: the account's events and every zone's
+        select(GovernanceEventRow)
+        .where(GovernanceEventRow.chain_id == chain_id)
+        .where(
+            or_(
+                and_(
+                    col(GovernanceEventRow.event).in_(_STANDING_EVENTS),
+                    col(GovernanceEventRow.account) == account,
+                ),
+                col(GovernanceEventRow.event).in_(_ZONE_EVENTS),
+            )
+        )
+        .order_by(col(GovernanceEventRow.block_number), col(GovernanceEventRow.log_index))
     ).all()
-    zones = session.exec(
-        base.where(col(GovernanceEventRow.event).in_(_ZONE_EVENTS)).order_by(*order)
-    ).all()
+    own = [r for r in rows if r.event in _STANDING_EVENTS]
+    zones = [r for r in rows if r.event in _ZONE_EVENTS]
     active: set[str] = set()
     for row in zones:
         if row.zone and row.event == "ZoneSuspended":

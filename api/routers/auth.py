@@ -17,10 +17,10 @@ from api.auth import (
     Caller,
     CallerDep,
     TokenDep,
+    caller_of,
     end_session,
     issue_nonce,
     open_session,
-    optional_caller,
     sign_in_domain,
     take_nonce,
 )
@@ -167,8 +167,7 @@ def _login(
         secure=settings.api_base_url.startswith("https://"),
         path="/",
     )
-    caller = optional_caller(token, session, settings)
-    assert caller is not None  # the session was just opened
+    caller = caller_of(token, session, settings)
     return SessionOut(
         token=token,
         expires_at=datetime.fromtimestamp(expires, UTC),

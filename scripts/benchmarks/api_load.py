@@ -8,6 +8,12 @@ counts. Then a ladder of offered rates finds the saturation rate (the highest wh
 invoice p95 stay under 100 ms with no server errors), and one step past it checks that the
 excess is shed as fast 503s. /healthz is polled throughout. The baseline is the same mix from
 one client, one request at a time, in the same run.
+
+The load is signed in (Sign-In with Ethereum) as the enterprise whose records they are, as a
+zone system would be: each request reads its session and standing, graded answers are
+redacted for it, and each privileged read is appended to the audit trail before it is sent.
+``auth_overhead`` is what that costs: the p95 of the IP and invoice calls signed in over their
+p95 anonymous, one client one request at a time, in the same run.
 """
 
 from __future__ import annotations
@@ -130,7 +136,12 @@ async def _send(session: object, base: str, call: Call) -> int:
 
 
 async def _open_loop(
-    base: str, calls: list[Call], rate: float, seconds: float, connections: int
+    base: str,
+    calls: list[Call],
+    rate: float,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str] | None = None,
 ) -> Run:
     import aiohttp
 
@@ -138,7 +149,9 @@ async def _open_loop(
     loop = asyncio.get_running_loop()
     timeout = aiohttp.ClientTimeout(total=30)
     connector = aiohttp.TCPConnector(limit=connections)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=headers
+    ) as session:
         stop = asyncio.Event()
 
         async def poll_health() -> None:
@@ -174,12 +187,14 @@ async def _open_loop(
     return run
 
 
-def _closed_loop(base: str, calls: list[Call], count: int) -> Run:
+def _closed_loop(
+    base: str, calls: list[Call], count: int, headers: dict[str, str] | None = None
+) -> Run:
     """Baseline: one client, one request at a time."""
     import httpx
 
     run = Run(offered_rps=0)
-    with httpx.Client(base_url=base, timeout=30) as http:
+    with httpx.Client(base_url=base, timeout=30, headers=headers) as http:
         for call in calls[:count]:
             started = time.perf_counter()
             headers = {"content-type": "application/json"} if call.body is not None else {}
@@ -251,22 +266,35 @@ def bench_api_load(args: argparse.Namespace) -> Result:
                 "FTZ_API_WORKERS": str(args.api_workers),
             }
             with served_api(bench, url, state, env) as base:
-                _closed_loop(base, calls, 100)  # warm-up
-                baseline = _closed_loop(base, calls, args.baseline_queries_load)
+                from ftzchain.cli.intake import sign_in
+
+                session = sign_in(base, bench.enterprise)
+                _closed_loop(base, calls, 100, session)  # warm-up
+                public = [c for c in calls if c.kind in ("ip", "invoice")]
+                anonymous = _closed_loop(base, public, args.baseline_queries_load)
+                signed = _closed_loop(base, public, args.baseline_queries_load, session)
+                auth_overhead = signed.percentile(0.95) / anonymous.percentile(0.95)
+                print(
+                    "api-load: IP and invoice calls, one at a time: anonymous p95 "
+                    f"{anonymous.percentile(0.95):.1f} ms, signed in (session, standing, "
+                    f"redaction, audit entry) p95 {signed.percentile(0.95):.1f} ms: "
+                    f"auth_overhead {auth_overhead:.2f}"
+                )
+                baseline = _closed_loop(base, calls, args.baseline_queries_load, session)
                 print(
                     f"api-load ({args.store}, {args.api_workers} server processes): baseline, "
                     "one client one request at a time: "
                     f"p50 {baseline.percentile(0.5):.1f} ms, p95 {baseline.percentile(0.95):.1f} ms"
                 )
                 main = asyncio.run(
-                    _open_loop(base, calls, args.rate, args.duration, args.connections)
+                    _open_loop(base, calls, args.rate, args.duration, args.connections, session)
                 )
                 _report(main)
                 saturation = 0
                 past: Run | None = None
                 for rate in _LADDER:
                     step = asyncio.run(
-                        _open_loop(base, calls, rate, args.step_seconds, args.connections)
+                        _open_loop(base, calls, rate, args.step_seconds, args.connections, session)
                     )
                     _report(step)
                     if step.within_target():
@@ -308,6 +336,7 @@ def bench_api_load(args: argparse.Namespace) -> Result:
         "shed_p95_ms_past_saturation": round(shed_p95, 1),
         "baseline_p95_ms": round(base_p95, 1),
         "ratio": round(ratio, 2),
+        "auth_overhead": round(auth_overhead, 2),
     }
     return Result(
         name=f"api-load --store {args.store}",

@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -61,7 +62,7 @@ def test_privileged_reads_are_recorded_and_read_back(served: Served) -> None:
     # A court reads the owner's registration; the owner sees who looked.
     assert httpx.get(work, headers=bearer(served.base, world.court.signer)).status_code == 200
     owner = bearer(served.base, world.sh_enterprise)
-    mine = httpx.get(f"{served.base}/v1/audit/mine", headers=owner).json()["entries"]
+    mine = _all_pages(f"{served.base}/v1/audit/mine", owner)
     assert any(
         e["caller"] == world.court.address.lower() and e["operation"] == "GET /v1/ip/{sha256}"
         for e in mine
@@ -83,6 +84,34 @@ def test_privileged_reads_are_recorded_and_read_back(served: Served) -> None:
     assert seqs == list(range(1, len(seqs) + 1))
     refused = httpx.get(f"{served.base}/v1/audit/entries", headers=customs)
     assert refused.status_code == 403
+
+
+def _all_pages(url: str, headers: dict[str, str]) -> list[dict[str, object]]:
+    entries: list[dict[str, object]] = []
+    after: int | None = 0
+    while after is not None:
+        page = httpx.get(url, params={"after": after, "limit": 1000}, headers=headers).json()
+        entries += page["entries"]
+        after = page["next_after"]
+    return entries
+
+
+def test_concurrent_privileged_reads_are_each_recorded_once_in_one_chain(
+    served: Served,
+) -> None:
+    from ftzchain.cli.audit import check_trail
+
+    customs = bearer(served.base, served.world.customs.signer)
+    before = len(_entries(served.db_url))
+    url = f"{served.base}/v1/customs/declarations/API-DEC-1"
+    with ThreadPoolExecutor(50) as pool:
+        statuses = list(
+            pool.map(lambda _: httpx.get(url, headers=customs, timeout=60).status_code, range(200))
+        )
+    assert statuses.count(200) + statuses.count(503) == 200 and statuses.count(200) > 0
+    rows = [e.model_dump() for e in _entries(served.db_url)]
+    assert len(rows) - before == statuses.count(200)  # one entry per answer, none for a 503
+    assert check_trail(rows, []) == (None, 0)
 
 
 def _copy(db_url: str, to: Path) -> str:
