@@ -148,6 +148,12 @@ def declaration_page(
     )
 
 
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request) -> HTMLResponse:
+    """Who read the signed-in enterprise's records (from GET /v1/audit/mine)."""
+    return _page(request, "audit.html", "Who read your records")
+
+
 @router.get("/invoice", response_class=HTMLResponse)
 def invoice_page(request: Request) -> HTMLResponse:
     """Check an invoice (JSON or UBL XML) before financing it."""

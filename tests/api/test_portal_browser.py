@@ -160,6 +160,30 @@ def test_customs_see_the_inspections_and_another_enterprise_is_told_why_not(
             page.context.close()
 
 
+def test_an_enterprise_sees_in_the_portal_who_read_its_records(
+    portal: str, served: Served, browser: Browser
+) -> None:
+    import httpx
+
+    from tests.api.signin import bearer
+
+    world = served.world
+    court = bearer(served.base, world.court.signer)
+    assert httpx.get(f"{served.base}/v1/ip/0x{served.registered.hex()}", headers=court).is_success
+    page = _page(browser, Wallet(world.sh_enterprise))
+    try:
+        page.goto(f"{portal}/audit")
+        page.wait_for_function("document.getElementById('verdict').textContent !== ''")
+        assert "sign in" in (page.locator("#verdict").text_content() or "")
+        _sign_in(page)
+        page.wait_for_function("document.getElementById('verdict').textContent.includes('reads')")
+        readers = page.locator("tr.reader")
+        rows = [readers.nth(i).text_content() or "" for i in range(readers.count())]
+        assert any(world.court.address.lower() in r and "COURT@CN-AH" in r for r in rows)
+    finally:
+        page.context.close()
+
+
 def test_without_a_wallet_the_portal_says_so(portal: str, served: Served, browser: Browser) -> None:
     page = _page(browser, None)
     try:
