@@ -30,6 +30,7 @@ from indexer.decode.words import position, topic_of
 __all__ = [
     "DECODERS",
     "EVENT_SIGNATURES",
+    "NOT_INDEXED",
     "TOPICS",
     "GovernanceEvent",
     "InvoiceEvent",
@@ -53,6 +54,12 @@ EVENT_SIGNATURES: dict[str, Decoder] = {
     **GOODS_EVENTS,
     **INVOICE_EVENTS,
     **GOVERNANCE_EVENTS,
+}
+# Events of the core contracts deliberately not indexed, and why.
+NOT_INDEXED: dict[str, str] = {
+    "AuditHeadCommitted(bytes32,uint64,bytes32,address)": "`ftz audit verify` reads the "
+    "commitments from the chain itself: checking a zone's audit trail must not trust that "
+    "zone's own database for them",
 }
 DECODERS: dict[str, Decoder] = {topic_of(sig): fn for sig, fn in EVENT_SIGNATURES.items()}
 TOPICS: list[str] = sorted(DECODERS)
