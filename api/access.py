@@ -10,8 +10,7 @@ without one); docs/access.md is rendered from it (a test keeps the two equal). A
   who may see it. Fields not listed are visible to whoever may call.
 
 Audiences are read against the caller's standing now (api/auth.py: the indexed Governance
-events) and the record's subject: its owner enterprises and the zones it concerns. Rows marked
-``graded=False`` are not graded yet: they document the exposure the operation has today.
+events) and the record's subject: its owner enterprises and the zones it concerns.
 """
 
 from __future__ import annotations
@@ -108,15 +107,7 @@ ZONE_CLIENTS = Audience(
 class Access:
     call: Audience
     fields: Mapping[str, Audience] = field(default_factory=dict)
-    graded: bool = True
     note: str = ""
-
-
-NOT_GRADED = "not graded yet: open to anyone, as before graded access"
-
-
-def _open(note: str = NOT_GRADED) -> Access:
-    return Access(ANYONE, graded=False, note=note)
 
 
 _IP_PARTIES = {"owner": OWNER_OR_COURT, "current_owner": OWNER_OR_COURT, "history": OWNER_OR_COURT}

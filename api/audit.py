@@ -22,7 +22,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -63,10 +62,7 @@ def append(session: Session, batch: list[dict[str, Any]], attempts: int = 50) ->
     (processes) racing for the same sequence numbers: the second's insert fails on the
     primary key, and it reads the new head and tries again."""
     for _ in range(attempts):
-        head = session.exec(
-            select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
-        ).first()
-        seq, prev = (int(head[0]), str(head[1])) if head else (0, GENESIS)
+        seq, prev = head(session) or (0, GENESIS)
         for fields in batch:
             seq += 1
             entry = {**fields, "seq": seq}
@@ -136,14 +132,11 @@ def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
 
 
 def head(session: Session) -> tuple[int, str] | None:
+    """The last entry's sequence number and hash (None for an empty trail)."""
     row = session.exec(
         select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
     ).first()
     return (int(row[0]), str(row[1])) if row else None
-
-
-def count(session: Session) -> int:
-    return int(session.exec(select(func.count()).select_from(AuditEntry)).one())
 
 
 class AuditRecorder:

@@ -93,6 +93,20 @@ def _rows(database_url: str) -> list[dict[str, object]]:
         engine.dispose()
 
 
+def _head(database_url: str) -> tuple[int, str] | None:
+    from sqlmodel import Session
+
+    from api.audit import head
+    from indexer.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with Session(engine) as session:
+            return head(session)
+    finally:
+        engine.dispose()
+
+
 @audit_app.command("verify")
 def audit_verify(zone: ZoneOpt = None) -> None:
     """Check the trail in FTZ_DATABASE_URL: every entry chained to the one before, none
@@ -141,10 +155,10 @@ def audit_commit(
     node = ctx.sender(key)
     try:
         while True:
-            rows = _rows(ctx.settings.database_url)
+            last = _head(ctx.settings.database_url)  # the last entry only, not the trail
             committed, _ = ctx.audit_trail.head_of(zone_id(code))
-            if rows and int(str(rows[-1]["seq"])) > committed:
-                seq, head = int(str(rows[-1]["seq"])), str(rows[-1]["hash"])
+            if last is not None and last[0] > committed:
+                seq, head = last
                 receipt = ctx.audit_trail.commit(node, zone_id(code), seq, head)
                 console.print(f"committed entry {seq} ({head}) in block {receipt.block_number}")
             elif not follow:
