@@ -7,7 +7,10 @@ without one); docs/access.md is rendered from it (a test keeps the two equal). A
   when signed in;
 - ``fields``: top-level fields of the answer with their own audience. The answer of a caller
   outside a field's audience carries the field as null and names it under ``withheld``, with
-  who may see it. Fields not listed are visible to whoever may call.
+  who may see it. Fields not listed are visible to whoever may call;
+- ``by_id``: a look-up by a guessable id (a number, an EPC). Each signed-in caller gets
+  ``FTZ_LOOKUP_RATE_PER_MINUTE`` of these a minute, by its address (429 past it), besides the
+  per-client limit every look-up has (api/admission.py).
 
 Audiences are read against the caller's standing now (api/auth.py: the indexed Governance
 events) and the record's subject: its owner enterprises and the zones it concerns.
@@ -19,13 +22,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import BaseModel, Field
 
+from api.admission import TokenBuckets
 from api.audit import mark_privileged
 from api.auth import Caller, optional_caller
 from api.deps import SettingsDep
-from ftzchain.errors import Forbidden, Unauthenticated
+from ftzchain.errors import Forbidden, RateLimited, Unauthenticated
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ class Access:
     call: Audience
     fields: Mapping[str, Audience] = field(default_factory=dict)
     note: str = ""
+    by_id: bool = False
 
 
 _IP_PARTIES = {"owner": OWNER_OR_COURT, "current_owner": OWNER_OR_COURT, "history": OWNER_OR_COURT}
@@ -142,6 +147,7 @@ TABLE: dict[tuple[str, str], Access] = {
             TRADE_PARTIES,
             note="an id alone is guessable: for the parties of the goods it reaches (anyone "
             "signed in, when nothing is on chain)",
+            by_id=True,
         )
         for name in ("upstream", "downstream", "timeline", "custody", "export")
     },
@@ -162,12 +168,14 @@ TABLE: dict[tuple[str, str], Access] = {
             )
         },
         note="a number alone is guessable: signed-in callers see whether it cleared",
+        by_id=True,
     ),
     ("GET", "/v1/origin/certificates/{number}"): Access(
         ANYONE,
         {name: CUSTOMS_OR_ISSUER for name in ("issuer", "lot", "tx_hash")},
         note="anonymous callers must present the document issued (document_sha256); "
         "a number alone needs a signed-in caller",
+        by_id=True,
     ),
     ("POST", "/v1/invoices/verify"): Access(
         ANYONE,
@@ -209,18 +217,48 @@ class Withheld(BaseModel):
 
 def allowed(method: str, path: str) -> Callable[..., Awaitable[Caller | None]]:
     """A dependency enforcing the row's ``call`` audience where it does not depend on the
-    record; returns the caller (None when anonymous). Audiences that do (an owner, a role in
-    the record's zones) are checked by :func:`require` once the record is read."""
+    record, and its per-caller limit when it is a look-up by id; returns the caller (None
+    when anonymous). Audiences that do depend on the record (an owner, a role in the record's
+    zones) are checked by :func:`require` once the record is read."""
     access = TABLE[(method, path)]
 
     async def gate(  # no I/O of its own: async, so no thread hop
-        caller: Annotated[Caller | None, Depends(optional_caller)], settings: SettingsDep
+        request: Request,
+        caller: Annotated[Caller | None, Depends(optional_caller)],
+        settings: SettingsDep,
     ) -> Caller | None:
         if not (access.call.owner or access.call.roles_in_zone):
             _check(access.call, caller, Subject(), settings.zone)
+        if access.by_id:
+            _limit_lookup(request, caller)
         return caller
 
     return gate
+
+
+async def lookup_caller(
+    request: Request, caller: Annotated[Caller | None, Depends(optional_caller)]
+) -> Caller | None:
+    """The caller of a portal page that looks a record up by id: its per-caller limit is
+    applied (the page itself says when the caller may not see the record)."""
+    _limit_lookup(request, caller)
+    return caller
+
+
+LookupCallerDep = Annotated[Caller | None, Depends(lookup_caller)]
+
+
+def _limit_lookup(request: Request, caller: Caller | None) -> None:
+    if caller is None:  # anonymous: the per-client limit of api/admission.py
+        return
+    buckets: TokenBuckets = request.app.state.lookup_buckets
+    wait = buckets.take(caller.address)
+    if wait > 0:
+        raise RateLimited(
+            "too many look-ups by id from this caller; present the document itself to verify "
+            "it, or retry later",
+            wait,
+        )
 
 
 def require(
@@ -280,13 +318,15 @@ def redact(
 def table_markdown() -> str:
     """docs/access.md's table: every operation, who may call it, and its graded fields."""
     lines = [
-        "| operation | who may call | fields with their own audience | note |",
-        "|---|---|---|---|",
+        "| operation | who may call | fields with their own audience | by id | note |",
+        "|---|---|---|---|---|",
     ]
     for (method, path), access in TABLE.items():
         fields = "; ".join(f"`{f}`: {a.label}" for f, a in access.fields.items()) or "—"
+        by_id = "yes" if access.by_id else "—"
         lines.append(
-            f"| `{method} {path}` | {access.call.label} | {fields} | {access.note or '—'} |"
+            f"| `{method} {path}` | {access.call.label} | {fields} | {by_id} "
+            f"| {access.note or '—'} |"
         )
     return "\n".join(lines) + "\n"
 

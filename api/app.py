@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
-from api.admission import Admission
+from api.admission import Admission, TokenBuckets
 from api.audit import AuditRecorder, AuditWriter
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
 from api.routers import (
@@ -67,6 +67,7 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
         pre_ping=False,
         read_only=True,
     )
+    app.state.lookup_buckets = TokenBuckets(settings.lookup_rate_per_minute)
     install_error_handlers(app)
     add_error_schema(app)
     app.include_router(health.router)

@@ -4,8 +4,11 @@ A caller signs in once (``/v1/auth/nonce``, then ``/v1/auth/login`` with an EIP-
 signed by its key) and then sends its session token, as ``Authorization: Bearer …`` (machine
 clients, other zones' systems) or as the HttpOnly ``ftz_session`` cookie the login sets (the
 portal). Only the token's SHA-256 is stored. The caller's roles are not part of the session:
-they are read from the indexed Governance events on every request, so a revocation counts as
-soon as the indexer has passed its block.
+they are read from the indexed Governance events, so a revocation counts as soon as the
+indexer has passed its block. Each request reads its session row and the indexer's cursor in
+one query; the standing replayed from the events is kept per process and reused only while
+the cursor (block number and hash) is the one it was read at. The cursor is written in the
+same transaction as the rows, so an unchanged cursor means unchanged Governance rows.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -21,8 +26,8 @@ from urllib.parse import urlsplit
 from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import delete, update
-from sqlmodel import Session, col, select
+from sqlalchemy import delete, select, update
+from sqlmodel import Session, col
 
 from api.audit import note
 from api.deps import SessionDep, SettingsDep
@@ -30,6 +35,7 @@ from api.queries.governance import Standing, standing
 from ftzchain.errors import ConfigError, Unauthenticated
 from ftzchain.settings import FtzSettings
 from indexer.api_tables import AuthNonce, AuthSession
+from indexer.models import ChainCursor
 
 SESSION_COOKIE = "ftz_session"
 _NONCE_ALPHABET = string.ascii_letters + string.digits
@@ -145,16 +151,63 @@ async def optional_caller(
     return caller
 
 
+class StandingCache:
+    """Standings replayed from the index, each kept with the cursor it was read at; a bounded
+    LRU shared by the threads of one process."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[tuple[int, str], Standing]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, address: str, cursor: tuple[int, str]) -> Standing | None:
+        with self._lock:
+            kept = self._entries.get(address)
+            if kept is None or kept[0] != cursor:
+                return None
+            self._entries.move_to_end(address)
+            return kept[1]
+
+    def put(self, address: str, cursor: tuple[int, str], value: Standing) -> None:
+        with self._lock:
+            self._entries[address] = (cursor, value)
+            self._entries.move_to_end(address)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+_STANDINGS = StandingCache()
+
+
 def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
-    """The session's caller and its standing now (blocking: database reads)."""
-    row = session.exec(
-        select(AuthSession).where(AuthSession.token_hash == hash_token(token))
-    ).first()
-    if row is None or row.ended_at is not None or row.expires_at <= int(time.time()):
-        raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
+    """The session's caller and its standing now (blocking: one read, two when the index has
+    moved since this caller's standing was last replayed)."""
     if settings.chain_id is None:
         raise ConfigError("set FTZ_CHAIN_ID: roles are read from that chain's index")
-    return Caller(row.address, row.expires_at, standing(session, settings.chain_id, row.address))
+    chain_id = settings.chain_id
+    row = session.execute(
+        select(
+            col(AuthSession.address),
+            col(AuthSession.expires_at),
+            col(AuthSession.ended_at),
+            col(ChainCursor.block_number),
+            col(ChainCursor.block_hash),
+        )
+        .select_from(AuthSession)
+        .outerjoin(ChainCursor, col(ChainCursor.chain_id) == chain_id)
+        .where(col(AuthSession.token_hash) == hash_token(token))
+    ).first()
+    if row is None or row[2] is not None or row[1] <= int(time.time()):
+        raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
+    address, expires_at = str(row[0]), int(row[1])
+    if row[3] is None:  # nothing indexed yet: nothing to keep
+        return Caller(address, expires_at, standing(session, chain_id, address))
+    at = (int(row[3]), str(row[4]))
+    known = _STANDINGS.get(address, at)
+    if known is None:  # read after the cursor: never older than the cursor it is kept under
+        known = standing(session, chain_id, address)
+        _STANDINGS.put(address, at, known)
+    return Caller(address, expires_at, known)
 
 
 def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -25,6 +26,7 @@ from ftzchain.errors import (
     InvalidInvoice,
     NodeUnavailable,
     NotDeployed,
+    RateLimited,
     Unauthenticated,
 )
 from ftzchain.evidence.export import EvidenceError
@@ -114,6 +116,7 @@ _STATUS: dict[type[FtzError], tuple[int, str, str | None]] = {
     Unauthenticated: (401, "unauthenticated", None),
     SiweError: (401, "sign_in_refused", None),
     Forbidden: (403, "forbidden", None),
+    RateLimited: (429, "rate_limited", None),
     AlreadyRecorded: (409, "already_recorded", None),
     InvalidInvoice: (422, "invalid_invoice", None),
     InvalidEpcis: (422, "invalid_epcis", None),
@@ -162,6 +165,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if status >= 500:
             _log.warning("%s answered %d %s: %s", type(exc).__name__, status, code, exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        if isinstance(exc, RateLimited):
+            seconds = max(1, math.ceil(exc.retry_after))
+            detail, headers = {"retry_after_s": seconds}, {"Retry-After": str(seconds)}
         return JSONResponse(error_body(code, message, detail), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -132,6 +132,14 @@ class Unauthenticated(FtzError):
     with POST /v1/auth/nonce, then POST /v1/auth/login."""
 
 
+class RateLimited(FtzError):
+    """Too many requests of this kind from this caller; retry after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Forbidden(FtzError, PermissionError):
     """The submission is well formed but this zone does not relay it for its signer."""
 

@@ -106,6 +106,12 @@ class FtzSettings(BaseSettings):
         description="Requests per minute one client may make to the look-up and verification "
         "endpoints (0: no limit); more get 429 with Retry-After",
     )
+    lookup_rate_per_minute: int = Field(
+        default=120,
+        ge=0,
+        description="Look-ups by a guessable id (a number, an EPC) per minute one signed-in "
+        "caller may make, by its address (0: no limit); more get 429 with Retry-After",
+    )
     max_upload_bytes: int = Field(
         default=1 << 30,
         gt=0,

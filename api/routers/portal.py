@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel
 
-from api.access import require_party
+from api.access import LookupCallerDep, require_party
 from api.auth import OptionalCallerDep
 from api.deps import SessionDep, SettingsDep, chain_id, consortium_key
 from api.errors import ApiError
@@ -75,7 +75,7 @@ def goods_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    caller: OptionalCallerDep,
+    caller: LookupCallerDep,
     id: Annotated[str, Query(min_length=1, description="EPC, class or lot id")],
 ) -> HTMLResponse:
     """A batch: who holds it, and everything that happened to it (for the parties of the
@@ -114,7 +114,7 @@ def certificate_page(
     number: str,
     session: SessionDep,
     settings: SettingsDep,
-    caller: OptionalCallerDep,
+    caller: LookupCallerDep,
     document_sha256: Annotated[str | None, Query(pattern=HASH_PATTERN)] = None,
 ) -> HTMLResponse:
     """A certificate of origin: valid, revoked or superseded (as GET
@@ -135,7 +135,7 @@ def declaration_page(
     number: str,
     session: SessionDep,
     settings: SettingsDep,
-    caller: OptionalCallerDep,
+    caller: LookupCallerDep,
 ) -> HTMLResponse:
     """A customs declaration: clearance, and inspections for the zones' customs."""
     key, chain = consortium_key(settings), chain_id(settings)

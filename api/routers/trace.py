@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from api.access import Subject, allowed, redact, require_party
-from api.auth import Caller, OptionalCallerDep
+from api.auth import Caller
 from api.body import JSON_TYPES, read_body, require_content_type
 from api.deps import ChainDep, KeyDep, SessionDep, SettingsDep
 from api.errors import ApiError, error_responses
@@ -247,7 +247,7 @@ def upstream(
     chain_id: ChainDep,
     key: KeyDep,
     id: IdQuery,
-    caller: OptionalCallerDep,
+    caller: Annotated[Caller | None, Depends(allowed("GET", "/v1/trace/upstream"))],
 ) -> ProvenanceOut:
     """Trace back: every event that made what ``id`` came from, through transformations and
     aggregations, any number of hops (a recorded cycle ends the walk)."""
@@ -262,7 +262,7 @@ def downstream(
     chain_id: ChainDep,
     key: KeyDep,
     id: IdQuery,
-    caller: OptionalCallerDep,
+    caller: Annotated[Caller | None, Depends(allowed("GET", "/v1/trace/downstream"))],
 ) -> ProvenanceOut:
     """Trace forward (recall): every event that used ``id`` or anything made from it."""
     return _provenance(chain_id, session, key, id, "downstream", caller)
@@ -284,7 +284,11 @@ def key_event_subject(events: list[KeyEvent]) -> Subject:
     "/timeline", response_model=TimelineOut, responses=error_responses(401, 403, 404, 422, 503)
 )
 def batch_timeline(
-    session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery, caller: OptionalCallerDep
+    session: SessionDep,
+    chain_id: ChainDep,
+    key: KeyDep,
+    id: IdQuery,
+    caller: Annotated[Caller | None, Depends(allowed("GET", "/v1/trace/timeline"))],
 ) -> TimelineOut:
     """Everything that happened to one batch, oldest first: the EPCIS events that touched it,
     its custody hand-overs, customs declarations and inspections, certificates of origin
@@ -300,7 +304,11 @@ def batch_timeline(
     "/custody", response_model=CustodyOut, responses=error_responses(401, 403, 404, 422, 503)
 )
 def batch_custody(
-    session: SessionDep, chain_id: ChainDep, key: KeyDep, id: IdQuery, caller: OptionalCallerDep
+    session: SessionDep,
+    chain_id: ChainDep,
+    key: KeyDep,
+    id: IdQuery,
+    caller: Annotated[Caller | None, Depends(allowed("GET", "/v1/trace/custody"))],
 ) -> CustodyOut:
     """Who held a batch: the zone that took custody first, then every dispatch and receipt;
     "in_transit" until the receiving zone records the receipt (for the parties of the
@@ -347,7 +355,7 @@ def export(
     chain_id: ChainDep,
     key: KeyDep,
     id: IdQuery,
-    caller: OptionalCallerDep,
+    caller: Annotated[Caller | None, Depends(allowed("GET", "/v1/trace/export"))],
     format: Annotated[Literal["json", "csv"], Query(description="json or csv")] = "json",
     sort: Annotated[SortKey, Query(description="time, zone, kind or block")] = "time",
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",

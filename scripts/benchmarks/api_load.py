@@ -263,6 +263,7 @@ def bench_api_load(args: argparse.Namespace) -> Result:
             calls = _calls(ip_hashes, invoices, lots)
             env = {
                 "FTZ_RATE_LIMIT_PER_MINUTE": "0",  # one load generator, one address
+                "FTZ_LOOKUP_RATE_PER_MINUTE": "0",  # and one signed-in caller
                 "FTZ_API_WORKERS": str(args.api_workers),
             }
             with served_api(bench, url, state, env) as base:

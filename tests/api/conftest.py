@@ -30,6 +30,7 @@ class Served:
     world: World
     db_url: str
     pid: int  # the uvicorn server's process
+    env: dict[str, str]  # the server's environment, for a second server with other settings
 
 
 PARTS = "urn:epc:class:lgtin:4012345.000001.PARTS"
@@ -108,8 +109,10 @@ def served(
         "FTZ_PUBLIC_URL": "https://sh.zone.example",
         "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
         "FTZ_ZONE": "CN-SH",  # a zone node: its intake answers too (tests/api/test_submissions.py)
-        # Many tests share this server from one address: per-client limits are tested apart.
+        # Many tests share this server from one address and one caller each: the limits are
+        # tested apart (tests/api/test_admission.py, tests/api/test_auth.py).
         "FTZ_RATE_LIMIT_PER_MINUTE": "0",
+        "FTZ_LOOKUP_RATE_PER_MINUTE": "0",
     }
     with serving(env) as (base, proc):
         try:
@@ -121,6 +124,7 @@ def served(
                 world,
                 url,
                 proc.pid,
+                env,
             )
         finally:
             world.ctx.close()

@@ -10,9 +10,10 @@ import httpx
 from ftzchain.domain import role_id, zone_id
 from ftzchain.enums import GovernanceAction as Action
 from ftzchain.signing import LocalSigner
-from tests.api.conftest import Served
-from tests.api.signin import login, siwe_message
+from tests.api.conftest import INVOICE_JSON, Served
+from tests.api.signin import bearer, login, siwe_message
 from tests.indexer.helpers import fresh_db, indexer_for
+from tests.serving import serving
 
 
 def _refusal(response: httpx.Response) -> tuple[int, str, str | None]:
@@ -149,3 +150,32 @@ def test_openapi_declares_the_session_schemes(served: Served) -> None:
     me = spec["paths"]["/v1/auth/me"]["get"]
     assert {"session": []} in me["security"] and {"sessionCookie": []} in me["security"]
     assert "security" not in spec["paths"]["/v1/auth/nonce"]["post"]
+
+
+def test_look_ups_by_id_are_limited_per_caller_however_many_sessions(served: Served) -> None:
+    """FTZ_LOOKUP_RATE_PER_MINUTE counts a caller's look-ups by a guessable id by its address:
+    a second session does not reset it, another caller has its own, and presenting the
+    document (the invoice) is not a look-up by id."""
+    env = {**served.env, "FTZ_LOOKUP_RATE_PER_MINUTE": "1"}  # a bucket of 10, one back a minute
+    world = served.world
+    with serving(env) as (base, _proc), httpx.Client(base_url=base) as client:
+        first, second = bearer(base, world.customs.signer), bearer(base, world.customs.signer)
+        number = "/v1/customs/declarations/API-DEC-1"
+        statuses = [
+            client.get(number, headers=first if i % 2 else second).status_code for i in range(10)
+        ]
+        assert statuses == [200] * 10
+        limited = client.get(number, headers=second)
+        assert _refusal(limited)[:2] == (429, "rate_limited")
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.json()["error"]["detail"]["retry_after_s"] >= 1
+        timeline = client.get("/v1/trace/timeline", params={"id": "x"}, headers=first)
+        assert timeline.status_code == 429  # the same bucket for every look-up by id
+        other = bearer(base, world.customs_ah.signer)
+        assert client.get(number, headers=other).status_code == 200
+        invoice = client.post(
+            "/v1/invoices/verify",
+            content=INVOICE_JSON,
+            headers={**first, "content-type": "application/json"},
+        )
+        assert invoice.status_code == 200, invoice.text

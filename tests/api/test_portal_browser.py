@@ -55,6 +55,7 @@ def portal(served: Served) -> Iterator[str]:
         "FTZ_CONSORTIUM_KEY": TEST_CONSORTIUM_KEY,
         "FTZ_ZONE": "CN-SH",
         "FTZ_RATE_LIMIT_PER_MINUTE": "0",
+        "FTZ_LOOKUP_RATE_PER_MINUTE": "0",
     }
     with serving(env, port=port) as (base, _proc):
         yield base
