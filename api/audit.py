@@ -22,7 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, Table, event, insert
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +30,7 @@ from ftzchain.audit import GENESIS, entry_hash
 from indexer.api_tables import AuditEntry
 
 log = logging.getLogger(__name__)
+_TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -57,25 +58,50 @@ def mark_privileged(owners: frozenset[str]) -> None:
         current.owners |= owners
 
 
-def append(session: Session, batch: list[dict[str, Any]], attempts: int = 50) -> None:
-    """Append entries after the current head, in order, in one transaction. Two writers
-    (processes) racing for the same sequence numbers: the second's insert fails on the
-    primary key, and it reads the new head and tries again."""
-    for _ in range(attempts):
-        seq, prev = head(session) or (0, GENESIS)
-        for fields in batch:
-            seq += 1
-            entry = {**fields, "seq": seq}
-            row = AuditEntry(**entry, prev_hash=prev, hash=entry_hash(prev, entry))
-            session.add(row)
-            prev = row.hash
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            continue
-        return
-    raise RuntimeError("the audit trail is too busy to append to; the read was not recorded")
+# The lock PostgreSQL appenders take for the length of their transaction (any constant that
+# no other part of the system uses as an advisory lock key): "FTZAUDIT" in ASCII.
+_PG_LOCK_KEY = 0x46545A4155444954
+
+
+def serialise_appends(engine: Engine) -> Engine:
+    """Make each transaction on ``engine`` hold the trail's write lock from its start, so that
+    appenders in several processes take turns instead of racing for the same sequence
+    numbers: SQLite begins with BEGIN IMMEDIATE (the database's one write lock, waited for
+    by the busy timeout), PostgreSQL takes a transaction-scoped advisory lock."""
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _driver_autocommit(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # the BEGIN below is the only one sent
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(conn: Connection) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    else:
+
+        @event.listens_for(engine, "begin")
+        def _advisory_lock(conn: Connection) -> None:
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+
+    return engine
+
+
+def append(conn: Connection, batch: list[dict[str, Any]]) -> None:
+    """Append entries after the current head, in order, in the caller's transaction (which
+    holds the write lock: :func:`serialise_appends`)."""
+    last = conn.execute(
+        select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    rows = []
+    for fields in batch:
+        seq += 1
+        entry = {**fields, "seq": seq}
+        digest = entry_hash(prev, entry)
+        rows.append({**entry, "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(insert(_TABLE), rows)
 
 
 class AuditWriter:
@@ -86,7 +112,7 @@ class AuditWriter:
     def __init__(self, database_url: str, max_batch: int = 500) -> None:
         from indexer.db import make_engine
 
-        self.engine = make_engine(database_url, pool_size=1, pool_timeout=30)
+        self.engine = serialise_appends(make_engine(database_url, pool_size=1, pool_timeout=30))
         self.max_batch = max_batch
         self._queue: queue.Queue[tuple[dict[str, Any], Future[None]]] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -110,8 +136,8 @@ class AuditWriter:
                 except queue.Empty:
                     break
             try:
-                with Session(self.engine) as session:
-                    append(session, [fields for fields, _ in batch])
+                with self.engine.begin() as conn:
+                    append(conn, [fields for fields, _ in batch])
             except Exception as exc:  # every read in the batch is refused, none lost silently
                 for _, done in batch:
                     done.set_exception(exc)

@@ -6,12 +6,14 @@ edited, deleted, moved or rewritten."""
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import sqlite3
 import subprocess
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -111,6 +113,53 @@ def test_concurrent_privileged_reads_are_each_recorded_once_in_one_chain(
     assert statuses.count(200) + statuses.count(503) == 200 and statuses.count(200) > 0
     rows = [e.model_dump() for e in _entries(served.db_url)]
     assert len(rows) - before == statuses.count(200)  # one entry per answer, none for a 503
+    assert check_trail(rows, []) == (None, 0)
+
+
+_FIELDS = {
+    "at_ms": 1,
+    "caller": "0x" + "ab" * 20,
+    "roles": "CUSTOMS@CN-SH",
+    "zone": "CN-SH",
+    "operation": "GET /v1/customs/declarations/{number}",
+    "target": "/v1/customs/declarations/X",
+    "body_digest": None,
+    "owners": "",
+}
+
+
+def _append_many(url: str, process: int, count: int, start: Any) -> None:
+    from api.audit import AuditWriter
+
+    writer = AuditWriter(url, max_batch=3)  # small batches: many turns at the write lock
+    start.wait(60)  # every process imported and ready: they append at the same time
+    done = [
+        writer.submit({**_FIELDS, "answer_digest": "0x" + f"{process:02x}{i:062x}"})
+        for i in range(count)
+    ]
+    for each in done:
+        each.result(timeout=120)
+    writer.engine.dispose()
+
+
+def test_writers_in_several_processes_take_turns_in_one_chain(db_url: str) -> None:
+    """Three server processes appending at once (on SQLite and PostgreSQL): every entry once,
+    numbered without gaps, each chained to the one before it."""
+    from ftzchain.cli.audit import check_trail
+    from indexer.db import migrate
+
+    migrate(db_url)
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(3)
+    workers = [spawn.Process(target=_append_many, args=(db_url, p, 400, start)) for p in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(180)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    rows = [e.model_dump() for e in _entries(db_url)]
+    assert [r["seq"] for r in rows] == list(range(1, 1201))
+    assert len({r["answer_digest"] for r in rows}) == 1200
     assert check_trail(rows, []) == (None, 0)
 
 
