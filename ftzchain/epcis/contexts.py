@@ -37,6 +37,13 @@ def _context_document(filename: str) -> dict[str, Any]:
     return loaded
 
 
+def shared_context(url: str) -> dict[str, Any] | None:
+    """The allow-listed context ``url`` names, the one copy shared by every caller (read it,
+    never change it); None for any other URL."""
+    filename = ALLOWED_CONTEXTS.get(url)
+    return _context_document(filename) if filename else None
+
+
 def load_context(url: str) -> dict[str, Any]:
     """The allow-listed context ``url`` names; any other URL is refused."""
     filename = ALLOWED_CONTEXTS.get(url)

@@ -25,12 +25,13 @@ The canonical GS1 Digital Link form of EPC URIs and the field order come from th
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ftzchain.epcis.contexts import expand_document
+from ftzchain.epcis.contexts import expand_document, shared_context
 from ftzchain.errors import InvalidEpcis
 
 CANONICALISATION = "CBV2.0"  # the ``ver`` of every id this module makes
@@ -93,10 +94,122 @@ def _bare_values_expanded(document: dict[str, Any]) -> list[str]:
     """The CBV and GS1 vocabulary URIs the JSON-LD expansion of the document yields: a bare
     word such as ``shipping`` stands for the one of them that ends in ``-shipping``."""
     found: set[str] = set()
-    _strings(expand_document(document), found)
-    return sorted(
-        v for v in found if v.startswith(("https://ref.gs1.org/cbv", "https://gs1.org/voc"))
-    )
+    _strings(expand_document(vocabulary_skeleton(document)), found)
+    return sorted(v for v in found if v.startswith(_VOCABULARY))
+
+
+# --- the part of a document its vocabulary URIs depend on --------------------------------
+
+_VOCABULARY = ("https://ref.gs1.org/cbv", "https://gs1.org/voc")
+# Keywords whose values may be reduced (IRIs and literals); every other keyword's value, and
+# a value under a key a context aliases to another keyword, is kept as written.
+_REDUCIBLE_KEYWORDS = frozenset({"@id", "@type", "@value"})
+_RELATIVE_TO = ("@vocab", "@base")  # a context naming either: no reduction (see below)
+
+
+def vocabulary_skeleton(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with each event reduced to what can expand to a vocabulary URI, and each
+    reduced event once: its JSON-LD expansion yields the same vocabulary URIs as the whole
+    document's, at the cost of expanding a few events instead of every one (a test checks
+    the two agree on every vendored document and on generated ones).
+
+    Why it is the same set. Expansion treats each event of the list on its own, so events
+    that reduce to the same JSON add nothing. A string value is *inert* when it cannot
+    expand to a vocabulary URI or change how anything else expands: it is not a term or
+    prefix any context in play defines (nor ``prefix:…`` of one), does not start with
+    ``@``, and is not itself a vocabulary URI. Such a string expands to itself or to itself
+    resolved against ``@base``/``@vocab``, and no context here has either (a document whose
+    contexts name one is expanded whole), so it never becomes a vocabulary URI; it is
+    replaced by one fixed absolute IRI that expands to itself. Keys, contexts and the values
+    of other keywords (``@language``, ``@direction``, …) are kept as written."""
+    body = document.get("epcisBody")
+    if not isinstance(body, dict) or not isinstance(body.get("eventList"), list):
+        return document
+    events: list[Any] = body["eventList"]
+    contexts = [*_named_contexts(document.get("@context")), *_inline_contexts(document)]
+    terms: set[str] = set()
+    aliases: set[str] = set()
+    for context in contexts:
+        if _defines(context, _RELATIVE_TO):
+            return document
+        _collect_terms(context, terms, aliases)
+    placeholder = "ftzinert:x"  # an absolute IRI: expands to itself
+    if "ftzinert" in terms:
+        return document
+    unique: dict[str, Any] = {}
+    for event in events:
+        reduced = _reduce(event, terms, aliases, placeholder)
+        unique.setdefault(json.dumps(reduced, sort_keys=True, default=str), reduced)
+    return {**document, "epcisBody": {**body, "eventList": list(unique.values())}}
+
+
+def _named_contexts(context: Any) -> list[Any]:
+    named = context if isinstance(context, list) else [context]
+    return [shared_context(c) for c in named if isinstance(c, str) and shared_context(c)]
+
+
+def _inline_contexts(value: Any) -> list[Any]:
+    """Every ``@context`` value written anywhere in the document (a URL, an object, a list)."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "@context":
+                found.append(item)
+            else:
+                found.extend(_inline_contexts(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_inline_contexts(item))
+    return found
+
+
+def _defines(context: Any, keys: tuple[str, ...]) -> bool:
+    if isinstance(context, dict):
+        return any(k in keys or _defines(v, keys) for k, v in context.items())
+    if isinstance(context, list):
+        return any(_defines(v, keys) for v in context)
+    return False
+
+
+def _collect_terms(context: Any, terms: set[str], aliases: set[str]) -> None:
+    """Every key of ``context`` at any depth (a superset of the terms it defines: more
+    strings kept, never fewer), and the keys aliased to a keyword other than the reducible
+    ones."""
+    if isinstance(context, list):
+        for item in context:
+            _collect_terms(item, terms, aliases)
+    elif isinstance(context, dict):
+        for key, value in context.items():
+            terms.add(key)
+            target = value.get("@id") if isinstance(value, dict) else value
+            keyword = isinstance(target, str) and target.startswith("@")
+            if keyword and target not in _REDUCIBLE_KEYWORDS:
+                aliases.add(key)
+            _collect_terms(value, terms, aliases)
+
+
+def _reduce(value: Any, terms: set[str], aliases: set[str], placeholder: str) -> Any:
+    if isinstance(value, str):
+        prefix = value.split(":", 1)[0] if ":" in value else None
+        inert = (
+            value not in terms
+            and not value.startswith("@")
+            and not value.startswith(_VOCABULARY)
+            and (prefix is None or prefix not in terms)
+        )
+        return placeholder if inert else value
+    if isinstance(value, list):
+        return [_reduce(v, terms, aliases, placeholder) for v in value]
+    if isinstance(value, dict):
+        return {
+            key: item
+            if key == "@context"
+            or key in aliases
+            or (key.startswith("@") and key not in _REDUCIBLE_KEYWORDS)
+            else _reduce(item, terms, aliases, placeholder)
+            for key, item in value.items()
+        }
+    return value
 
 
 def _replace_bare_values(value: Any, expanded: list[str]) -> Any:

@@ -229,3 +229,94 @@ def test_the_fast_schema_check_agrees_with_the_reference_validator(path: Path) -
 
     document = _document(path)
     assert _fast_validator().is_valid(document) == _validator().is_valid(document)
+
+
+def _vocabulary(document: dict[str, Any]) -> list[str]:
+    """The vocabulary URIs of the whole document's JSON-LD expansion (PyLD, every event)."""
+    from ftzchain.epcis.contexts import expand_document
+    from ftzchain.epcis.hash_id import _VOCABULARY, _strings
+
+    found: set[str] = set()
+    _strings(expand_document(document), found)
+    return sorted(v for v in found if v.startswith(_VOCABULARY))
+
+
+def _skeleton_vocabulary(document: dict[str, Any]) -> list[str]:
+    from ftzchain.epcis.hash_id import _bare_values_expanded
+
+    return _bare_values_expanded(document)
+
+
+@pytest.mark.parametrize("path", VECTOR_FILES, ids=lambda p: p.stem)
+def test_the_skeleton_expands_to_the_vocabulary_of_the_whole_document(path: Path) -> None:
+    """Hash ids expand a reduced document (one copy of each event reduced to what can name a
+    vocabulary URI); the oracle is PyLD's expansion of the whole document."""
+    document = _document(path)
+    assert _skeleton_vocabulary(document) == _vocabulary(document)
+
+
+_WORDS = [
+    "shipping", "receiving", "in_transit", "active", "ADD", "OBSERVE", "DELETE", "po", "inv",
+    "owning_party", "location", "possessing_party", "x", "unknown_word", "sgtin", "commissioning",
+    "cbv:BizStep-packing", "cbv:Disp-damaged", "gs1:CertificationInfo", "cbv:BTT-desadv",
+    "https://ref.gs1.org/cbv/Disp-sold", "https://gs1.org/voc/Country-DE", "ex:thing",
+    "urn:epc:id:sgtin:0614141.107346.2017", "urn:epcglobal:cbv:bizstep:shipping",
+    "2026-11-01T08:00:00+08:00", "_:b0", "https://example.org/x", "ex:", "gs1:", "cbv:",
+]  # fmt: skip
+_FIELDS = [
+    "bizStep", "disposition", "action", "readPoint", "bizLocation", "ex:extra",
+    "persistentDisposition", "bizTransactionList", "sourceList", "sensorElementList", "epcList",
+    "certificationInfo",
+]  # fmt: skip
+
+
+def _random_event(rng: Any) -> dict[str, Any]:
+    word = lambda: rng.choice(_WORDS)  # noqa: E731
+    event: dict[str, Any] = {
+        "type": rng.choice(["ObjectEvent", "AggregationEvent", "TransformationEvent"]),
+        "eventTime": word(),
+        "eventTimeZoneOffset": "+08:00",
+    }
+    for name in rng.sample(_FIELDS, rng.randint(1, 5)):
+        if name in ("readPoint", "bizLocation"):
+            event[name] = {"id": word()}
+        elif name == "persistentDisposition":
+            event[name] = {rng.choice(["set", "unset"]): [word()]}
+        elif name in ("bizTransactionList", "sourceList"):
+            key = "bizTransaction" if name == "bizTransactionList" else "source"
+            event[name] = [{"type": word(), key: word()} for _ in range(rng.randint(1, 2))]
+        elif name == "sensorElementList":
+            event[name] = [{"sensorReport": [{"type": word(), "value": 1.5, "uom": word()}]}]
+        elif name == "epcList":
+            event[name] = [word() for _ in range(rng.randint(0, 3))]
+        else:
+            event[name] = word()
+    if rng.random() < 0.1:
+        event["@context"] = {"ex2": "https://ref.gs1.org/cbv/Disp-"}
+    return event
+
+
+def test_the_skeleton_agrees_with_whole_expansion_on_generated_documents() -> None:
+    """Generated documents mixing bare CBV words, compact IRIs of the contexts' prefixes,
+    full vocabulary URIs, URNs, times, blank nodes, inline contexts whose prefixes point into
+    the vocabulary and events with their own context."""
+    import random
+
+    rng = random.Random(20261202)
+    for _ in range(150):
+        inline = rng.choice(
+            [
+                {"ex": "https://example.org/"},
+                {"ex": "https://ref.gs1.org/cbv/BizStep-"},
+                {"ex": "https://gs1.org/voc/", "x": "cbv:Disp-sold"},
+                {"@vocab": "https://ref.gs1.org/cbv/BizStep-"},
+            ]
+        )
+        document = {
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld", inline],
+            "type": "EPCISDocument",
+            "schemaVersion": "2.0",
+            "creationDate": "2026-11-01T09:00:00+08:00",
+            "epcisBody": {"eventList": [_random_event(rng) for _ in range(rng.randint(1, 12))]},
+        }
+        assert _skeleton_vocabulary(document) == _vocabulary(document), json.dumps(document)
