@@ -16,6 +16,8 @@ library is wrong this module is the fix:
   without the optional ``type`` is hashed as its value alone (the library crashes);
 - numbers keep their exact digits (the library rounds them through a float);
 - JSON-LD contexts resolve only from the local allow-list (:mod:`ftzchain.epcis.contexts`);
+- only the document's vocabulary skeleton is JSON-LD-expanded (:func:`vocabulary_skeleton`):
+  the same vocabulary URIs as expanding every event, at a fraction of the cost;
 - a failure names the event instead of dropping it silently.
 
 The canonical GS1 Digital Link form of EPC URIs and the field order come from the library
