@@ -90,10 +90,7 @@ def serialise_appends(engine: Engine) -> Engine:
 def append(conn: Connection, batch: list[dict[str, Any]]) -> None:
     """Append entries after the current head, in order, in the caller's transaction (which
     holds the write lock: :func:`serialise_appends`)."""
-    last = conn.execute(
-        select(_TABLE.c.seq, _TABLE.c.hash).order_by(_TABLE.c.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (int(last[0]), str(last[1])) if last else (0, GENESIS)
+    seq, prev = head(conn) or (0, GENESIS)
     rows = []
     for fields in batch:
         seq += 1
@@ -157,9 +154,9 @@ def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
     )
 
 
-def head(session: Session) -> tuple[int, str] | None:
+def head(db: Session | Connection) -> tuple[int, str] | None:
     """The last entry's sequence number and hash (None for an empty trail)."""
-    row = session.exec(
+    row = db.execute(
         select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
     ).first()
     return (int(row[0]), str(row[1])) if row else None

@@ -31,6 +31,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from ftzchain.epcis.contexts import expand_document, shared_context
@@ -128,10 +129,17 @@ def vocabulary_skeleton(document: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("eventList"), list):
         return document
     events: list[Any] = body["eventList"]
-    contexts = [*_named_contexts(document.get("@context")), *_inline_contexts(document)]
     terms: set[str] = set()
     aliases: set[str] = set()
-    for context in contexts:
+    named = document.get("@context")
+    for url in named if isinstance(named, list) else [named]:
+        if isinstance(url, str) and shared_context(url) is not None:
+            relative, url_terms, url_aliases = _named_context_terms(url)
+            if relative:
+                return document
+            terms |= url_terms
+            aliases |= url_aliases
+    for context in _inline_contexts(document):
         if _defines(context, _RELATIVE_TO):
             return document
         _collect_terms(context, terms, aliases)
@@ -145,9 +153,15 @@ def vocabulary_skeleton(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "epcisBody": {**body, "eventList": list(unique.values())}}
 
 
-def _named_contexts(context: Any) -> list[Any]:
-    named = context if isinstance(context, list) else [context]
-    return [shared_context(c) for c in named if isinstance(c, str) and shared_context(c)]
+@cache
+def _named_context_terms(url: str) -> tuple[bool, frozenset[str], frozenset[str]]:
+    """For an allow-listed context: whether it names ``@vocab``/``@base``, its terms and its
+    keyword aliases (read once per process; the file never changes)."""
+    context = shared_context(url)
+    terms: set[str] = set()
+    aliases: set[str] = set()
+    _collect_terms(context, terms, aliases)
+    return _defines(context, _RELATIVE_TO), frozenset(terms), frozenset(aliases)
 
 
 def _inline_contexts(value: Any) -> list[Any]:
