@@ -20,7 +20,7 @@ from ftzchain.devnet import (
     DEV_BALANCE_ETH,
     LocalNode,
     dev_private_key,
-    free_port,
+    free_ports,
     spawn_node,
 )
 from ftzchain.errors import ToolchainError
@@ -131,7 +131,7 @@ def start_clique_node(
     (workdir / "genesis.json").write_text(json.dumps(clique_genesis(chain_id, [signer], period)))
     (workdir / "password").write_text("clique-dev\n")
     init_datadir(geth, datadir, workdir / "genesis.json", signer_key, workdir / "password")
-    port = free_port()
+    port, p2p_port, auth_port = free_ports(3)
     command = [
         str(geth),
         "--datadir",
@@ -142,9 +142,9 @@ def start_clique_node(
         "--maxpeers",
         "0",
         "--port",
-        str(free_port()),
+        str(p2p_port),
         "--authrpc.port",
-        str(free_port()),
+        str(auth_port),
         "--ipcdisable",
         "--http",
         "--http.addr",

@@ -28,7 +28,7 @@ from eth_account import Account
 from eth_utils.crypto import keccak
 
 from ftzchain.clique import clique_genesis, geth_binary, init_datadir
-from ftzchain.devnet import LocalNode, free_port, spawn_node, stop_pid
+from ftzchain.devnet import LocalNode, free_ports, spawn_node, stop_pid
 from ftzchain.domain import zone_id
 from ftzchain.errors import InvalidInput, ToolchainError
 from ftzchain.rpc import JsonRpc, RpcError
@@ -155,18 +155,19 @@ def create_network(
     password = workdir / "password"
     password.write_text(_PASSWORD)
     network = ZoneNetwork(chain_id=chain_id, period=period, workdir=str(workdir))
+    ports = iter(free_ports(3 * len(zones)))  # RPC, P2P and auth of every node: all distinct
     for zone, signer in zip(zones, signers, strict=True):
         datadir = workdir / zone
         init_datadir(geth, datadir, genesis, validator_key(zone), password)
         public = coincurve.PrivateKey(_node_key(zone)).public_key.format(compressed=False)[1:]
-        p2p = free_port()
+        rpc, p2p, auth = next(ports), next(ports), next(ports)
         network.nodes.append(
             ZoneNode(
                 zone=zone,
                 signer=signer,
-                rpc_port=free_port(),
+                rpc_port=rpc,
                 p2p_port=p2p,
-                auth_port=free_port(),
+                auth_port=auth,
                 enode=f"enode://{public.hex()}@127.0.0.1:{p2p}",
                 datadir=str(datadir),
                 genesis_validator=zone in sealing,

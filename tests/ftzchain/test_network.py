@@ -456,3 +456,11 @@ def test_a_zone_writer_fails_over_through_its_node_restart_exactly_once(
         ctx.close()
         for zone in ZONES:
             stop_zone_node(net, zone)
+
+
+def test_a_planned_network_gives_every_node_ports_of_its_own(tmp_path: Path) -> None:
+    """Every RPC, P2P and auth port of a network is distinct (ports were once picked one at a
+    time before any node bound them, and two nodes got the same one)."""
+    net = create_network(ROOT, tmp_path / "network", ["CN-SH", "CN-AH", "CN-JS", "CN-ZJ", "CN-FJ"])
+    ports = [p for n in net.nodes for p in (n.rpc_port, n.p2p_port, n.auth_port)]
+    assert len(set(ports)) == len(ports) == 15
