@@ -62,6 +62,17 @@ def address(text: str) -> str:
     return str(to_checksum_address(text))
 
 
+def day_start(text: str) -> int:
+    """Unix time of the start (00:00 UTC) of a YYYY-MM-DD day."""
+    import calendar
+    import time
+
+    try:
+        return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+    except ValueError:
+        raise InvalidInput(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
 def load_json_object(path: Path, what: str) -> dict[str, Any]:
     """A JSON object from ``path``; ``what`` names the expected document in the errors."""
     try:

@@ -108,7 +108,9 @@ def sign_in(zone_api: str, key: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['token']}"}
 
 
-def _check_typed_data(typed: dict[str, Any], primary: str, signer: str, owner_field: str) -> None:
+def _check_typed_data(
+    typed: dict[str, Any], primary: str, signer: str, owner_field: str | None
+) -> None:
     from eth_utils.address import to_checksum_address
 
     from ftzchain.eip712 import typed_data_types
@@ -116,7 +118,7 @@ def _check_typed_data(typed: dict[str, Any], primary: str, signer: str, owner_fi
     if typed.get("primaryType") != primary or typed.get("types") != typed_data_types(primary):
         raise InvalidInput(f"the zone's typed data is not a {primary}: refusing to sign it")
     message = typed.get("message") or {}
-    if to_checksum_address(str(message.get(owner_field))) != signer:
+    if owner_field is not None and to_checksum_address(str(message.get(owner_field))) != signer:
         raise InvalidInput(f"the zone's typed data names {message.get(owner_field)}, not {signer}")
 
 
@@ -199,6 +201,193 @@ def sign_ip(
     )
 
 
+def _sign_here(zone_api: str, key: Any, kind: str, message: dict[str, Any], out: Path) -> None:
+    """Sign a message that needs no consortium key, built here: the zone only says which
+    chain and contract it is for (``GET /v1/chain``, public)."""
+    from ftzchain.submission import CONTRACT_OF_KIND, typed_data
+
+    chain = _ok(*_http("GET", f"{zone_api.rstrip('/')}/v1/chain"), "chain")
+    contract = chain["contracts"].get(CONTRACT_OF_KIND[kind])
+    if contract is None:
+        raise ConfigError(f"the zone at {zone_api} has no {CONTRACT_OF_KIND[kind]} deployed")
+    typed = typed_data(kind, message, int(chain["chainId"]), contract)
+    signature = key.sign_typed_data(typed)
+    _write(out, {"kind": kind, "message": message, "signature": "0x" + signature.hex()})
+
+
+def _registry_nonce(zone_api: str, address: str) -> int:
+    """The owner's next IP registry nonce, counting what the zone has queued."""
+    answer = _ok(*_http("GET", f"{zone_api.rstrip('/')}/v1/nonces/{address}"), "nonces")
+    return int(answer["ipRegistry"])
+
+
+def _deadline(ttl: int) -> int:
+    return int(time.time()) + ttl
+
+
+TtlOpt = Annotated[
+    int, typer.Option("--valid-for", min=60, help="Seconds the signature stays valid.")
+]
+
+
+@sign_app.command("ip-transfer")
+def sign_ip_transfer(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+    to: Annotated[str, typer.Option(help="Address of the new owner (an enterprise).")],
+    to_zone: Annotated[str, typer.Option(help="The zone the new owner is bound to, e.g. CN-JS.")],
+    nonce: Annotated[
+        int | None, typer.Option(min=0, help="Registry nonce (default: the zone's next).")
+    ] = None,
+    valid_for: TtlOpt = 3600,
+) -> None:
+    """Sign an IpTransfer handing the enterprise's work to another enterprise."""
+    from ftzchain.cli.common import address
+    from ftzchain.domain import parse_hash32, zone_id
+
+    key = _signer(enterprise)
+    message = {
+        "contentHash": "0x" + parse_hash32(sha256).hex(),
+        "newOwner": address(to),
+        "newZoneId": "0x" + zone_id(to_zone).hex(),
+        "nonce": _registry_nonce(zone_api, key.address) if nonce is None else nonce,
+        "deadline": _deadline(valid_for),
+    }
+    _sign_here(zone_api, key, "ip-transfer", message, out)
+
+
+@sign_app.command("ip-licence")
+def sign_ip_licence(
+    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+    licensee: Annotated[str, typer.Option(help="Address of the licensee.")],
+    terms: Annotated[
+        Path, typer.Option(help="File with the licence terms; only its SHA-256 leaves.")
+    ],
+    valid_from: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
+    valid_until: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
+    nonce: Annotated[
+        int | None, typer.Option(min=0, help="Registry nonce (default: the zone's next).")
+    ] = None,
+    valid_for: TtlOpt = 3600,
+) -> None:
+    """Sign an IpLicence of the enterprise's work."""
+    from ftzchain.cli.common import address, day_start
+    from ftzchain.domain import parse_hash32, sha256_file
+
+    key = _signer(enterprise)
+    start, end = day_start(valid_from), day_start(valid_until) + 86_399
+    if end < start:
+        raise InvalidInput("--valid-until is before --valid-from")
+    message = {
+        "contentHash": "0x" + parse_hash32(sha256).hex(),
+        "licensee": address(licensee),
+        "scopeHash": "0x" + sha256_file(terms).hex(),
+        "validFrom": start,
+        "validUntil": end,
+        "nonce": _registry_nonce(zone_api, key.address) if nonce is None else nonce,
+        "deadline": _deadline(valid_for),
+    }
+    _sign_here(zone_api, key, "ip-licence", message, out)
+
+
+@sign_app.command("invoice")
+def sign_invoice(
+    file: Annotated[Path, typer.Argument(help="The invoice: JSON or UBL 2.1 XML.")],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+) -> None:
+    """Sign the issue of an invoice as its seller. The zone keys its fingerprints; its
+    number, parties and amounts leave this machine only to the zone, never to the chain."""
+    from ftzchain.invoice.read import parse_invoice
+
+    try:
+        invoice = parse_invoice(file.read_bytes())
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+    key = _signer(enterprise)
+    request = {"seller": key.address, "invoice": invoice.as_json()}
+    url = f"{zone_api.rstrip('/')}/v1/invoices/items"
+    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
+    typed = answer["typedData"]
+    _check_typed_data(typed, "InvoiceIssue", key.address, "seller")
+    signature = key.sign_typed_data(typed)
+    console.print(f"invoice id {answer['invoiceId']} (for `ftz sign invoice-action`)")
+    _write(
+        out,
+        {"kind": "invoice-issue", "message": typed["message"], "signature": "0x" + signature.hex()},
+    )
+
+
+_ACTIONS = {"void": 1, "credit-note": 2, "paid": 3}
+
+
+@sign_app.command("invoice-action")
+def sign_invoice_action(
+    invoice_id: Annotated[
+        str, typer.Argument(help="The invoice id (printed by `ftz sign invoice`).")
+    ],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+    action: Annotated[str, typer.Option(help="void, credit-note or paid.")],
+    reason: Annotated[
+        str, typer.Option(help="Why, or the payment reference; only its SHA-256 leaves.")
+    ],
+    valid_for: TtlOpt = 3600,
+) -> None:
+    """Sign a void, credit note or payment of an invoice, as its seller."""
+    import hashlib
+
+    from ftzchain.domain import parse_hash32
+
+    if action not in _ACTIONS:
+        raise InvalidInput(f"--action {action!r}: use one of {', '.join(_ACTIONS)}")
+    if not reason.strip():
+        raise InvalidInput("--reason is empty: give the reason or the payment reference")
+    message = {
+        "invoiceId": "0x" + parse_hash32(invoice_id).hex(),
+        "action": _ACTIONS[action],
+        "reasonHash": "0x" + hashlib.sha256(reason.strip().encode()).hexdigest(),
+        "deadline": _deadline(valid_for),
+    }
+    _sign_here(zone_api, _signer(enterprise), "invoice-action", message, out)
+
+
+@sign_app.command("invoice-goods")
+def sign_invoice_goods(
+    invoice_id: Annotated[
+        str, typer.Argument(help="The invoice id (printed by `ftz sign invoice`).")
+    ],
+    enterprise: EnterpriseOpt,
+    zone_api: ZoneOpt,
+    out: OutOpt,
+    consignment: Annotated[str, typer.Option(help="Consignment number of the goods billed.")],
+) -> None:
+    """Sign the link from an invoice to the consignment it bills, as its seller (the zone
+    keys the consignment's id)."""
+    from ftzchain.domain import parse_hash32
+
+    key = _signer(enterprise)
+    request = {"invoiceId": "0x" + parse_hash32(invoice_id).hex(), "consignment": consignment}
+    url = f"{zone_api.rstrip('/')}/v1/invoices/goods-items"
+    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
+    typed = answer["typedData"]
+    _check_typed_data(typed, "InvoiceGoods", key.address, None)
+    if typed["message"].get("invoiceId") != request["invoiceId"]:
+        raise InvalidInput("the zone's typed data is for another invoice: refusing to sign")
+    signature = key.sign_typed_data(typed)
+    _write(
+        out,
+        {"kind": "invoice-goods", "message": typed["message"], "signature": "0x" + signature.hex()},
+    )
+
+
 def submit(
     file: Annotated[Path, typer.Argument(help="A submission file from `ftz sign`.")],
     zone_api: ZoneOpt,
@@ -235,6 +424,15 @@ def relay(
     once: Annotated[
         bool, typer.Option(help="Send what is queued now and exit, instead of following.")
     ] = False,
+    in_flight: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Transactions sent and not yet mined, at most, over all keys. With blocks "
+            "every second this bounds throughput: 32 trace batches of 100 events is 3,200 "
+            "events a block. Keep it at most 16 per key on geth (its pool's slots per account).",
+        ),
+    ] = 32,
 ) -> None:
     """Send what this zone's intake API queued ($FTZ_STATE_DIR/outbox.db) with the zone
     node's keys, until stopped (SIGTERM or Ctrl-C). Safe to stop and start at any moment:
@@ -257,6 +455,7 @@ def relay(
         outbox,
         traceability=ctx.traceability,
         invoices=ctx.invoices,
+        in_flight=in_flight,
     )
     console.print(f"relaying from {settings.outbox_path} with {len(senders)} key(s)")
     last = [0.0]

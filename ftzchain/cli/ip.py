@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 import time
@@ -11,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ftzchain.cli.common import SenderOpt, console
+from ftzchain.cli.common import SenderOpt, console, day_start
 from ftzchain.cli.common import address as _address
 from ftzchain.cli.common import context_and_sender as _context_and_sender
 from ftzchain.cli.common import load_settings as _settings
@@ -189,7 +188,7 @@ def ip_license(
 ) -> None:
     """License a work: signed by the owner, submitted by the owner's zone node."""
     content_hash = parse_hash32(sha256)
-    start, end = _day(valid_from), _day(valid_until) + 86_399
+    start, end = day_start(valid_from), day_start(valid_until) + 86_399
     ctx, zone_node = _context_and_sender(sender)
     signer = ctx.signer(owner, _password(ctx.settings))
     lic, signature = ctx.ip_registry.sign_licence(
@@ -198,13 +197,6 @@ def ip_license(
     receipt = ctx.ip_registry.license(ctx.sender(zone_node), lic, signature)
     licence_id = int(receipt.logs[0]["topics"][2], 16)
     console.print(f"licence {licence_id} of 0x{content_hash.hex()}: tx {receipt.tx_hash}")
-
-
-def _day(text: str) -> int:
-    try:
-        return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
-    except ValueError:
-        raise InvalidInput(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
 
 
 CaseArg = Annotated[str, typer.Option("--case", help="Case number, e.g. '(2026) Hu 73 Min Chu 1'.")]

@@ -30,6 +30,19 @@ class Invoice:
     total_without_tax: Decimal  # BT-109
     total_with_tax: Decimal  # BT-112
 
+    def as_json(self) -> dict[str, object]:
+        """The invoice in this system's JSON names (what ``POST /v1/invoices/items`` and
+        ``/v1/invoices/verify`` take); amounts as decimal strings, never floats."""
+        return {
+            "number": self.number,
+            "issue_date": self.issue_date.isoformat(),
+            "currency": self.currency,
+            "seller": {"name": self.seller_name, "uscc": self.seller_id},
+            "buyer": {"name": self.buyer_name, "uscc": self.buyer_id},
+            "total_without_tax": str(self.total_without_tax),
+            "total_with_tax": str(self.total_with_tax),
+        }
+
     def prints(self, key: bytes) -> InvoicePrints:
         total = f"{self.total_with_tax:.2f}"
         day = self.issue_date.isoformat()

@@ -142,6 +142,12 @@ def main() -> int:
         help="intake: documents of the one-at-a-time baseline",
     )
     parser.add_argument(
+        "--block-time",
+        type=float,
+        default=0,
+        help="intake: seconds between blocks (0: anvil mines each transaction at once)",
+    )
+    parser.add_argument(
         "--network-records", type=int, default=20_000, help="network: records the writer sends"
     )
     parser.add_argument(

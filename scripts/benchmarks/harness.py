@@ -20,6 +20,7 @@ from ftzchain.context import FtzContext
 from ftzchain.deploy import deploy
 from ftzchain.devnet import LocalNode, NodeKind, dev_private_key, start_node
 from ftzchain.domain import zone_id
+from ftzchain.network import BLOCK_GAS_LIMIT
 from ftzchain.sandbox import NetworkPlan, apply_plan
 from ftzchain.settings import FtzSettings
 from ftzchain.signing import LocalSigner
@@ -53,8 +54,14 @@ class Bench:
     admin: TxSender  # the committee of one (threshold 1)
 
 
-def fresh_bench(kind: NodeKind, state: Path) -> Bench:
-    node = start_node(kind, ROOT)
+def fresh_bench(kind: NodeKind, state: Path, block_time: float | None = None) -> Bench:
+    """A node with the contracts deployed, CN-SH admitted, one zone node and one enterprise.
+
+    With ``block_time`` the node mines a block every so many seconds instead of one per
+    transaction, and (anvil) with the zone network's 100 M gas per block.
+    """
+    extra = ["--gas-limit", str(BLOCK_GAS_LIMIT)] if block_time and kind == "anvil" else None
+    node = start_node(kind, ROOT, block_time=block_time, extra_args=extra)
     ctx = FtzContext(
         FtzSettings(
             project_root=ROOT,

@@ -10,6 +10,8 @@ logs) over the wall time from the first request to the last confirmation.
 The baseline is a naive intake on the same servers in the same run: one client, one document
 at a time, each posted and waited for until confirmed before the next (one document, one
 transaction, wait).
+With ``--block-time S`` the node mines every S seconds (the zone network's Clique validators
+mine every second) instead of one block per transaction, for both runs.
 
 The clients sign with this project's EIP-712 digest (``trace_batch_digest``), which the test
 suite checks equal to eth_account's and ethers' typed-data signing: on this one machine the
@@ -137,7 +139,7 @@ def bench_intake(args: argparse.Namespace) -> Result:
     docs_per_client = max(1, args.intake_events // (clients_n * per_doc))
     total = docs_per_client * clients_n * per_doc
     with tempfile.TemporaryDirectory() as state:
-        bench = fresh_bench(args.node, Path(state))
+        bench = fresh_bench(args.node, Path(state), args.block_time or None)
         ctx = bench.ctx
         procs: list[subprocess.Popen[bytes]] = []
         try:
@@ -276,6 +278,7 @@ def bench_intake(args: argparse.Namespace) -> Result:
         "clients": clients_n,
         "api_workers": args.api_workers,
         "node": args.node,
+        "block_time_s": args.block_time,
     }
     return Result(
         "intake",

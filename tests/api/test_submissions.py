@@ -26,6 +26,7 @@ from ftzchain.eip712 import typed_data_types
 from ftzchain.enums import InvoiceStatus
 from ftzchain.fingerprints import consignment_key, lot_key
 from ftzchain.invoice import invoice_from_json
+from ftzchain.invoice.read import parse_invoice
 from ftzchain.sandbox import NetworkPlan, apply_plan, epcis_document
 from ftzchain.signing import Keystore, LocalSigner, Signer
 from ftzchain.submission import CONTRACT_OF_KIND, PRIMARY_TYPE
@@ -365,6 +366,76 @@ def test_ftz_sign_and_submit_from_the_enterprises_machine(intake: Intake, tmp_pa
         timeout=60,
     )
     assert run.returncode == 1 and "did not answer" in run.stderr
+
+
+def test_ftz_sign_covers_every_kind_an_enterprise_signs(intake: Intake, tmp_path: Path) -> None:
+    """`ftz sign ip | ip-licence | ip-transfer | invoice | invoice-goods | invoice-action` on
+    the enterprise's machine, each posted with `ftz submit --wait` and found on chain: the
+    enterprise's key never reaches the zone."""
+    world = intake.world
+    seller = world.sh_enterprise  # bound to CN-SH, and the seller the invoice's USCC names
+    Keystore(tmp_path / "keystore", scrypt_n=2**10).create("acme", PASSWORD, seller.private_key)
+    env = {
+        **os.environ,
+        "FTZ_STATE_DIR": str(tmp_path),
+        "FTZ_KEYSTORE_PASSWORD": PASSWORD,
+        "FTZ_ZONE_API": intake.base,
+    }
+
+    def ftz(*args: str) -> str:
+        run = subprocess.run(
+            [FTZ, *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert run.returncode == 0, (args, run.stdout, run.stderr)
+        return run.stdout
+
+    def sign_and_submit(kind: str, *args: str) -> str:
+        out = tmp_path / f"{kind}.signed.json"
+        printed = ftz("sign", kind, *args, "--enterprise", "acme", "-o", str(out))
+        assert '"state": "confirmed"' in ftz("submit", str(out), "--wait", "60")
+        return printed
+
+    work = tmp_path / "design.txt"
+    work.write_text("a design registered from the enterprise's machine")
+    content = hashlib.sha256(work.read_bytes()).digest()
+    sign_and_submit("ip", str(work))
+    assert world.ctx.ip_registry.registered(["0x" + content.hex()]) == {"0x" + content.hex()}
+    terms = tmp_path / "terms.txt"
+    terms.write_text("non-exclusive, mainland China")
+    licensee = world.ah_enterprise.address
+    sign_and_submit(
+        "ip-licence", content.hex(), "--licensee", licensee, "--terms", str(terms),
+        "--valid-from", "2027-01-01", "--valid-until", "2027-12-31",
+    )  # fmt: skip
+    sign_and_submit("ip-transfer", content.hex(), "--to", licensee, "--to-zone", "CN-AH")
+    record = world.ctx.ip_registry.record(content)
+    assert record is not None and record.owner == licensee
+
+    key = world.ctx.consortium_key
+    ubl = (ROOT / "tests" / "data" / "invoice-auto-parts.ubl.xml").read_text()
+    invoice = tmp_path / "invoice.xml"
+    invoice.write_text(ubl.replace("<cbc:ID>sh 2026 00042</cbc:ID>", "<cbc:ID>SIGN-0001</cbc:ID>"))
+    prints = parse_invoice(invoice.read_bytes()).prints(key)
+    if world.ctx.invoices.seller_of(prints.seller) is None:
+        world.ctx.invoices.bind_seller(world.sh_node, prints.seller, seller.address)
+    invoice_id = "0x" + prints.invoice_id.hex()
+    assert invoice_id in sign_and_submit("invoice", str(invoice))
+    lot = lot_key("urn:epc:class:lgtin:4012345.000009.SIGN", key)
+    world.ctx.custody.take_custody(world.sh_node, SH, [lot])
+    world.ctx.custody.dispatch(world.sh_node, consignment_key("CSG-SIGN-1", key), SH, AH, [lot])
+    sign_and_submit("invoice-goods", invoice_id, "--consignment", "CSG-SIGN-1")
+    sign_and_submit("invoice-action", invoice_id, "--action", "paid", "--reason", "wire 0042")
+    on_chain = world.ctx.invoices.invoice(prints.invoice_id)
+    assert on_chain is not None and on_chain.status == InvoiceStatus.PAID
+    assert on_chain.consignment_id == consignment_key("CSG-SIGN-1", key)
+    # A bad option is refused before anything is signed, saying what to use.
+    run = subprocess.run(
+        [FTZ, "sign", "invoice-action", invoice_id, "-e", "acme", "-o", str(tmp_path / "x"),
+         "--action", "cancel", "--reason", "r"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 1 and "void, credit-note, paid" in run.stderr
+    assert not (tmp_path / "x").exists()
 
 
 def _signed(
