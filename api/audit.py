@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,7 +99,10 @@ def append(conn: Connection, batch: list[dict[str, Any]]) -> None:
         digest = entry_hash(prev, entry)
         rows.append({**entry, "prev_hash": prev, "hash": digest})
         prev = digest
-    conn.execute(insert(_TABLE), rows)
+    conn.execute(_INSERT, rows)
+
+
+Settle = Callable[[BaseException | None], None]
 
 
 class AuditWriter:
@@ -111,18 +115,34 @@ class AuditWriter:
 
         self.engine = serialise_appends(make_engine(database_url, pool_size=1, pool_timeout=30))
         self.max_batch = max_batch
-        self._queue: queue.Queue[tuple[dict[str, Any], Future[None]]] = queue.Queue()
+        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Settle]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def submit(self, fields: dict[str, Any]) -> Future[None]:
+        """Append from a thread: the future is done once the entry is committed."""
         done: Future[None] = Future()
-        self._queue.put((fields, done))
+        self._put(fields, lambda exc: done.set_exception(exc) if exc else done.set_result(None))
+        return done
+
+    async def record(self, fields: dict[str, Any]) -> None:
+        """Append from the event loop: returns once the entry is committed (raises what the
+        database raised). The writer wakes the loop directly, with no future in between."""
+        loop = asyncio.get_running_loop()
+        waiting: asyncio.Future[None] = loop.create_future()
+
+        def settle(exc: BaseException | None) -> None:
+            loop.call_soon_threadsafe(_settle, waiting, exc)
+
+        self._put(fields, settle)
+        await waiting
+
+    def _put(self, fields: dict[str, Any], settle: Settle) -> None:
+        self._queue.put((fields, settle))
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="audit", daemon=True)
                 self._thread.start()
-        return done
 
     def _run(self) -> None:
         while True:
@@ -132,15 +152,23 @@ class AuditWriter:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            failed: BaseException | None = None
             try:
                 with self.engine.begin() as conn:
                     append(conn, [fields for fields, _ in batch])
             except Exception as exc:  # every read in the batch is refused, none lost silently
-                for _, done in batch:
-                    done.set_exception(exc)
-                continue
-            for _, done in batch:
-                done.set_result(None)
+                failed = exc
+            for _, settle in batch:
+                settle(failed)
+
+
+def _settle(waiting: asyncio.Future[None], exc: BaseException | None) -> None:
+    if waiting.done():  # the request was cancelled (its client went away)
+        return
+    if exc is None:
+        waiting.set_result(None)
+    else:
+        waiting.set_exception(exc)
 
 
 def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
@@ -154,11 +182,13 @@ def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
     )
 
 
+_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
+_INSERT = insert(_TABLE)
+
+
 def head(db: Session | Connection) -> tuple[int, str] | None:
     """The last entry's sequence number and hash (None for an empty trail)."""
-    row = db.execute(
-        select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
-    ).first()
+    row = db.execute(_HEAD).first()
     return (int(row[0]), str(row[1])) if row else None
 
 
@@ -207,7 +237,7 @@ class AuditRecorder:
                     return
                 fields = self._fields(scope, current, body_hash, seen_body, answer_hash)
                 try:
-                    await asyncio.wrap_future(self.writer.submit(fields))
+                    await self.writer.record(fields)
                 except Exception:  # the database refused: refuse the answer too
                     log.exception("a privileged read could not be recorded; answered 503")
                     await _unavailable(send)

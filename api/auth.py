@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from fastapi import Depends
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlmodel import Session, col
 
 from api.audit import note
@@ -179,6 +179,22 @@ class StandingCache:
 _STANDINGS = StandingCache()
 
 
+# Built once: a statement object keeps its compiled form and cache key, so each request only
+# binds the token's hash and the chain id.
+_SESSION_AND_CURSOR = (
+    select(
+        col(AuthSession.address),
+        col(AuthSession.expires_at),
+        col(AuthSession.ended_at),
+        col(ChainCursor.block_number),
+        col(ChainCursor.block_hash),
+    )
+    .select_from(AuthSession)
+    .outerjoin(ChainCursor, col(ChainCursor.chain_id) == bindparam("chain_id"))
+    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
+)
+
+
 def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
     """The session's caller and its standing now (blocking: one read, two when the index has
     moved since this caller's standing was last replayed)."""
@@ -186,16 +202,7 @@ def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
         raise ConfigError("set FTZ_CHAIN_ID: roles are read from that chain's index")
     chain_id = settings.chain_id
     row = session.execute(
-        select(
-            col(AuthSession.address),
-            col(AuthSession.expires_at),
-            col(AuthSession.ended_at),
-            col(ChainCursor.block_number),
-            col(ChainCursor.block_hash),
-        )
-        .select_from(AuthSession)
-        .outerjoin(ChainCursor, col(ChainCursor.chain_id) == chain_id)
-        .where(col(AuthSession.token_hash) == hash_token(token))
+        _SESSION_AND_CURSOR, {"chain_id": chain_id, "token_hash": hash_token(token)}
     ).first()
     if row is None or row[2] is not None or row[1] <= int(time.time()):
         raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
