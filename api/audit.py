@@ -113,7 +113,9 @@ class AuditWriter:
     def __init__(self, database_url: str, max_batch: int = 500) -> None:
         from indexer.db import make_engine
 
-        self.engine = serialise_appends(make_engine(database_url, pool_size=1, pool_timeout=30))
+        self.engine = serialise_appends(
+            make_engine(database_url, pool_size=1, pool_timeout=30, pre_ping=False)
+        )
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[tuple[dict[str, Any], Settle]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
