@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from ftzchain.compile import Build
 from ftzchain.devnet import dev_private_key, start_node
@@ -177,6 +178,79 @@ def _signed_ip_batches(world: World, batches: int, per_batch: int) -> list[Submi
     return out
 
 
+def _signed_invoices(world: World, count: int) -> tuple[list[Submission], list[Submission]]:
+    """Seller-signed invoice issues and, for each, its payment (which must wait for it)."""
+    invoices = world.ctx.invoices
+    chain_id = world.node.chain_id
+    addresses = {
+        "IpRegistry": world.ctx.ip_registry.address,
+        "Traceability": world.ctx.traceability.address,
+        "InvoiceRegistry": invoices.address,
+    }
+    data = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
+    key = world.ctx.consortium_key
+    first = invoice_from_json({**data, "number": "CRASH-0"}).prints(key)
+    if invoices.seller_of(first.seller) is None:
+        invoices.bind_seller(world.sh_node, first.seller, world.sh_enterprise.address)
+
+    def signed(kind: str, message: dict[str, Any]) -> Submission:
+        typed = typed_data(kind, message, chain_id, invoices.address)
+        body = {
+            "kind": kind,
+            "message": message,
+            "signature": "0x" + world.sh_enterprise.sign_typed_data(typed).hex(),
+        }
+        return build_submission(parse_body(body), chain_id, addresses, None, json.dumps(body))
+
+    issues, payments = [], []
+    for i in range(count):
+        prints = invoice_from_json({**data, "number": f"CRASH-{i}"}).prints(key)
+        issues.append(
+            signed(
+                "invoice-issue",
+                {
+                    "seller": world.sh_enterprise.address,
+                    "zoneId": "0x" + SH.hex(),
+                    "sellerFingerprint": "0x" + prints.seller.hex(),
+                    "numberFingerprint": "0x" + prints.number.hex(),
+                    "nearFingerprints": ["0x" + n.hex() for n in prints.near],
+                    "deadline": 2**40,
+                },
+            )
+        )
+        reason = "0x" + hashlib.sha256(f"paid {i}".encode()).hexdigest()
+        payments.append(
+            signed(
+                "invoice-action",
+                {
+                    "invoiceId": "0x" + prints.invoice_id.hex(),
+                    "action": 3,
+                    "reasonHash": reason,
+                    "deadline": 2**40,
+                },
+            )
+        )
+    return issues, payments
+
+
+def _invoice_logs_per_id(world: World, event: str) -> dict[str, int]:
+    invoices = world.ctx.invoices
+    logs = world.ctx.client.rpc.call(
+        "eth_getLogs",
+        [
+            {
+                "address": invoices.address,
+                "topics": [invoices.codec.event_topic(event)],
+                "fromBlock": "0x0",
+            }
+        ],
+    )
+    counts: dict[str, int] = {}
+    for log in logs:
+        counts[log["topics"][1]] = counts.get(log["topics"][1], 0) + 1
+    return counts
+
+
 def _trace_events_per_id(world: World) -> dict[str, int]:
     trace = world.ctx.traceability
     logs = world.ctx.client.rpc.call(
@@ -198,18 +272,20 @@ def _trace_events_per_id(world: World) -> dict[str, int]:
 def test_sigkill_at_random_points_leaves_every_record_once(
     anvil_world: World, build: Build, tmp_path: Path
 ) -> None:
-    """A mixed workload: 4,000 IP works the writer batches and has the enterprise sign,
-    20 enterprise-signed IP batches of 50 works and 50 enterprise-signed trace batches of
-    100 events (in nonce order): 10,000 records, 20 SIGKILLs of the writer."""
+    """A mixed workload: 3,900 IP works the writer batches and has the enterprise sign,
+    20 enterprise-signed IP batches of 50 works, 50 enterprise-signed trace batches of
+    100 events (in nonce order), and 50 invoices issued and paid (each payment after its
+    issue): 10,000 records, 20 SIGKILLs of the writer."""
     world = anvil_world
-    records = _records(world, "crash", 4_000)
+    records = _records(world, "crash", 3_900)
     ip_batches = _signed_ip_batches(world, 20, 50)
     trace_batches = _signed_trace_batches(world, 50, 100)
+    issues, payments = _signed_invoices(world, 50)
     outbox_path = tmp_path / "outbox.db"
     outbox = Outbox(outbox_path)
     outbox.enqueue(records)
-    mixed = [*ip_batches, *trace_batches]
-    random.Random(5).shuffle(mixed)  # trace batches arrive out of nonce order, too
+    mixed = [*ip_batches, *trace_batches, *issues, *payments]
+    random.Random(5).shuffle(mixed)  # trace batches out of nonce order, payments before issues
     for submission in mixed:
         outbox.submit(submission)
     outbox.close()
@@ -219,6 +295,7 @@ def test_sigkill_at_random_points_leaves_every_record_once(
         "rpc_url": world.node.url,
         "registry": world.ctx.ip_registry.address,
         "traceability": world.ctx.traceability.address,
+        "invoices": world.ctx.invoices.address,
         "sender_keys": [dev_private_key(4).hex()],
         "enterprise_key": world.sh_enterprise.private_key.hex(),
         "outbox": str(outbox_path),
@@ -264,6 +341,13 @@ def test_sigkill_at_random_points_leaves_every_record_once(
     ids = ["0x" + i.hex() for b in trace_batches for i in b.record_ids]
     assert [i for i in ids if events.get(i) != 1] == [], "trace events not on chain exactly once"
     assert world.ctx.traceability.nonce(world.sh_enterprise.address) == 50
+    invoice_ids = ["0x" + sub.record_ids[0].hex() for sub in issues]
+    for event in ("InvoiceIssued", "InvoiceStatusChanged"):
+        per_id = _invoice_logs_per_id(world, event)
+        assert [i for i in invoice_ids if per_id.get(i) != 1] == [], f"{event} not once"
+    for sub in issues:
+        paid = world.ctx.invoices.invoice(sub.record_ids[0])
+        assert paid is not None and paid.status == InvoiceStatus.PAID
     counts = Outbox(outbox_path).counts()
     assert counts == {"queued": 0, "sent": 0, "confirmed": 10_000, "failed": 0}
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from ftzchain.abi import AbiCodec
 from ftzchain.client import ChainClient, TxSender
 from ftzchain.compile import load_build
+from ftzchain.invoice.contract import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
 from ftzchain.reverts import RevertDecoder
 from ftzchain.signing import LocalSigner
@@ -27,12 +28,16 @@ def main() -> int:
     traceability = TraceabilityContract(
         client, config["traceability"], AbiCodec(build.get("Traceability").abi)
     )
+    invoices = InvoiceRegistryContract(
+        client, config["invoices"], AbiCodec(build.get("InvoiceRegistry").abi)
+    )
     Writer(
         registry,
         senders,
         {enterprise.address: enterprise},
         outbox,
         traceability=traceability,
+        invoices=invoices,
         batch_size=50,
         in_flight=4,
     ).run()
