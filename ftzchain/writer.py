@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ftzchain.abi import AbiCodec
 from ftzchain.client import TxSender
@@ -104,6 +104,16 @@ class QueuedRecord:
     zone_id: bytes
     work_type: int = 0
     title_hash: bytes = b"\0" * 32
+
+
+class QueuedSubmission(NamedTuple):
+    """A submission as the outbox holds it, for the writer to send."""
+
+    id: str
+    kind: str
+    signer: str  # lower-case address
+    lane_nonce: int | None  # its nonce in its lane (trace batches, transfers, licences)
+    body: str  # the JSON text as received
 
 
 class Outbox:
@@ -324,14 +334,14 @@ class Outbox:
             ).fetchone()
         return None if row is None or row[0] is None else int(row[0])
 
-    def queued_submissions(self, limit: int) -> list[tuple[str, str, str, int | None, str]]:
-        """(id, kind, signer, lane nonce, body) of queued submissions, lanes in nonce order."""
+    def queued_submissions(self, limit: int) -> list[QueuedSubmission]:
+        """Queued submissions, each lane's in nonce order."""
         rows = self.db.execute(
             "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE state = 'queued' "
             "ORDER BY lane, signer, lane_nonce, received_at LIMIT ?",
             (limit,),
         ).fetchall()
-        return [(str(a), str(b), str(c), d, str(e)) for a, b, c, d, e in rows]
+        return [QueuedSubmission(str(a), str(b), str(c), d, str(e)) for a, b, c, d, e in rows]
 
     def mark_submission_sent(
         self, submission_id: str, sender: str, nonce: int, tx_hash: str, raw: bytes
@@ -344,12 +354,14 @@ class Outbox:
             )
         return batch_id
 
-    def batch_submission(self, batch_id: int) -> tuple[str, str, str, int | None, str] | None:
+    def batch_submission(self, batch_id: int) -> QueuedSubmission | None:
         row = self.db.execute(
             "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE batch = ?",
             (batch_id,),
         ).fetchone()
-        return None if row is None else (str(row[0]), str(row[1]), str(row[2]), row[3], row[4])
+        if row is None:
+            return None
+        return QueuedSubmission(str(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]))
 
     def settle_submission(
         self,
@@ -422,8 +434,6 @@ class WriterStats:
     resubmitted: int
 
 
-_Row = tuple[str, str, str, int | None, str]  # queued submission: id, kind, signer, nonce, body
-
 # Kind → (contract, the event that records it, the topic position of its signer or 0).
 _EVENT_OF_KIND = {
     "ip-batch": ("IpRegistry", "IpRegistered", 0),
@@ -441,11 +451,11 @@ _STATUS_AFTER = {
 }
 
 
-def _lane_of(row: _Row | None) -> tuple[str, str, int] | None:
+def _lane_of(row: QueuedSubmission | None) -> tuple[str, str, int] | None:
     if row is None:
         return None
-    lane = LANE_OF_KIND.get(row[1])
-    return None if lane is None or row[3] is None else (lane, row[2], row[3])
+    lane = LANE_OF_KIND.get(row.kind)
+    return None if lane is None or row.lane_nonce is None else (lane, row.signer, row.lane_nonce)
 
 
 class Writer:
@@ -484,6 +494,7 @@ class Writer:
         self.invoices = invoices
         # (lane, signer) → the next nonce to send in that lane
         self._lane_next: dict[tuple[str, str], int] = {}
+        self._lane_checked: dict[tuple[str, str], float] = {}  # when the chain was last asked
         self._not_before: dict[str, float] = {}  # submission → when to look at it again
         self._next_sender = 0
         self._failovers = 0
@@ -510,7 +521,7 @@ class Writer:
         ):
             row = self.outbox.batch_submission(batch_id)
             if receipt is not None and int(receipt.get("status", "0x1"), 16) == 1:
-                self._confirm(batch_id, row[0] if row else None, receipt)
+                self._confirm(batch_id, row.id if row else None, receipt)
             elif receipt is None and tx is not None and address in self.by_address:
                 # Still in the node's pool: keep waiting for it.
                 self.in_flight[tx_hash] = _InFlight(
@@ -520,7 +531,7 @@ class Writer:
                     tx_hash,
                     raw,
                     time.monotonic(),
-                    submission=row[0] if row else None,
+                    submission=row.id if row else None,
                     lane=_lane_of(row),
                 )
             else:
@@ -626,11 +637,11 @@ class Writer:
 
     # --- enterprise-signed submissions ---------------------------------------------------
 
-    def _next_submissions(self, room: int) -> list[_Row]:
+    def _next_submissions(self, room: int) -> list[QueuedSubmission]:
         """Queued submissions to send now: most in any order; those of a nonce lane (an
         enterprise's trace batches, an owner's transfers and licences) only from the nonce
         the chain expects next, without gaps."""
-        picked: list[_Row] = []
+        picked: list[QueuedSubmission] = []
         now = time.monotonic()
         for row in self.outbox.queued_submissions(room * 4 + 64):
             _sid, kind, signer, nonce, _body = row
@@ -639,6 +650,8 @@ class Writer:
             lane = LANE_OF_KIND.get(kind)
             if lane is not None and nonce is not None:
                 expected = self._expected_nonce(lane, signer)
+                if nonce > expected and self._lane_moved(lane, signer, now):
+                    expected = self._expected_nonce(lane, signer)
                 if nonce > expected:
                     continue  # its predecessor has not arrived (or is not recorded) yet
                 if nonce < expected:
@@ -651,7 +664,7 @@ class Writer:
                 break
         return picked
 
-    def _invoice_issued(self, row: _Row, now: float) -> bool:
+    def _invoice_issued(self, row: QueuedSubmission, now: float) -> bool:
         """Whether an invoice action or goods link may go: its invoice is on chain. While
         the issue is still queued it waits (looked at again every half second); with no
         issue anywhere it fails."""
@@ -685,6 +698,20 @@ class Writer:
             return self._trace().nonce(signer)
         return self.registry.nonce(signer)
 
+    def _lane_moved(self, lane: str, signer: str, now: float) -> bool:
+        """Whether the chain took a lane's nonces past what this writer counted, by records
+        sent some other way (another zone's relay, the CLI): looked at once a second per
+        lane, while a submission waits for a nonce this writer thinks is still to come. The
+        lane's count is then taken from the chain again."""
+        key = (lane, signer)
+        if self._lane_checked.get(key, 0.0) > now - 1.0:
+            return False
+        self._lane_checked[key] = now
+        if self._chain_nonce(lane, signer) <= self._lane_next.get(key, 0):
+            return False
+        self._lane_next.pop(key, None)
+        return True
+
     def _expected_nonce(self, lane: str, signer: str) -> int:
         key = (lane, signer)
         if key not in self._lane_next:
@@ -709,7 +736,7 @@ class Writer:
             return self._invoices().address, self._invoices().codec
         return self.registry.address, self.registry.codec
 
-    def _sign_submission(self, row: _Row) -> tuple[_InFlight, str]:
+    def _sign_submission(self, row: QueuedSubmission) -> tuple[_InFlight, str]:
         sid, kind, signer, nonce, body = row
         sub = self._submission(body)
         contract, function, args = sub.call
@@ -775,7 +802,7 @@ class Writer:
             return bool(invoice.consignment_id == sub.call[2][1])
         return invoice.status == _STATUS_AFTER[int(sub.call[2][1])]
 
-    def _settle_used(self, row: _Row, batch_id: int | None = None) -> None:
+    def _settle_used(self, row: QueuedSubmission, batch_id: int | None = None) -> None:
         """A lane message whose nonce the chain has used: recorded (find where), or beaten
         to it by another message of the signer with the same nonce."""
         sid, kind, signer, nonce, body = row
@@ -803,7 +830,7 @@ class Writer:
         )
         self.outbox.settle_submission(submission, "confirmed", location=location, batch_id=batch_id)
 
-    def _abandon_submission(self, batch_id: int, row: _Row, reverted: bool) -> None:
+    def _abandon_submission(self, batch_id: int, row: QueuedSubmission, reverted: bool) -> None:
         """Settle a submission whose transaction failed or vanished: recorded after all
         (confirmed), refused for good by the contract (failed, with its error), or queued
         again."""
@@ -911,7 +938,7 @@ class Writer:
     def _abandon(self, batch_id: int, why: str, reverted: bool = False) -> None:
         row = self.outbox.batch_submission(batch_id)
         if row is not None:
-            log.info("submission %s %s", row[0], why)
+            log.info("submission %s %s", row.id, why)
             self._abandon_submission(batch_id, row, reverted)
             return
         ids = self.outbox.record_ids(batch_id)

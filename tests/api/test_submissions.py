@@ -463,7 +463,8 @@ def test_invoices_are_issued_linked_and_voided_through_the_intake(intake: Intake
     invoice = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
     invoice["number"] = "SH-INTAKE-0001"
     prints = invoice_from_json(invoice).prints(key)
-    world.ctx.invoices.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
+    if world.ctx.invoices.seller_of(prints.seller) is None:  # bound by an earlier test
+        world.ctx.invoices.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
     typed = _typed(
         intake, "/v1/invoices/items", {"seller": world.sh_enterprise.address, "invoice": invoice}
     )

@@ -19,7 +19,13 @@ from ftzchain.eip712 import IpItem
 from ftzchain.enums import InvoiceStatus
 from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256
 from ftzchain.invoice import invoice_from_json
-from ftzchain.submission import Submission, parse_body, trace_item_message, typed_data
+from ftzchain.submission import (
+    Submission,
+    parse_body,
+    trace_item_from_message,
+    trace_item_message,
+    typed_data,
+)
 from ftzchain.submission import build as build_submission
 from ftzchain.trace import TraceItem
 from ftzchain.writer import Outbox, QueuedRecord, Writer
@@ -108,15 +114,19 @@ def test_writer_registers_every_record_once_in_batches(anvil_world: World, tmp_p
     _assert_exactly_once(world, records)
 
 
-def _signed_trace_batches(world: World, batches: int, per_batch: int) -> list[Submission]:
-    """Enterprise-signed TraceBatches with consecutive nonces, as the intake queues them."""
+def _signed_trace_batches(
+    world: World, batches: int, per_batch: int, *, zone: bytes = SH, first_nonce: int = 0
+) -> list[Submission]:
+    """Enterprise-signed TraceBatches with consecutive nonces, as the intake queues them
+    (signed by the enterprise bound to ``zone``)."""
+    enterprise = world.sh_enterprise if zone == SH else world.ah_enterprise
     trace = world.ctx.traceability
     addresses = {"IpRegistry": world.ctx.ip_registry.address, "Traceability": trace.address}
     out = []
-    for b in range(batches):
+    for b in range(first_nonce, first_nonce + batches):
         items = [
             TraceItem(
-                hashlib.sha256(f"crash event {b} {i}".encode()).digest(),
+                hashlib.sha256(f"crash event {zone.hex()} {b} {i}".encode()).digest(),
                 1,
                 1,
                 5,
@@ -128,12 +138,12 @@ def _signed_trace_batches(world: World, batches: int, per_batch: int) -> list[Su
             )
             for i in range(per_batch)
         ]
-        signed = trace.sign_batch(world.sh_enterprise, SH, items, nonce=b, deadline=2**40)
+        signed = trace.sign_batch(enterprise, zone, items, nonce=b, deadline=2**40)
         body = {
             "kind": "trace-batch",
             "message": {
                 "enterprise": signed.enterprise,
-                "zoneId": "0x" + SH.hex(),
+                "zoneId": "0x" + zone.hex(),
                 "events": [trace_item_message(i) for i in items],
                 "nonce": b,
                 "deadline": signed.deadline,
@@ -410,6 +420,46 @@ def test_node_restart_mid_run_loses_nothing(build: Build, tmp_path: Path) -> Non
     finally:
         world.ctx.close()
         node.stop()
+
+
+def test_a_lane_moved_on_chain_by_someone_else_is_caught_up(
+    anvil_world: World, tmp_path: Path
+) -> None:
+    """The writer counts each lane's nonces itself; when the chain takes a lane past that
+    count some other way (another zone's relay, the CLI), the next batch is not left
+    waiting for a nonce that will never come from here."""
+    world = anvil_world
+    batches = _signed_trace_batches(world, 3, 2, zone=AH)
+    by_hand = trace_item_from_message(json.loads(batches[1].source)["message"]["events"][0])
+    outbox = Outbox(tmp_path / "outbox.db")
+    writer = Writer(
+        world.ctx.ip_registry,
+        [world.ah_node],
+        {},
+        outbox,
+        traceability=world.ctx.traceability,
+    )
+    trace = world.ctx.traceability
+    first = outbox.submit(batches[0])[0]
+    third: list[str] = []
+    deadline = time.monotonic() + 60
+
+    def state(submission_id: str) -> str:
+        return outbox.submission(submission_id).state  # type: ignore[union-attr]
+
+    def between_rounds() -> bool:
+        """Called by the running writer each round: once nonce 0 is confirmed, nonce 1 is
+        recorded by someone else, straight to the chain, and nonce 2 is queued here."""
+        if not third and state(first) == "confirmed":
+            trace.record(
+                world.ah_node, trace.sign_batch(world.ah_enterprise, AH, [by_hand], nonce=1)
+            )
+            third.append(outbox.submit(batches[2])[0])
+        return bool(third and state(third[0]) == "confirmed") or time.monotonic() > deadline
+
+    writer.run(follow=True, stop=between_rounds, idle_poll=0.01)  # one run: its count kept
+    assert third and state(third[0]) == "confirmed"
+    assert trace.nonce(world.ah_enterprise.address) == 3
 
 
 def test_an_invoice_action_waits_for_its_queued_issue(anvil_world: World, tmp_path: Path) -> None:
