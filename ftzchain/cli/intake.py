@@ -225,6 +225,10 @@ def _deadline(ttl: int) -> int:
     return int(time.time()) + ttl
 
 
+WorkArg = Annotated[str, typer.Argument(help="SHA-256 of the registered work.")]
+RegistryNonceOpt = Annotated[
+    int | None, typer.Option(min=0, help="Registry nonce (default: the zone's next).")
+]
 TtlOpt = Annotated[
     int, typer.Option("--valid-for", min=60, help="Seconds the signature stays valid.")
 ]
@@ -232,15 +236,13 @@ TtlOpt = Annotated[
 
 @sign_app.command("ip-transfer")
 def sign_ip_transfer(
-    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    sha256: WorkArg,
     enterprise: EnterpriseOpt,
     zone_api: ZoneOpt,
     out: OutOpt,
     to: Annotated[str, typer.Option(help="Address of the new owner (an enterprise).")],
     to_zone: Annotated[str, typer.Option(help="The zone the new owner is bound to, e.g. CN-JS.")],
-    nonce: Annotated[
-        int | None, typer.Option(min=0, help="Registry nonce (default: the zone's next).")
-    ] = None,
+    nonce: RegistryNonceOpt = None,
     valid_for: TtlOpt = 3600,
 ) -> None:
     """Sign an IpTransfer handing the enterprise's work to another enterprise."""
@@ -260,7 +262,7 @@ def sign_ip_transfer(
 
 @sign_app.command("ip-licence")
 def sign_ip_licence(
-    sha256: Annotated[str, typer.Argument(help="SHA-256 of the registered work.")],
+    sha256: WorkArg,
     enterprise: EnterpriseOpt,
     zone_api: ZoneOpt,
     out: OutOpt,
@@ -270,9 +272,7 @@ def sign_ip_licence(
     ],
     valid_from: Annotated[str, typer.Option(help="First day, YYYY-MM-DD (UTC).")],
     valid_until: Annotated[str, typer.Option(help="Last day, YYYY-MM-DD (UTC), inclusive.")],
-    nonce: Annotated[
-        int | None, typer.Option(min=0, help="Registry nonce (default: the zone's next).")
-    ] = None,
+    nonce: RegistryNonceOpt = None,
     valid_for: TtlOpt = 3600,
 ) -> None:
     """Sign an IpLicence of the enterprise's work."""

@@ -19,6 +19,7 @@ from ftzchain.eip712 import IpItem
 from ftzchain.enums import InvoiceStatus
 from ftzchain.evidence.verify import IP_REGISTERED_SIGNATURE, keccak256
 from ftzchain.invoice import invoice_from_json
+from ftzchain.invoice.model import InvoicePrints
 from ftzchain.submission import (
     Submission,
     parse_body,
@@ -188,15 +189,31 @@ def _signed_ip_batches(world: World, batches: int, per_batch: int) -> list[Submi
     return out
 
 
+def _contract_addresses(world: World) -> dict[str, str]:
+    return {
+        "IpRegistry": world.ctx.ip_registry.address,
+        "Traceability": world.ctx.traceability.address,
+        "InvoiceRegistry": world.ctx.invoices.address,
+    }
+
+
+def _issue_message(world: World, prints: InvoicePrints) -> dict[str, Any]:
+    """The InvoiceIssue message of an invoice of the CN-SH enterprise."""
+    return {
+        "seller": world.sh_enterprise.address,
+        "zoneId": "0x" + SH.hex(),
+        "sellerFingerprint": "0x" + prints.seller.hex(),
+        "numberFingerprint": "0x" + prints.number.hex(),
+        "nearFingerprints": ["0x" + n.hex() for n in prints.near],
+        "deadline": 2**40,
+    }
+
+
 def _signed_invoices(world: World, count: int) -> tuple[list[Submission], list[Submission]]:
     """Seller-signed invoice issues and, for each, its payment (which must wait for it)."""
     invoices = world.ctx.invoices
     chain_id = world.node.chain_id
-    addresses = {
-        "IpRegistry": world.ctx.ip_registry.address,
-        "Traceability": world.ctx.traceability.address,
-        "InvoiceRegistry": invoices.address,
-    }
+    addresses = _contract_addresses(world)
     data = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
     key = world.ctx.consortium_key
     first = invoice_from_json({**data, "number": "CRASH-0"}).prints(key)
@@ -215,19 +232,7 @@ def _signed_invoices(world: World, count: int) -> tuple[list[Submission], list[S
     issues, payments = [], []
     for i in range(count):
         prints = invoice_from_json({**data, "number": f"CRASH-{i}"}).prints(key)
-        issues.append(
-            signed(
-                "invoice-issue",
-                {
-                    "seller": world.sh_enterprise.address,
-                    "zoneId": "0x" + SH.hex(),
-                    "sellerFingerprint": "0x" + prints.seller.hex(),
-                    "numberFingerprint": "0x" + prints.number.hex(),
-                    "nearFingerprints": ["0x" + n.hex() for n in prints.near],
-                    "deadline": 2**40,
-                },
-            )
-        )
+        issues.append(signed("invoice-issue", _issue_message(world, prints)))
         reason = "0x" + hashlib.sha256(f"paid {i}".encode()).hexdigest()
         payments.append(
             signed(
@@ -468,23 +473,12 @@ def test_an_invoice_action_waits_for_its_queued_issue(anvil_world: World, tmp_pa
     world = anvil_world
     invoices = world.ctx.invoices
     chain_id = world.node.chain_id
-    addresses = {
-        "IpRegistry": world.ctx.ip_registry.address,
-        "Traceability": world.ctx.traceability.address,
-        "InvoiceRegistry": invoices.address,
-    }
+    addresses = _contract_addresses(world)
     data = json.loads((ROOT / "tests" / "data" / "invoice-auto-parts.json").read_text())
     prints = invoice_from_json(data).prints(world.ctx.consortium_key)
     invoices.bind_seller(world.sh_node, prints.seller, world.sh_enterprise.address)
     messages = {
-        "invoice-issue": {
-            "seller": world.sh_enterprise.address,
-            "zoneId": "0x" + SH.hex(),
-            "sellerFingerprint": "0x" + prints.seller.hex(),
-            "numberFingerprint": "0x" + prints.number.hex(),
-            "nearFingerprints": ["0x" + n.hex() for n in prints.near],
-            "deadline": 2**40,
-        },
+        "invoice-issue": _issue_message(world, prints),
         "invoice-action": {
             "invoiceId": "0x" + prints.invoice_id.hex(),
             "action": 3,
