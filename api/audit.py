@@ -28,7 +28,7 @@ from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ftzchain.audit import GENESIS, entry_hash
-from indexer.api_tables import AuditEntry
+from indexer.api_tables import AuditEntry, AuditOwner
 
 log = logging.getLogger(__name__)
 _TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -92,14 +92,21 @@ def append(conn: Connection, batch: list[dict[str, Any]]) -> None:
     """Append entries after the current head, in order, in the caller's transaction (which
     holds the write lock: :func:`serialise_appends`)."""
     seq, prev = head(conn) or (0, GENESIS)
-    rows = []
+    rows, owners = [], []
     for fields in batch:
         seq += 1
         entry = {**fields, "seq": seq}
         digest = entry_hash(prev, entry)
         rows.append({**entry, "prev_hash": prev, "hash": digest})
+        owners += [
+            {"owner": o, "seq": seq}
+            for o in sorted(set(fields["owners"].split(",")))
+            if len(o) == 42
+        ]
         prev = digest
     conn.execute(_INSERT, rows)
+    if owners:
+        conn.execute(_INSERT_OWNERS, owners)
 
 
 Settle = Callable[[BaseException | None], None]
@@ -186,6 +193,7 @@ def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
 
 _HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
 _INSERT = insert(_TABLE)
+_INSERT_OWNERS = insert(AuditOwner.__table__)  # type: ignore[attr-defined]
 
 
 def head(db: Session | Connection) -> tuple[int, str] | None:

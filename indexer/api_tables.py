@@ -1,4 +1,4 @@
-"""SQL tables the API writes: Sign-In with Ethereum nonces and sessions.
+"""SQL tables the API writes: Sign-In with Ethereum nonces and sessions, the audit trail.
 
 They sit in the zone's database beside the indexed tables, and their schema lives here with
 the indexer's because the indexer alone migrates the database (``ftz index``). The indexer
@@ -53,3 +53,14 @@ class AuditEntry(SQLModel, table=True):
     answer_digest: str = Field(max_length=66, description="SHA-256 of the answer's body")
     prev_hash: str = Field(max_length=66)
     hash: str = Field(max_length=66)
+
+
+class AuditOwner(SQLModel, table=True):
+    """Which entries read whose records: one row per owner an entry names, written with the
+    entry, so that an enterprise's "who looked at my records" is an index look-up. Derived
+    from ``audit_entry.owners``, which the hash chain covers; these rows are not chained."""
+
+    __tablename__ = "audit_owner"
+
+    owner: str = Field(primary_key=True, max_length=42)
+    seq: int = Field(primary_key=True, sa_type=BigInteger)

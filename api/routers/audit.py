@@ -14,7 +14,7 @@ from api.audit import entries_since
 from api.auth import Caller
 from api.deps import SessionDep
 from api.errors import error_responses
-from indexer.api_tables import AuditEntry
+from indexer.api_tables import AuditEntry, AuditOwner
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -72,9 +72,10 @@ def audit_mine(
     assert caller is not None  # the gate refuses anonymous callers
     rows = session.exec(
         select(AuditEntry)
-        .where(col(AuditEntry.seq) > after)
-        .where(col(AuditEntry.owners).contains(caller.address))
-        .order_by(col(AuditEntry.seq))
+        .join(AuditOwner, col(AuditOwner.seq) == col(AuditEntry.seq))
+        .where(col(AuditOwner.owner) == caller.address.lower())
+        .where(col(AuditOwner.seq) > after)
+        .order_by(col(AuditOwner.seq))
         .limit(limit)
     ).all()
     return _page(list(rows), limit)

@@ -28,3 +28,41 @@ def test_migrations_go_down_to_base_and_up_again(db_url: str) -> None:
             ).scalar_one()
         assert method == "hash"
     engine.dispose()
+
+
+def test_the_audit_owner_index_is_filled_from_the_entries_already_there(db_url: str) -> None:
+    """0014 indexes the owners of the trail's existing entries (one row per owner, none for
+    an entry that read nobody's records); new entries get theirs as they are appended."""
+    from sqlalchemy import Engine
+
+    from api.audit import append
+    from ftzchain.audit import GENESIS
+
+    a, b = "0x" + "aa" * 20, "0x" + "bb" * 20
+    config = alembic_config(db_url)
+    command.upgrade(config, "0013")
+    engine: Engine = make_engine(db_url)
+    entry = {
+        "at_ms": 1, "caller": "0x" + "cc" * 20, "roles": "", "zone": "CN-SH",
+        "operation": "GET /v1/ip/{sha256}", "target": "/v1/ip/0x", "body_digest": None,
+        "answer_digest": "0x" + "00" * 32, "prev_hash": GENESIS, "hash": "0x" + "11" * 32,
+    }  # fmt: skip
+    with engine.begin() as conn:
+        for seq, owners in ((1, f"{a},{b}"), (2, ""), (3, b)):
+            conn.execute(
+                text(
+                    "INSERT INTO audit_entry (seq, at_ms, caller, roles, zone, operation, "
+                    "target, body_digest, owners, answer_digest, prev_hash, hash) VALUES "
+                    "(:seq, :at_ms, :caller, :roles, :zone, :operation, :target, "
+                    ":body_digest, :owners, :answer_digest, :prev_hash, :hash)"
+                ),
+                {**entry, "seq": seq, "owners": owners},
+            )
+    engine.dispose()
+    migrate(db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        append(conn, [{k: v for k, v in entry.items() if "hash" not in k} | {"owners": a}])
+        rows = conn.execute(text("SELECT owner, seq FROM audit_owner ORDER BY seq, owner"))
+        assert [tuple(r) for r in rows] == [(a, 1), (b, 1), (b, 3), (a, 4)]
+    engine.dispose()
