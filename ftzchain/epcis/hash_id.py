@@ -31,7 +31,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ftzchain.epcis.contexts import expand_document, shared_context
@@ -384,7 +384,10 @@ def _numeric(text: str) -> str:
     return format(number.normalize(), "f")
 
 
+@lru_cache(maxsize=8192)
 def _canonical(text: str) -> str:
+    # Kept per process: a document's steps, dispositions, locations and parties repeat in
+    # most of its events, and the GS1 Digital Link normaliser is the costly part.
     # Imported here, not at the top: every `ftz` command imports this module through the
     # contract wrappers, and the library (with PyLD) is only needed when something is hashed.
     from epcis_event_hash_generator.dl_normaliser import normaliser
@@ -432,7 +435,10 @@ def _in_order(children: list[Any], order: Any) -> str:
     """The fields named by ``order``, in that order; what is used up leaves ``children``."""
     prehash = ""
     extensions = _user_extensions(children)
+    present = {c[0] for c in children if isinstance(c[0], str)}
     for name, sub_order in order:
+        if name not in present:  # most of the standard's fields are absent from an event
+            continue
         values = []
         for child in [c for c in children if c[0] == name]:
             value = _element(child, sub_order)
