@@ -183,11 +183,11 @@ def bench_intake(args: argparse.Namespace) -> Result:
             relay_cmd = [ftz, "relay"]
             for i in range(clients_n):
                 relay_cmd += ["--sender", f"zone-{i}"]
-            procs.append(
-                subprocess.Popen(
-                    relay_cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            relay_log = Path(state) / "relay.log"
+            with relay_log.open("wb") as out:  # shown if the run fails
+                procs.append(
+                    subprocess.Popen(relay_cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
                 )
-            )
             base = f"http://127.0.0.1:{port}"
             wait_for_http(f"{base}/healthz", server)
             chain_id, contract = ctx.client.chain_id, ctx.traceability.address
@@ -261,6 +261,12 @@ def bench_intake(args: argparse.Namespace) -> Result:
                 "  CPU seconds during the run: "
                 + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
             )
+        except BaseException:
+            relay_log = Path(state) / "relay.log"
+            if relay_log.exists():
+                tail = relay_log.read_text(errors="replace").splitlines()[-40:]
+                print("the relay's last lines:", *tail, sep="\n  ", file=sys.stderr)
+            raise
         finally:
             for proc in procs:
                 proc.terminate()
