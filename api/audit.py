@@ -88,6 +88,12 @@ def serialise_appends(engine: Engine) -> Engine:
     return engine
 
 
+# Built once: a statement object keeps its compiled form and cache key.
+_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
+_INSERT = insert(_TABLE)
+_INSERT_OWNERS = insert(AuditOwner.__table__)  # type: ignore[attr-defined]
+
+
 def append(conn: Connection, batch: list[dict[str, Any]]) -> None:
     """Append entries after the current head, in order, in the caller's transaction (which
     holds the write lock: :func:`serialise_appends`)."""
@@ -189,11 +195,6 @@ def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
             .limit(limit)
         ).all()
     )
-
-
-_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
-_INSERT = insert(_TABLE)
-_INSERT_OWNERS = insert(AuditOwner.__table__)  # type: ignore[attr-defined]
 
 
 def head(db: Session | Connection) -> tuple[int, str] | None:

@@ -62,15 +62,22 @@ def address(text: str) -> str:
     return str(to_checksum_address(text))
 
 
-def day_start(text: str) -> int:
-    """Unix time of the start (00:00 UTC) of a YYYY-MM-DD day."""
+def licence_period(valid_from: str, valid_until: str) -> tuple[int, int]:
+    """Unix times of a licence's first moment and last second, from its first and last day
+    (YYYY-MM-DD, UTC, both inclusive)."""
     import calendar
     import time
 
-    try:
-        return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
-    except ValueError:
-        raise InvalidInput(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    def day(text: str) -> int:
+        try:
+            return calendar.timegm(time.strptime(text, "%Y-%m-%d"))
+        except ValueError:
+            raise InvalidInput(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+    start, end = day(valid_from), day(valid_until) + 86_399
+    if end < start:
+        raise InvalidInput(f"the licence ends ({valid_until}) before it starts ({valid_from})")
+    return start, end
 
 
 def load_json_object(path: Path, what: str) -> dict[str, Any]:

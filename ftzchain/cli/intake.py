@@ -108,6 +108,22 @@ def sign_in(zone_api: str, key: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['token']}"}
 
 
+def _zone_typed_data(
+    zone_api: str,
+    key: Any,
+    path: str,
+    request: dict[str, Any],
+    primary: str,
+    owner_field: str | None,
+) -> dict[str, Any]:
+    """Ask the zone (signed in as the enterprise) for the typed data of a record it keys;
+    returns its answer once the typed data is a ``primary`` naming the enterprise."""
+    url = f"{zone_api.rstrip('/')}{path}"
+    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
+    _check_typed_data(answer["typedData"], primary, key.address, owner_field)
+    return answer
+
+
 def _check_typed_data(
     typed: dict[str, Any], primary: str, signer: str, owner_field: str | None
 ) -> None:
@@ -122,7 +138,10 @@ def _check_typed_data(
         raise InvalidInput(f"the zone's typed data names {message.get(owner_field)}, not {signer}")
 
 
-def _write(out: Path, submission: dict[str, Any]) -> None:
+def _sign_and_write(out: Path, key: Any, kind: str, typed: dict[str, Any], **extra: Any) -> None:
+    """Sign ``typed`` with the enterprise's key; write the submission ``ftz submit`` posts."""
+    signature = "0x" + key.sign_typed_data(typed).hex()
+    submission = {"kind": kind, "message": typed["message"], "signature": signature, **extra}
     out.write_text(json.dumps(submission, indent=1) + "\n")
     console.print(f"wrote {out}: post it with `ftz submit {out}`")
 
@@ -151,10 +170,8 @@ def sign_trace(
     }
     if nonce is not None:
         request["nonce"] = nonce
-    url = f"{zone_api.rstrip('/')}/v1/trace/items"
-    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
+    answer = _zone_typed_data(zone_api, key, "/v1/trace/items", request, "TraceBatch", "enterprise")
     typed = answer["typedData"]
-    _check_typed_data(typed, "TraceBatch", key.address, "enterprise")
     # Without the consortium key the keyed fields (where, inputs, outputs) cannot be checked;
     # everything else must be what this document says.
     mine = [trace_item_message(i) for i in trace_items(doc, b"\0" * 32)]
@@ -164,16 +181,7 @@ def sign_trace(
         a[f] != b.get(f) for a, b in zip(mine, theirs, strict=False) for f in unkeyed
     ):
         raise InvalidInput("the zone's events differ from this document's: refusing to sign")
-    signature = key.sign_typed_data(typed)
-    _write(
-        out,
-        {
-            "kind": "trace-batch",
-            "message": typed["message"],
-            "signature": "0x" + signature.hex(),
-            "document": request["document"],
-        },
-    )
+    _sign_and_write(out, key, "trace-batch", typed, document=request["document"])
 
 
 @sign_app.command("ip")
@@ -189,16 +197,11 @@ def sign_ip(
     key = _signer(enterprise)
     items = [{"contentHash": "0x" + sha256_file(f).hex(), "workType": 0} for f in files]
     request = {"owner": key.address, "items": items}
-    url = f"{zone_api.rstrip('/')}/v1/ip/items"
-    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
+    answer = _zone_typed_data(zone_api, key, "/v1/ip/items", request, "IpBatch", "owner")
     typed = answer["typedData"]
-    _check_typed_data(typed, "IpBatch", key.address, "owner")
     if [i["contentHash"] for i in typed["message"]["items"]] != [i["contentHash"] for i in items]:
         raise InvalidInput("the zone's items differ from these works: refusing to sign")
-    signature = key.sign_typed_data(typed)
-    _write(
-        out, {"kind": "ip-batch", "message": typed["message"], "signature": "0x" + signature.hex()}
-    )
+    _sign_and_write(out, key, "ip-batch", typed)
 
 
 def _sign_here(zone_api: str, key: Any, kind: str, message: dict[str, Any], out: Path) -> None:
@@ -210,9 +213,7 @@ def _sign_here(zone_api: str, key: Any, kind: str, message: dict[str, Any], out:
     contract = chain["contracts"].get(CONTRACT_OF_KIND[kind])
     if contract is None:
         raise ConfigError(f"the zone at {zone_api} has no {CONTRACT_OF_KIND[kind]} deployed")
-    typed = typed_data(kind, message, int(chain["chainId"]), contract)
-    signature = key.sign_typed_data(typed)
-    _write(out, {"kind": kind, "message": message, "signature": "0x" + signature.hex()})
+    _sign_and_write(out, key, kind, typed_data(kind, message, int(chain["chainId"]), contract))
 
 
 def _registry_nonce(zone_api: str, address: str) -> int:
@@ -276,13 +277,11 @@ def sign_ip_licence(
     valid_for: TtlOpt = 3600,
 ) -> None:
     """Sign an IpLicence of the enterprise's work."""
-    from ftzchain.cli.common import address, day_start
+    from ftzchain.cli.common import address, licence_period
     from ftzchain.domain import parse_hash32, sha256_file
 
     key = _signer(enterprise)
-    start, end = day_start(valid_from), day_start(valid_until) + 86_399
-    if end < start:
-        raise InvalidInput("--valid-until is before --valid-from")
+    start, end = licence_period(valid_from, valid_until)
     message = {
         "contentHash": "0x" + parse_hash32(sha256).hex(),
         "licensee": address(licensee),
@@ -312,19 +311,20 @@ def sign_invoice(
         raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
     key = _signer(enterprise)
     request = {"seller": key.address, "invoice": invoice.as_json()}
-    url = f"{zone_api.rstrip('/')}/v1/invoices/items"
-    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
-    typed = answer["typedData"]
-    _check_typed_data(typed, "InvoiceIssue", key.address, "seller")
-    signature = key.sign_typed_data(typed)
-    console.print(f"invoice id {answer['invoiceId']} (for `ftz sign invoice-action`)")
-    _write(
-        out,
-        {"kind": "invoice-issue", "message": typed["message"], "signature": "0x" + signature.hex()},
+    answer = _zone_typed_data(
+        zone_api, key, "/v1/invoices/items", request, "InvoiceIssue", "seller"
     )
+    typed = answer["typedData"]
+    console.print(f"invoice id {answer['invoiceId']} (for `ftz sign invoice-action`)")
+    _sign_and_write(out, key, "invoice-issue", typed)
 
 
-_ACTIONS = {"void": 1, "credit-note": 2, "paid": 3}
+def _action_names() -> dict[str, int]:
+    from ftzchain.enums import InvoiceAction
+
+    return {
+        a.name.lower().replace("_", "-"): int(a) for a in InvoiceAction if a != InvoiceAction.NONE
+    }
 
 
 @sign_app.command("invoice-action")
@@ -342,18 +342,16 @@ def sign_invoice_action(
     valid_for: TtlOpt = 3600,
 ) -> None:
     """Sign a void, credit note or payment of an invoice, as its seller."""
-    import hashlib
-
     from ftzchain.domain import parse_hash32
+    from ftzchain.invoice.contract import action_reason_hash
 
-    if action not in _ACTIONS:
-        raise InvalidInput(f"--action {action!r}: use one of {', '.join(_ACTIONS)}")
-    if not reason.strip():
-        raise InvalidInput("--reason is empty: give the reason or the payment reference")
+    actions = _action_names()
+    if action not in actions:
+        raise InvalidInput(f"--action {action!r}: use one of {', '.join(actions)}")
     message = {
         "invoiceId": "0x" + parse_hash32(invoice_id).hex(),
-        "action": _ACTIONS[action],
-        "reasonHash": "0x" + hashlib.sha256(reason.strip().encode()).hexdigest(),
+        "action": actions[action],
+        "reasonHash": "0x" + action_reason_hash(reason).hex(),
         "deadline": _deadline(valid_for),
     }
     _sign_here(zone_api, _signer(enterprise), "invoice-action", message, out)
@@ -375,17 +373,13 @@ def sign_invoice_goods(
 
     key = _signer(enterprise)
     request = {"invoiceId": "0x" + parse_hash32(invoice_id).hex(), "consignment": consignment}
-    url = f"{zone_api.rstrip('/')}/v1/invoices/goods-items"
-    answer = _ok(*_http("POST", url, request, sign_in(zone_api, key)), "items")
+    answer = _zone_typed_data(
+        zone_api, key, "/v1/invoices/goods-items", request, "InvoiceGoods", None
+    )
     typed = answer["typedData"]
-    _check_typed_data(typed, "InvoiceGoods", key.address, None)
     if typed["message"].get("invoiceId") != request["invoiceId"]:
         raise InvalidInput("the zone's typed data is for another invoice: refusing to sign")
-    signature = key.sign_typed_data(typed)
-    _write(
-        out,
-        {"kind": "invoice-goods", "message": typed["message"], "signature": "0x" + signature.hex()},
-    )
+    _sign_and_write(out, key, "invoice-goods", typed)
 
 
 def submit(

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from ftzchain.cli.common import SenderOpt, console, day_start
+from ftzchain.cli.common import SenderOpt, console, licence_period
 from ftzchain.cli.common import address as _address
 from ftzchain.cli.common import context_and_sender as _context_and_sender
 from ftzchain.cli.common import load_settings as _settings
@@ -188,7 +188,7 @@ def ip_license(
 ) -> None:
     """License a work: signed by the owner, submitted by the owner's zone node."""
     content_hash = parse_hash32(sha256)
-    start, end = day_start(valid_from), day_start(valid_until) + 86_399
+    start, end = licence_period(valid_from, valid_until)
     ctx, zone_node = _context_and_sender(sender)
     signer = ctx.signer(owner, _password(ctx.settings))
     lic, signature = ctx.ip_registry.sign_licence(

@@ -41,6 +41,13 @@ class _Signed:
     signature: bytes
 
 
+def action_reason_hash(reason: str) -> bytes:
+    """What goes on chain for a void's reason or a payment's reference: its SHA-256."""
+    if not reason.strip():
+        raise InvalidInput("a void, credit note or payment needs a reason or reference")
+    return hashlib.sha256(reason.strip().encode()).digest()
+
+
 class InvoiceRegistryContract:
     """Issue, void/credit/pay, link goods, pledge and release on one InvoiceRegistry."""
 
@@ -121,10 +128,8 @@ class InvoiceRegistryContract:
     ) -> bytes:
         """Calldata of a void, credit note or payment; only the SHA-256 of ``reason`` goes on
         chain."""
-        if not reason.strip():
-            raise InvalidInput("a void, credit note or payment needs a reason or reference")
         deadline = self._deadline(deadline)
-        reason_hash = hashlib.sha256(reason.strip().encode()).digest()
+        reason_hash = action_reason_hash(reason)
         struct = struct_hash(
             "InvoiceAction", invoice_id, word_uint(int(action)), reason_hash, word_uint(deadline)
         )

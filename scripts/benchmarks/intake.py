@@ -140,6 +140,7 @@ def bench_intake(args: argparse.Namespace) -> Result:
     total = docs_per_client * clients_n * per_doc
     with tempfile.TemporaryDirectory() as state:
         bench = fresh_bench(args.node, Path(state), args.block_time or None)
+        relay_log = Path(state) / "relay.log"  # shown if the run fails
         ctx = bench.ctx
         procs: list[subprocess.Popen[bytes]] = []
         try:
@@ -183,8 +184,7 @@ def bench_intake(args: argparse.Namespace) -> Result:
             relay_cmd = [ftz, "relay"]
             for i in range(clients_n):
                 relay_cmd += ["--sender", f"zone-{i}"]
-            relay_log = Path(state) / "relay.log"
-            with relay_log.open("wb") as out:  # shown if the run fails
+            with relay_log.open("wb") as out:
                 procs.append(
                     subprocess.Popen(relay_cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
                 )
@@ -262,7 +262,6 @@ def bench_intake(args: argparse.Namespace) -> Result:
                 + ", ".join(f"{name} {seconds:.1f}" for name, seconds in cpu.items())
             )
         except BaseException:
-            relay_log = Path(state) / "relay.log"
             if relay_log.exists():
                 tail = relay_log.read_text(errors="replace").splitlines()[-40:]
                 print("the relay's last lines:", *tail, sep="\n  ", file=sys.stderr)
