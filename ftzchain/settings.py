@@ -95,7 +95,7 @@ class FtzSettings(BaseSettings):
         "Retry-After at once (/healthz is never refused)",
     )
     db_pool_size: int = Field(
-        default=24, ge=1, description="Database connections the API keeps (and as many more)"
+        default=24, ge=1, description="Database connections each API process keeps at most"
     )
     db_pool_timeout: float = Field(
         default=3.0, gt=0, description="Seconds a request waits for a connection (then 503)"

@@ -31,8 +31,11 @@ def make_engine(
     pre_ping: bool = True,
     read_only: bool = False,
 ) -> Engine:
-    """An engine for ``url``; ``pool_size`` connections kept (and as many more on demand),
-    ``pool_timeout`` seconds to wait for one (defaults: SQLAlchemy's, for the indexer).
+    """An engine for ``url``; with ``pool_size``, at most that many connections, opened as
+    needed and then kept, and ``pool_timeout`` seconds to wait for one (defaults: SQLAlchemy's,
+    for the indexer). No connections past the pool's size: SQLAlchemy closes those as soon as
+    they are returned, so a burst of load opened and closed PostgreSQL connections (a server
+    process each) faster than it served requests; waiting for a kept one costs nothing.
 
     ``pre_ping`` tests each PostgreSQL connection with a round trip before lending it out. The
     API turns it off: that round trip cost more than its short queries, and a connection the
@@ -46,7 +49,7 @@ def make_engine(
     if read_only:
         pool["isolation_level"] = "AUTOCOMMIT"
     if pool_size is not None:
-        pool |= {"pool_size": pool_size, "max_overflow": pool_size}
+        pool |= {"pool_size": pool_size, "max_overflow": 0}
     if pool_timeout is not None:
         pool["pool_timeout"] = pool_timeout
     url = normalise_url(url)
