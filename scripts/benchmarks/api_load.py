@@ -13,7 +13,11 @@ The load is signed in (Sign-In with Ethereum) as the enterprise whose records th
 zone system would be: each request reads its session and standing, graded answers are
 redacted for it, and each privileged read is appended to the audit trail before it is sent.
 ``auth_overhead`` is what that costs: the p95 of the IP and invoice calls signed in over their
-p95 anonymous, one client one request at a time, in the same run.
+p95 anonymous, one client one request at a time, in the same run. Under load, the same is
+measured at the offered rate on the IP and invoice calls alone (``ip_invoice_only_*``: p95,
+and the machine's CPU per answer), anonymous and then signed in. The machine's CPU (all
+cores, read from /proc/stat) is reported for each open-loop run: on these 2-core machines the
+server processes, the database and the load generator share it.
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,6 +193,31 @@ async def _open_loop(
     return run
 
 
+def _cpu_times() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, all cores (Linux /proc/stat)."""
+    ticks = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - idle) / hz, sum(ticks) / hz
+
+
+def _measured(load: Coroutine[None, None, Run]) -> tuple[Run, float, float]:
+    """Run ``load``; return it with the machine's busy fraction and CPU ms per answer."""
+    before = _cpu_times()
+    run = asyncio.run(load)
+    busy, total = (a - b for a, b in zip(_cpu_times(), before, strict=True))
+    answered = sum(run.statuses.values())
+    return run, busy / total if total else 0.0, busy * 1000 / answered if answered else 0.0
+
+
+def _report_cpu(busy: float, ms_per_answer: float) -> None:
+    print(
+        f"    the machine's CPU: {busy:.0%} busy (all cores: server processes, database, load "
+        f"generator), {ms_per_answer:.1f} ms of CPU per answer",
+        flush=True,
+    )
+
+
 def _closed_loop(
     base: str, calls: list[Call], count: int, headers: dict[str, str] | None = None
 ) -> Run:
@@ -287,10 +318,24 @@ def bench_api_load(args: argparse.Namespace) -> Result:
                     "one client one request at a time: "
                     f"p50 {baseline.percentile(0.5):.1f} ms, p95 {baseline.percentile(0.95):.1f} ms"
                 )
-                main = asyncio.run(
+                main, cpu_busy, cpu_ms = _measured(
                     _open_loop(base, calls, args.rate, args.duration, args.connections, session)
                 )
                 _report(main)
+                _report_cpu(cpu_busy, cpu_ms)
+                # The same offered rate of IP and invoice calls only, anonymous then signed in:
+                # what sign-in, redaction and the audit trail cost under load, on the same work.
+                under_load = {}
+                for label, headers in (("anonymous", None), ("signed in", session)):
+                    print(f"  IP and invoice calls only, {label}:")
+                    run, busy, per_answer = _measured(
+                        _open_loop(
+                            base, public, args.rate, args.step_seconds, args.connections, headers
+                        )
+                    )
+                    _report(run)
+                    _report_cpu(busy, per_answer)
+                    under_load[label] = (run.percentile(0.95), per_answer)
                 saturation = 0
                 past: Run | None = None
                 for rate in _LADDER:
@@ -338,6 +383,12 @@ def bench_api_load(args: argparse.Namespace) -> Result:
         "baseline_p95_ms": round(base_p95, 1),
         "ratio": round(ratio, 2),
         "auth_overhead": round(auth_overhead, 2),
+        "cpu_busy": round(cpu_busy, 2),
+        "cpu_ms_per_request": round(cpu_ms, 1),
+        "ip_invoice_only_p95_ms_anonymous": round(under_load["anonymous"][0], 1),
+        "ip_invoice_only_p95_ms_signed_in": round(under_load["signed in"][0], 1),
+        "ip_invoice_only_cpu_ms_anonymous": round(under_load["anonymous"][1], 1),
+        "ip_invoice_only_cpu_ms_signed_in": round(under_load["signed in"][1], 1),
     }
     return Result(
         name=f"api-load --store {args.store}",
