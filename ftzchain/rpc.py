@@ -37,6 +37,11 @@ class RpcError(FtzError):
         super().__init__(f"{method}: {message} (code {code})")
 
 
+class RpcNoAnswer(RpcError):
+    """The node's answer held no result and no error for this call (a batch answer that left
+    it out): whether the node did it is unknown, so a caller must not take it as refused."""
+
+
 class JsonRpc:
     """JSON-RPC 2.0 over HTTP. Thread-safe; one connection pool per instance.
 
@@ -174,7 +179,16 @@ class JsonRpc:
         replies = self._post(payload)
         if isinstance(replies, dict):  # a node that rejects batches answers with one error
             replies = [{**replies, "id": first}]
-        by_id = {r.get("id"): r for r in replies}
+        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+        missing = [first + i for i in range(len(calls)) if first + i not in by_id]
+        if missing:
+            log.warning(
+                "the node's batch answer lacks %d of %d calls (ids %s): %.500r",
+                len(missing),
+                len(calls),
+                missing[:5],
+                replies,
+            )
         outcomes: list[Any] = []
         for i, (method, _) in enumerate(calls):
             try:
@@ -191,5 +205,5 @@ def _result(method: str, reply: dict[str, Any]) -> Any:
             method, int(err.get("code", 0)), str(err.get("message", "")), err.get("data")
         )
     if "result" not in reply:
-        raise RpcError(method, 0, "no result in the node's answer")
+        raise RpcNoAnswer(method, 0, "no result in the node's answer")
     return reply["result"]

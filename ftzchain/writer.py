@@ -41,7 +41,7 @@ from ftzchain.enums import InvoiceAction, InvoiceStatus
 from ftzchain.errors import ContractRevert, NodeUnavailable
 from ftzchain.invoice.contract import InvoiceRegistryContract
 from ftzchain.ip import IpRegistryContract
-from ftzchain.rpc import RpcError
+from ftzchain.rpc import RpcError, RpcNoAnswer
 from ftzchain.signing import Signer
 from ftzchain.submission import AFTER_ISSUE, LANE_OF_KIND, Submission, build, read_submission
 from ftzchain.trace import TraceabilityContract
@@ -871,11 +871,19 @@ class Writer:
         self.resubmitted += len(sub.record_ids)
 
     def _send(self, raws: list[str]) -> list[str | None]:
-        """Broadcast in one JSON-RPC batch; per transaction None or the node's error."""
+        """Broadcast in one JSON-RPC batch; per transaction None (in flight) or the node's
+        error. "already known" means the node has this very transaction. An answer that
+        leaves a transaction out says nothing either way: it is kept in flight, and its
+        receipt, or the stall check (which finds it pending or gone from the node), settles
+        it. Taking it as refused once queued a submission again whose first transaction was
+        in the pool and then mined, so the second reverted as a replay and the first was
+        never reported: the submission stayed unconfirmed."""
         outcomes = self.client.rpc.batch_outcomes([("eth_sendRawTransaction", [r]) for r in raws])
         return [
-            None  # "already known": the node has this very transaction; it is in flight
-            if not isinstance(o, RpcError) or "already known" in o.rpc_message.lower()
+            None
+            if not isinstance(o, RpcError)
+            or isinstance(o, RpcNoAnswer)
+            or "already known" in o.rpc_message.lower()
             else o.rpc_message
             for o in outcomes
         ]

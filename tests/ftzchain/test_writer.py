@@ -397,6 +397,54 @@ def test_dropped_transaction_is_noticed_and_its_records_resubmitted(
     _assert_exactly_once(world, records)
 
 
+def test_a_send_the_node_left_out_of_its_answer_is_kept_in_flight(
+    anvil_world: World, tmp_path: Path
+) -> None:
+    """A batch answer without an entry for a transaction says nothing about it: the node may
+    hold it. Taken as refused, its submission was queued again while the first transaction
+    waited in the pool; that one was mined, the second reverted as a replay, and the
+    submission was never reported confirmed (seen once in five `scripts/bench intake
+    --block-time 1` runs). Each batch must be confirmed, once, from its first transaction."""
+    from ftzchain.client import ChainClient, TxSender
+    from ftzchain.ip import IpRegistryContract
+    from ftzchain.trace import TraceabilityContract
+    from tests.indexer.rpc_proxy import RpcProxy
+
+    world = anvil_world
+    trace = world.ctx.traceability
+    first_nonce = trace.nonce(world.sh_enterprise.address)
+    batches = _signed_trace_batches(world, 6, 3, first_nonce=first_nonce)
+    rpc = world.ctx.client.rpc
+    outbox = Outbox(tmp_path / "outbox.db")
+    ids = [outbox.submit(b)[0] for b in batches]
+    with RpcProxy(world.node.url) as proxy:
+        proxy.omit_send_answers = 2
+        client = ChainClient(proxy.url, world.ctx.client.decoder, world.node.chain_id)
+        registry = world.ctx.ip_registry
+        writer = Writer(
+            IpRegistryContract(client, registry.address, registry.codec),
+            [TxSender(client, world.sh_node.signer)],
+            {},
+            outbox,
+            traceability=TraceabilityContract(client, trace.address, trace.codec),
+            stall_after=0.5,
+        )
+        rpc.call("evm_setAutomine", [False])
+        rpc.call("evm_setIntervalMining", [1])  # the left-out ones wait in the pool a while
+        try:
+            writer.run()
+        finally:
+            rpc.call("evm_setIntervalMining", [0])
+            rpc.call("evm_setAutomine", [True])
+            world.sh_node.resync_nonce()
+            client.close()
+        assert len(proxy.omitted) == 2
+    states = [outbox.submission(i).state for i in ids]  # type: ignore[union-attr]
+    assert states == ["confirmed"] * 6
+    assert trace.nonce(world.sh_enterprise.address) == first_nonce + 6
+    assert writer.resubmitted == 0  # nothing was sent twice
+
+
 def test_node_restart_mid_run_loses_nothing(build: Build, tmp_path: Path) -> None:
     state = tmp_path / "anvil-state.json"
     node = start_node("anvil", ROOT, extra_args=["--dump-state", str(state)])

@@ -12,6 +12,8 @@
 - ``stale_reads_after_receipt``: after serving a receipt of block B, answer that many
   following ``eth_blockNumber``/``eth_call``/``eth_estimateGas`` requests from block B - 1,
   the way geth answers ``latest`` from the parent block for a moment.
+- ``omit_send_answers``: pass that many ``eth_sendRawTransaction`` calls to the node but leave
+  their entries out of a batch answer (the node took them; the caller cannot tell).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class RpcProxy:
         self.malformed_logs = False  # a range answer's first log gets a number for its data
         self.fail_next = 0  # answer that many requests with HTTP 503 (an overloaded node)
         self.stale_reads_after_receipt = 0
+        self.omit_send_answers = 0
+        self.omitted: list[str] = []  # the raw transactions whose answers were left out
         self.stale_answers = 0  # how many reads were answered from the parent block
         self._stale_left = 0
         self._stale_block = 0
@@ -62,6 +66,8 @@ class RpcProxy:
                     return
                 calls = body if isinstance(body, list) else [body]
                 answers = [proxy._answer(call) for call in calls]
+                if isinstance(body, list):
+                    answers = [a for c, a in zip(calls, answers, strict=True) if proxy._kept(c)]
                 reply = json.dumps(answers if isinstance(body, list) else answers[0]).encode()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
@@ -90,6 +96,13 @@ class RpcProxy:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _kept(self, call: dict[str, Any]) -> bool:
+        if call.get("method") != "eth_sendRawTransaction" or self.omit_send_answers <= 0:
+            return True
+        self.omit_send_answers -= 1
+        self.omitted.append(call["params"][0])
+        return False
 
     def _stale(self, call: dict[str, Any]) -> dict[str, Any] | None:
         """The parent block's view of a read, while the stale window lasts."""
