@@ -62,6 +62,7 @@ def mark_privileged(owners: frozenset[str]) -> None:
 # The lock PostgreSQL appenders take for the length of their transaction (any constant that
 # no other part of the system uses as an advisory lock key): "FTZAUDIT" in ASCII.
 _PG_LOCK_KEY = 0x46545A4155444954
+_PG_LOCK = f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"
 
 
 def serialise_appends(engine: Engine) -> Engine:
@@ -83,7 +84,7 @@ def serialise_appends(engine: Engine) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _advisory_lock(conn: Connection) -> None:
-            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            conn.exec_driver_sql(_PG_LOCK)
 
     return engine
 
@@ -131,7 +132,6 @@ def _insert_sql(table: Table) -> str:
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({values})"
 
 
-_PG_LOCK = f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"
 _PG_HEAD = f"SELECT seq, hash FROM {_TABLE.name} ORDER BY seq DESC LIMIT 1"
 _PG_INSERT = _insert_sql(_TABLE)
 _PG_INSERT_OWNERS = _insert_sql(_OWNER_TABLE)

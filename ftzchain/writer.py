@@ -875,9 +875,8 @@ class Writer:
         error. "already known" means the node has this very transaction. An answer that
         leaves a transaction out says nothing either way: it is kept in flight, and its
         receipt, or the stall check (which finds it pending or gone from the node), settles
-        it. Taking it as refused once queued a submission again whose first transaction was
-        in the pool and then mined, so the second reverted as a replay and the first was
-        never reported: the submission stayed unconfirmed."""
+        it; taken as refused, its record would be sent again while the first transaction
+        may still be mined."""
         outcomes = self.client.rpc.batch_outcomes([("eth_sendRawTransaction", [r]) for r in raws])
         return [
             None
