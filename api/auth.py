@@ -122,7 +122,7 @@ class Caller:
     standing: Standing
 
 
-def _token(
+async def _token(  # no I/O: async, so no thread hop (FastAPI runs a plain def in the pool)
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     cookie: Annotated[str | None, Depends(cookie_scheme)],
 ) -> str | None:
@@ -217,7 +217,7 @@ def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
     return Caller(address, expires_at, known)
 
 
-def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
+async def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:
     """The signed-in caller; 401 for an anonymous request."""
     if caller is None:
         raise Unauthenticated(
