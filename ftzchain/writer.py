@@ -83,6 +83,9 @@ CREATE TABLE IF NOT EXISTS submission (
     subject TEXT,                 -- 0x id of its first record: work, event or invoice
     records INTEGER NOT NULL,     -- works or events in it
     body TEXT NOT NULL,           -- the submission JSON as received (with its document)
+    contract TEXT,                -- its transaction, encoded when it was accepted (NULL in
+    calldata BLOB,                --   an outbox of an earlier version: encoded from the body)
+    gas INTEGER,
     state TEXT NOT NULL,          -- queued | sent | confirmed | failed
     batch INTEGER,
     error TEXT,                   -- failed: the contract's decoded error
@@ -107,13 +110,34 @@ class QueuedRecord:
 
 
 class QueuedSubmission(NamedTuple):
-    """A submission as the outbox holds it, for the writer to send."""
+    """A submission as the outbox holds it, for the writer to send (its body and call are
+    read only when it is sent: a queue of EPCIS documents is megabytes)."""
 
     id: str
     kind: str
     signer: str  # lower-case address
     lane_nonce: int | None  # its nonce in its lane (trace batches, transfers, licences)
-    body: str  # the JSON text as received
+    subject: bytes | None  # its first record: work, event or invoice (None in old outboxes)
+
+
+class PreparedCall(NamedTuple):
+    """The transaction that records a submission, but for its sender and nonce."""
+
+    contract: str  # IpRegistry | Traceability | InvoiceRegistry
+    calldata: bytes
+    gas: int
+
+
+def prepare_call(sub: Submission, codec: AbiCodec) -> PreparedCall:
+    """Encode ``sub``'s call with its contract's ``codec``, and its gas limit."""
+    contract, function, args = sub.call
+    if sub.kind == "trace-batch":
+        gas = GAS_PER_BATCH + sum(
+            GAS_PER_EVENT + GAS_PER_EVENT_ID * (len(e[7]) + len(e[8])) for e in args[4]
+        )
+    else:
+        gas = GAS_PER_BATCH + GAS_PER_RECORD * len(sub.record_ids)
+    return PreparedCall(contract, codec.encode_call(function, *args), gas)
 
 
 class Outbox:
@@ -128,6 +152,9 @@ class Outbox:
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(submission)")}
         if "subject" not in columns:  # an outbox written before submissions named it
             self.db.execute("ALTER TABLE submission ADD COLUMN subject TEXT")
+        for name, sql_type in (("contract", "TEXT"), ("calldata", "BLOB"), ("gas", "INTEGER")):
+            if name not in columns:  # written before submissions were encoded on arrival
+                self.db.execute(f"ALTER TABLE submission ADD COLUMN {name} {sql_type}")
         self.db.execute(
             "CREATE INDEX IF NOT EXISTS submission_subject ON submission (kind, subject, state)"
         )
@@ -249,10 +276,12 @@ class Outbox:
 
     # --- submissions ------------------------------------------------------------------------
 
-    def submit(self, sub: Submission) -> tuple[str, bool]:
-        """Queue a validated submission. Returns (the id that holds it, whether it is new):
-        the same signed message again is the same submission. A trace batch whose nonce is
-        taken by another queued submission of the signer raises :class:`LaneTaken`."""
+    def submit(self, sub: Submission, call: PreparedCall | None = None) -> tuple[str, bool]:
+        """Queue a validated submission, with its encoded ``call`` when the caller has it
+        (the writer then sends it without reading the body again). Returns (the id that
+        holds it, whether it is new): the same signed message again is the same submission.
+        A trace batch whose nonce is taken by another queued submission of the signer raises
+        :class:`LaneTaken`."""
         with self._tx():
             found = self.db.execute("SELECT id FROM submission WHERE id = ?", (sub.id,)).fetchone()
             if found is not None:
@@ -269,7 +298,8 @@ class Outbox:
                     self.db.execute("DELETE FROM submission WHERE id = ?", (other[0],))
             self.db.execute(
                 "INSERT INTO submission (id, kind, signer, lane, lane_nonce, subject, records, "
-                "body, state, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                "body, contract, calldata, gas, state, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
                 (
                     sub.id,
                     sub.kind,
@@ -279,6 +309,7 @@ class Outbox:
                     "0x" + sub.record_ids[0].hex(),
                     len(sub.record_ids),
                     sub.source,
+                    *(call or (None, None, None)),
                     time.time(),
                 ),
             )
@@ -337,11 +368,31 @@ class Outbox:
     def queued_submissions(self, limit: int) -> list[QueuedSubmission]:
         """Queued submissions, each lane's in nonce order."""
         rows = self.db.execute(
-            "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE state = 'queued' "
+            f"SELECT {_QUEUED} FROM submission WHERE state = 'queued' "
             "ORDER BY lane, signer, lane_nonce, received_at LIMIT ?",
             (limit,),
         ).fetchall()
-        return [QueuedSubmission(str(a), str(b), str(c), d, str(e)) for a, b, c, d, e in rows]
+        return [_queued(row) for row in rows]
+
+    def submission_body(self, submission_id: str) -> str:
+        """The JSON text a submission was received as."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT body FROM submission WHERE id = ?", (submission_id,)
+            ).fetchone()
+        if row is None:
+            raise KeyError(f"no submission {submission_id} in the outbox")
+        return str(row[0])
+
+    def prepared_call(self, submission_id: str) -> PreparedCall | None:
+        """The call encoded when the submission was accepted; None if it was not."""
+        with self._lock:
+            row = self.db.execute(
+                "SELECT contract, calldata, gas FROM submission WHERE id = ?", (submission_id,)
+            ).fetchone()
+        if row is None or row[1] is None:
+            return None
+        return PreparedCall(str(row[0]), bytes(row[1]), int(row[2]))
 
     def mark_submission_sent(
         self, submission_id: str, sender: str, nonce: int, tx_hash: str, raw: bytes
@@ -356,12 +407,9 @@ class Outbox:
 
     def batch_submission(self, batch_id: int) -> QueuedSubmission | None:
         row = self.db.execute(
-            "SELECT id, kind, signer, lane_nonce, body FROM submission WHERE batch = ?",
-            (batch_id,),
+            f"SELECT {_QUEUED} FROM submission WHERE batch = ?", (batch_id,)
         ).fetchone()
-        if row is None:
-            return None
-        return QueuedSubmission(str(row[0]), str(row[1]), str(row[2]), row[3], str(row[4]))
+        return None if row is None else _queued(row)
 
     def settle_submission(
         self,
@@ -449,6 +497,15 @@ _STATUS_AFTER = {
     int(InvoiceAction.CREDIT_NOTE): InvoiceStatus.CREDITED,
     int(InvoiceAction.PAID): InvoiceStatus.PAID,
 }
+
+
+_QUEUED = "id, kind, signer, lane_nonce, subject"
+
+
+def _queued(row: tuple[Any, ...]) -> QueuedSubmission:
+    sid, kind, signer, nonce, subject = row
+    first = bytes.fromhex(subject[2:]) if subject else None
+    return QueuedSubmission(str(sid), str(kind), str(signer), nonce, first)
 
 
 def _lane_of(row: QueuedSubmission | None) -> tuple[str, str, int] | None:
@@ -644,7 +701,7 @@ class Writer:
         picked: list[QueuedSubmission] = []
         now = time.monotonic()
         for row in self.outbox.queued_submissions(room * 4 + 64):
-            _sid, kind, signer, nonce, _body = row
+            kind, signer, nonce = row.kind, row.signer, row.lane_nonce
             if kind in AFTER_ISSUE and not self._invoice_issued(row, now):
                 continue  # its invoice's issue is queued ahead of it
             lane = LANE_OF_KIND.get(kind)
@@ -668,10 +725,10 @@ class Writer:
         """Whether an invoice action or goods link may go: its invoice is on chain. While
         the issue is still queued it waits (looked at again every half second); with no
         issue anywhere it fails."""
-        sid, _kind, _signer, _nonce, body = row
+        sid = row.id
         if self._not_before.get(sid, 0.0) > now:
             return False
-        invoice_id = self._submission(body).record_ids[0]
+        invoice_id = row.subject or self._submission(sid).record_ids[0]
         if self._invoices().invoice(invoice_id) is not None:
             self._not_before.pop(sid, None)
             return True
@@ -721,7 +778,9 @@ class Writer:
             self._lane_next[key] = max([self._chain_nonce(lane, signer), *flying])
         return self._lane_next[key]
 
-    def _submission(self, body: str) -> Submission:
+    def _submission(self, submission_id: str) -> Submission:
+        """The queued submission, read again from the body it was received as."""
+        body = self.outbox.submission_body(submission_id)
         addresses = {"IpRegistry": self.registry.address}
         if self.traceability is not None:
             addresses["Traceability"] = self.traceability.address
@@ -737,11 +796,12 @@ class Writer:
         return self.registry.address, self.registry.codec
 
     def _sign_submission(self, row: QueuedSubmission) -> tuple[_InFlight, str]:
-        sid, kind, signer, nonce, body = row
-        sub = self._submission(body)
-        contract, function, args = sub.call
-        address, codec = self._codec(contract)
-        data = codec.encode_call(function, *args)
+        sid, kind, signer, nonce, _subject = row
+        call = self.outbox.prepared_call(sid)
+        if call is None:  # queued by an earlier version: encode it from its body
+            sub = self._submission(sid)
+            call = prepare_call(sub, self._codec(sub.call[0])[1])
+        address = self._codec(call.contract)[0]
         lane = LANE_OF_KIND.get(kind)
         if lane is not None:
             # One sender per signer: its transaction nonces keep the lane in order.
@@ -749,13 +809,7 @@ class Writer:
         else:
             sender = self.senders[self._next_sender % len(self.senders)]
             self._next_sender += 1
-        if kind == "trace-batch":
-            gas = GAS_PER_BATCH + sum(
-                GAS_PER_EVENT + GAS_PER_EVENT_ID * (len(e[7]) + len(e[8])) for e in args[4]
-            )
-        else:
-            gas = GAS_PER_BATCH + GAS_PER_RECORD * len(sub.record_ids)
-        raw, tx_nonce, tx_hash = sender.sign(address, data, gas)
+        raw, tx_nonce, tx_hash = sender.sign(address, call.calldata, call.gas)
         batch_id = self.outbox.mark_submission_sent(sid, sender.address, tx_nonce, tx_hash, raw)
         flight = _InFlight(
             batch_id,
@@ -805,8 +859,8 @@ class Writer:
     def _settle_used(self, row: QueuedSubmission, batch_id: int | None = None) -> None:
         """A lane message whose nonce the chain has used: recorded (find where), or beaten
         to it by another message of the signer with the same nonce."""
-        sid, kind, signer, nonce, body = row
-        location = self._located(self._submission(body))
+        sid, kind, signer, nonce, _subject = row
+        location = self._located(self._submission(sid))
         if location is not None:
             self.outbox.settle_submission(sid, "confirmed", location=location, batch_id=batch_id)
         else:
@@ -834,8 +888,8 @@ class Writer:
         """Settle a submission whose transaction failed or vanished: recorded after all
         (confirmed), refused for good by the contract (failed, with its error), or queued
         again."""
-        sid, kind, signer, nonce, body = row
-        sub = self._submission(body)
+        sid, kind, signer, nonce, _subject = row
+        sub = self._submission(sid)
         lane = LANE_OF_KIND.get(kind)
         if lane is not None:
             self._lane_next.pop((lane, signer), None)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ftzchain.abi import AbiCodec
 from ftzchain.compile import Build
 from ftzchain.devnet import dev_private_key, start_node
 from ftzchain.eip712 import IpItem
@@ -29,7 +30,7 @@ from ftzchain.submission import (
 )
 from ftzchain.submission import build as build_submission
 from ftzchain.trace import TraceItem
-from ftzchain.writer import Outbox, QueuedRecord, Writer
+from ftzchain.writer import Outbox, QueuedRecord, Writer, prepare_call
 from tests.conftest import AH, ROOT, SH, World, make_world
 
 TOPIC = "0x" + keccak256(IP_REGISTERED_SIGNATURE.encode()).hex()
@@ -157,13 +158,15 @@ def _signed_trace_batches(
     return out
 
 
-def _signed_ip_batches(world: World, batches: int, per_batch: int) -> list[Submission]:
+def _signed_ip_batches(
+    world: World, batches: int, per_batch: int, label: str = "crash signed work"
+) -> list[Submission]:
     reg = world.ctx.ip_registry
     addresses = {"IpRegistry": reg.address, "Traceability": world.ctx.traceability.address}
     out = []
     for b in range(batches):
         items = [
-            IpItem(hashlib.sha256(f"crash signed work {b} {i}".encode()).digest(), 2)
+            IpItem(hashlib.sha256(f"{label} {b} {i}".encode()).digest(), 2)
             for i in range(per_batch)
         ]
         signed = reg.sign_batch(world.sh_enterprise, SH, items, deadline=2**40)
@@ -187,6 +190,14 @@ def _signed_ip_batches(world: World, batches: int, per_batch: int) -> list[Submi
         source = json.dumps(body)
         out.append(build_submission(parse_body(body), world.node.chain_id, addresses, None, source))
     return out
+
+
+def _codec(world: World, contract: str) -> AbiCodec:
+    if contract == "Traceability":
+        return world.ctx.traceability.codec
+    if contract == "InvoiceRegistry":
+        return world.ctx.invoices.codec
+    return world.ctx.ip_registry.codec
 
 
 def _contract_addresses(world: World) -> dict[str, str]:
@@ -301,8 +312,11 @@ def test_sigkill_at_random_points_leaves_every_record_once(
     outbox.enqueue(records)
     mixed = [*ip_batches, *trace_batches, *issues, *payments]
     random.Random(5).shuffle(mixed)  # trace batches out of nonce order, payments before issues
-    for submission in mixed:
-        outbox.submit(submission)
+    for k, submission in enumerate(mixed):
+        # Half encoded on arrival, as the intake API queues them; half from the body when
+        # sent, as for an outbox of an earlier version.
+        call = prepare_call(submission, _codec(world, submission.call[0])) if k % 2 else None
+        outbox.submit(submission, call)
     outbox.close()
     (tmp_path / "build.json").write_text((ROOT / "build" / "contracts.json").read_text())
     config = {
@@ -560,3 +574,35 @@ def test_an_invoice_action_waits_for_its_queued_issue(anvil_world: World, tmp_pa
     assert [outbox.submission(i).state for i in ids] == ["confirmed", "confirmed"]  # type: ignore[union-attr]
     paid = invoices.invoice(prints.invoice_id)
     assert paid is not None and paid.status == InvoiceStatus.PAID
+
+
+def test_an_outbox_of_the_version_before_encoded_calls_is_upgraded_and_sent(
+    anvil_world: World, tmp_path: Path
+) -> None:
+    """Submissions queued before the outbox kept each one's encoded call: opening it adds
+    the columns, and the writer encodes those submissions from their bodies."""
+    world = anvil_world
+    old, new = _signed_ip_batches(world, 2, 5, "outbox upgrade")
+    path = tmp_path / "outbox.db"
+    outbox = Outbox(path)
+    outbox.submit(old)
+    outbox.close()
+    db = sqlite3.connect(path)
+    for column in ("contract", "calldata", "gas"):
+        db.execute(f"ALTER TABLE submission DROP COLUMN {column}")
+    db.commit()
+    db.close()
+    outbox = Outbox(path)  # as the new version opens it
+    call = prepare_call(new, _codec(world, "IpRegistry"))
+    outbox.submit(new, call)
+    assert outbox.prepared_call(old.id) is None
+    assert outbox.prepared_call(new.id) == call
+    _writer(world, outbox).run()
+    for sub in (old, new):
+        status = outbox.submission(sub.id)
+        assert status is not None and status.state == "confirmed"
+        tx = world.ctx.client.rpc.call("eth_getTransactionByHash", [status.tx_hash])
+        assert tx["input"] == "0x" + prepare_call(sub, _codec(world, "IpRegistry")).calldata.hex()
+    assert world.ctx.ip_registry.registered(
+        ["0x" + i.hex() for b in (old, new) for i in b.record_ids]
+    ) == {"0x" + i.hex() for b in (old, new) for i in b.record_ids}
