@@ -7,25 +7,20 @@ so every one of them must be a coroutine."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
-from api.routers import (
-    audit,
-    auth,
-    customs,
-    evidence,
-    health,
-    invoices,
-    ip,
-    portal,
-    submissions,
-    trace,
-)
+import api.routers
 
-_ROUTERS = (audit, auth, customs, evidence, health, invoices, ip, portal, submissions, trace)
+# Every router module of the API, found rather than listed: a new one is checked too.
+_ROUTERS = [
+    importlib.import_module(f"api.routers.{m.name}")
+    for m in pkgutil.iter_modules(api.routers.__path__)
+]
 
 
 def _is_async(call: object) -> bool:
