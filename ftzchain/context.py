@@ -106,6 +106,15 @@ class FtzContext:
             AbiCodec(self.abis.get("InvoiceRegistry")),
         )
 
+    def submission_codec(self, contract: str) -> AbiCodec:
+        """The codec of the contract an enterprise-signed submission calls (its
+        ``Submission.call`` names it: IpRegistry, Traceability or InvoiceRegistry)."""
+        if contract == "Traceability":
+            return self.traceability.codec
+        if contract == "InvoiceRegistry":
+            return self.invoices.codec
+        return self.ip_registry.codec
+
     @cached_property
     def audit_trail(self) -> AuditTrailContract:
         return AuditTrailContract(

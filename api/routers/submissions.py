@@ -27,7 +27,6 @@ from api.deps import SessionDep, SettingsDep, get_context
 from api.errors import ApiError, error_responses
 from api.intake_cache import RecentItems
 from api.queries.trace import recorded_ids
-from ftzchain.abi import AbiCodec
 from ftzchain.context import FtzContext
 from ftzchain.domain import zone_id
 from ftzchain.eip712 import DOMAINS
@@ -225,7 +224,7 @@ def _accept(
     if sub.kind == "trace-batch":
         _require_new_events(session, settings.chain_id, sub)
     try:
-        outbox.submit(sub, prepare_call(sub, _codec(ctx, sub.call[0])))
+        outbox.submit(sub, prepare_call(sub, ctx.submission_codec(sub.call[0])))
     except LaneTaken as exc:
         raise ApiError(
             409,
@@ -236,16 +235,6 @@ def _accept(
     status = outbox.submission(sub.id)
     assert status is not None
     return status, True
-
-
-def _codec(ctx: FtzContext, contract: str) -> AbiCodec:
-    """The ABI codec of the contract a submission calls (its transaction is encoded here, once,
-    so the writer sends it without parsing the body again)."""
-    if contract == "Traceability":
-        return ctx.traceability.codec
-    if contract == "InvoiceRegistry":
-        return ctx.invoices.codec
-    return ctx.ip_registry.codec
 
 
 def _require_new_events(session: Session, chain_id: int | None, sub: Submission) -> None:

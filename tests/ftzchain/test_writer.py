@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ftzchain.abi import AbiCodec
 from ftzchain.compile import Build
 from ftzchain.devnet import dev_private_key, start_node
 from ftzchain.eip712 import IpItem
@@ -192,14 +191,6 @@ def _signed_ip_batches(
     return out
 
 
-def _codec(world: World, contract: str) -> AbiCodec:
-    if contract == "Traceability":
-        return world.ctx.traceability.codec
-    if contract == "InvoiceRegistry":
-        return world.ctx.invoices.codec
-    return world.ctx.ip_registry.codec
-
-
 def _contract_addresses(world: World) -> dict[str, str]:
     return {
         "IpRegistry": world.ctx.ip_registry.address,
@@ -315,7 +306,11 @@ def test_sigkill_at_random_points_leaves_every_record_once(
     for k, submission in enumerate(mixed):
         # Half encoded on arrival, as the intake API queues them; half from the body when
         # sent, as for an outbox of an earlier version.
-        call = prepare_call(submission, _codec(world, submission.call[0])) if k % 2 else None
+        call = (
+            prepare_call(submission, world.ctx.submission_codec(submission.call[0]))
+            if k % 2
+            else None
+        )
         outbox.submit(submission, call)
     outbox.close()
     (tmp_path / "build.json").write_text((ROOT / "build" / "contracts.json").read_text())
@@ -593,7 +588,7 @@ def test_an_outbox_of_the_version_before_encoded_calls_is_upgraded_and_sent(
     db.commit()
     db.close()
     outbox = Outbox(path)  # as the new version opens it
-    call = prepare_call(new, _codec(world, "IpRegistry"))
+    call = prepare_call(new, world.ctx.submission_codec("IpRegistry"))
     outbox.submit(new, call)
     assert outbox.prepared_call(old.id) is None
     assert outbox.prepared_call(new.id) == call
@@ -602,7 +597,10 @@ def test_an_outbox_of_the_version_before_encoded_calls_is_upgraded_and_sent(
         status = outbox.submission(sub.id)
         assert status is not None and status.state == "confirmed"
         tx = world.ctx.client.rpc.call("eth_getTransactionByHash", [status.tx_hash])
-        assert tx["input"] == "0x" + prepare_call(sub, _codec(world, "IpRegistry")).calldata.hex()
+        assert (
+            tx["input"]
+            == "0x" + prepare_call(sub, world.ctx.submission_codec("IpRegistry")).calldata.hex()
+        )
     assert world.ctx.ip_registry.registered(
         ["0x" + i.hex() for b in (old, new) for i in b.record_ids]
     ) == {"0x" + i.hex() for b in (old, new) for i in b.record_ids}
