@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from Crypto.Hash import keccak as _keccak_256
 from eth_abi.abi import encode as abi_encode
 from eth_utils.crypto import keccak
 
@@ -136,10 +137,17 @@ def typehash(primary: str) -> bytes:
     return keccak(text=encode_type(primary))
 
 
+def _keccak(data: bytes) -> bytes:
+    """Keccak-256 of bytes, straight from pycryptodome (the backend eth_utils' ``keccak``
+    calls after checking its argument's type): half the time per call, and a 100-event
+    trace batch's digest makes about 300 calls."""
+    return _keccak_256.new(data=data, digest_bits=256).digest()
+
+
 def struct_hash(primary: str, *words: bytes) -> bytes:
     """``keccak(typeHash ‖ encodeData)`` with each member already encoded as a 32-byte word
     (see :func:`word_uint`, :func:`word_address`, :func:`word_array`)."""
-    return keccak(typehash(primary) + b"".join(words))
+    return _keccak(typehash(primary) + b"".join(words))
 
 
 def word_uint(value: int) -> bytes:
@@ -153,7 +161,7 @@ def word_address(address: str) -> bytes:
 def word_array(words: list[bytes] | tuple[bytes, ...]) -> bytes:
     """A ``bytes32[]`` (or an array of struct hashes) as EIP-712 encodes it: keccak of the
     concatenation."""
-    return keccak(b"".join(words))
+    return _keccak(b"".join(words))
 
 
 def typed_data_types(primary: str) -> dict[str, list[dict[str, str]]]:

@@ -56,15 +56,15 @@ def load_context(url: str) -> dict[str, Any]:
     return copy.deepcopy(_context_document(filename))
 
 
-def _plain_numbers(value: Any) -> Any:
+def plain_numbers(value: Any) -> Any:
     """The document with exact Decimals as floats: the JSON-LD processor wants plain numbers,
     and only the expanded strings are used."""
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, list):
-        return [_plain_numbers(v) for v in value]
+        return [plain_numbers(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
+        return {k: plain_numbers(v) for k, v in value.items()}
     return value
 
 
@@ -88,7 +88,7 @@ def expand_document(document: dict[str, Any]) -> Any:
         }
 
     try:
-        return jsonld.expand(_plain_numbers(document), {"documentLoader": loader})
+        return jsonld.expand(plain_numbers(document), {"documentLoader": loader})
     except jsonld.JsonLdError as exc:
         if refused:
             raise refused[0] from None

@@ -34,7 +34,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
 from typing import Any
 
-from ftzchain.epcis.contexts import expand_document, shared_context
+from ftzchain.epcis.contexts import expand_document, plain_numbers, shared_context
 from ftzchain.errors import InvalidEpcis
 
 CANONICALISATION = "CBV2.0"  # the ``ver`` of every id this module makes
@@ -62,7 +62,7 @@ def hash_id_of_prehash(prehash: str) -> str:
 
 def prehashes(document: dict[str, Any], events: list[dict[str, Any]]) -> list[str]:
     """The pre-hash string of each of ``events`` (the document's events, in order)."""
-    expanded = _bare_values_expanded(document)
+    expanded = _by_bare_value(_bare_values_expanded(document))
     namespaces = _namespaces(document.get("@context"))
     out = []
     for index, event in enumerate(events):
@@ -96,9 +96,28 @@ def _strings(value: Any, found: set[str]) -> None:
 def _bare_values_expanded(document: dict[str, Any]) -> list[str]:
     """The CBV and GS1 vocabulary URIs the JSON-LD expansion of the document yields: a bare
     word such as ``shipping`` stands for the one of them that ends in ``-shipping``."""
+    skeleton = json.dumps(plain_numbers(vocabulary_skeleton(document)), sort_keys=True)
+    if len(skeleton) > _CACHED_SKELETON_CHARS:
+        return _skeleton_vocabulary(skeleton)
+    return list(_cached_skeleton_vocabulary(skeleton))
+
+
+# Documents from one system share a skeleton (the bench's all do): the expansion of each
+# skeleton is kept (a few KB each; a bigger skeleton is expanded every time, never kept).
+_CACHED_SKELETONS = 256
+_CACHED_SKELETON_CHARS = 16_384
+
+
+def _skeleton_vocabulary(skeleton: str) -> list[str]:
+    """The vocabulary URIs of a skeleton (as JSON text: the exact expansion input)."""
     found: set[str] = set()
-    _strings(expand_document(vocabulary_skeleton(document)), found)
+    _strings(expand_document(json.loads(skeleton)), found)
     return sorted(v for v in found if v.startswith(_VOCABULARY))
+
+
+@lru_cache(maxsize=_CACHED_SKELETONS)
+def _cached_skeleton_vocabulary(skeleton: str) -> tuple[str, ...]:
+    return tuple(_skeleton_vocabulary(skeleton))
 
 
 # --- the part of a document its vocabulary URIs depend on --------------------------------
@@ -228,10 +247,21 @@ def _reduce(value: Any, terms: set[str], aliases: set[str], placeholder: str) ->
     return value
 
 
-def _replace_bare_values(value: Any, expanded: list[str]) -> Any:
+def _by_bare_value(expanded: list[str]) -> dict[str, str | None]:
+    """Each bare value a vocabulary URI can stand for (any tail after a ``-`` or ``/``) →
+    that URI, or None when two URIs end so (an ambiguous word is left as written)."""
+    found: dict[str, str | None] = {}
+    for uri in expanded:
+        for i, char in enumerate(uri):
+            if char in "-/":
+                tail = uri[i + 1 :]
+                found[tail] = uri if found.get(tail, uri) == uri else None
+    return found
+
+
+def _replace_bare_values(value: Any, expanded: dict[str, str | None]) -> Any:
     if isinstance(value, str):
-        matches = [x for x in expanded if x.endswith("-" + value) or x.endswith("/" + value)]
-        return matches[0] if len(matches) == 1 else value
+        return expanded.get(value) or value
     if isinstance(value, list):
         return [_replace_bare_values(v, expanded) for v in value]
     if isinstance(value, dict):

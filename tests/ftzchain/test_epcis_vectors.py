@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ftzchain.epcis.document import event_hash_ids, parse_epcis_json, read_epcis
 from ftzchain.epcis.hash_id import hash_id_of_prehash, prehashes
@@ -320,3 +322,46 @@ def test_the_skeleton_agrees_with_whole_expansion_on_generated_documents() -> No
             "epcisBody": {"eventList": [_random_event(rng) for _ in range(rng.randint(1, 12))]},
         }
         assert _skeleton_vocabulary(document) == _vocabulary(document), json.dumps(document)
+
+
+_URI_PARTS = st.sampled_from(
+    ["https://ref.gs1.org/cbv/", "BizStep-", "Disp-", "a", "-", "/", "in_transit", "x-y"]
+)
+
+
+@given(
+    st.lists(st.lists(_URI_PARTS, min_size=1, max_size=6).map("".join), max_size=8, unique=True),
+    st.lists(st.text(alphabet="ab-/xy_", max_size=8), max_size=20),
+)
+def test_a_bare_value_stands_for_the_one_uri_ending_in_it(
+    uris: list[str], words: list[str]
+) -> None:
+    """The table of bare values is the rule it replaces: a value becomes the vocabulary URI
+    that ends in ``-value`` or ``/value`` when exactly one does, and stays as written when
+    none or several do."""
+    from ftzchain.epcis.hash_id import _by_bare_value, _replace_bare_values
+
+    table = _by_bare_value(sorted(uris))
+    for word in [*words, *(u.rsplit("-", 1)[-1] for u in uris), *(u[-3:] for u in uris)]:
+        matches = [u for u in uris if u.endswith("-" + word) or u.endswith("/" + word)]
+        assert _replace_bare_values(word, table) == (matches[0] if len(matches) == 1 else word)
+
+
+def test_a_skeleton_expanded_once_answers_from_the_cache_and_a_big_one_is_not_kept() -> None:
+    from ftzchain.epcis import hash_id
+    from ftzchain.sandbox import epcis_document
+
+    hash_id._cached_skeleton_vocabulary.cache_clear()
+    first = hash_id._bare_values_expanded(epcis_document("a", 5))
+    again = hash_id._bare_values_expanded(epcis_document("b", 7))  # other serials: same skeleton
+    info = hash_id._cached_skeleton_vocabulary.cache_info()
+    assert (info.misses, info.hits) == (1, 1)
+    assert first == again == _vocabulary(epcis_document("b", 7))
+
+    big = epcis_document("c", 1)
+    event = big["epcisBody"]["eventList"][0]
+    big["epcisBody"]["eventList"] = [  # distinct events that each keep a term: a big skeleton
+        {**event, "bizStep": "shipping", "ex:n": [f"cbv:BizStep-{i}"] * 20} for i in range(200)
+    ]
+    assert hash_id._bare_values_expanded(big) == _vocabulary(big)
+    assert hash_id._cached_skeleton_vocabulary.cache_info().currsize == 1
