@@ -25,6 +25,12 @@ log = logging.getLogger(__name__)
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _HEADERS = {"content-type": "application/json"}
 
+# A batch goes in as many HTTP requests as it takes to keep each within what nodes accept:
+# anvil refuses a request body over 2 MiB (one "Invalid request" for the whole batch: 32
+# 100-event trace batches are 2.7 MB), geth one over 5 MiB or with more than 1,000 calls.
+MAX_BATCH_BYTES = 1 << 20
+MAX_BATCH_CALLS = 1000
+
 
 class RpcError(FtzError):
     """The node answered a JSON-RPC call with an error object."""
@@ -61,12 +67,14 @@ class JsonRpc:
         timeout: float = 30.0,
         retries: int = 0,
         fallbacks: Sequence[str] = (),
+        max_batch_bytes: int = MAX_BATCH_BYTES,
     ) -> None:
         self.urls = [url, *(f for f in fallbacks if f != url)]
         self.url = url
         self.retries = retries
         self.failovers = 0
         self.chain_id: int | None = None  # set by whoever checked it: fallbacks must match
+        self.max_batch_bytes = max_batch_bytes
         # Our own retry loop below; one pooled connection per thread that talks at once.
         self._http = urllib3.PoolManager(
             maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout)
@@ -94,7 +102,9 @@ class JsonRpc:
         """POST one JSON-RPC request (or batch) with retries, then to the fallbacks; the
         answer's undecoded body, for callers that decode it into their own types (the
         indexer's logs)."""
-        body = orjson.dumps(payload)
+        return self._post_body(orjson.dumps(payload))
+
+    def _post_body(self, body: bytes) -> bytes:
         try:
             return self._post_to(self.url, body, self.retries)
         except NodeUnavailable as unavailable:
@@ -166,28 +176,33 @@ class JsonRpc:
         return outcomes
 
     def batch_outcomes(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        """Like :meth:`batch`, but each call's error is returned in its place, not raised."""
+        """Like :meth:`batch`, but each call's error is returned in its place, not raised.
+        A batch larger than the node accepts (``max_batch_bytes``, :data:`MAX_BATCH_CALLS`)
+        goes as several requests, one after the other."""
         if not calls:
             return []
         first = self._next_id()
-        payload = [
-            {"jsonrpc": "2.0", "id": first + i, "method": m, "params": p}
-            for i, (m, p) in enumerate(calls)
-        ]
         with self._lock:  # reserve the id range
             self._ids = itertools.count(max(next(self._ids), first + len(calls)))
-        replies = self._post(payload)
-        if isinstance(replies, dict):  # a node that rejects batches answers with one error
-            replies = [{**replies, "id": first}]
-        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
+        encoded = [
+            orjson.dumps({"jsonrpc": "2.0", "id": first + i, "method": m, "params": p})
+            for i, (m, p) in enumerate(calls)
+        ]
+        by_id: dict[Any, Any] = {}
+        for start, end in _chunks([len(e) + 1 for e in encoded], self.max_batch_bytes):
+            replies = orjson.loads(self._post_body(b"[" + b",".join(encoded[start:end]) + b"]"))
+            if isinstance(replies, dict):
+                # One error for the whole request (a node that refuses batches, or this
+                # one's size): every call in it failed.
+                replies = [{**replies, "id": first + i} for i in range(start, end)]
+            by_id.update((r.get("id"), r) for r in replies if isinstance(r, dict))
         missing = [first + i for i in range(len(calls)) if first + i not in by_id]
         if missing:
             log.warning(
-                "the node's batch answer lacks %d of %d calls (ids %s): %.500r",
+                "the node's batch answer lacks %d of %d calls (ids %s)",
                 len(missing),
                 len(calls),
                 missing[:5],
-                replies,
             )
         outcomes: list[Any] = []
         for i, (method, _) in enumerate(calls):
@@ -196,6 +211,20 @@ class JsonRpc:
             except RpcError as exc:
                 outcomes.append(exc)
         return outcomes
+
+
+def _chunks(sizes: list[int], max_bytes: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of ``sizes`` each within ``max_bytes`` and :data:`MAX_BATCH_CALLS`
+    calls (a call bigger than ``max_bytes`` goes alone)."""
+    ranges: list[tuple[int, int]] = []
+    start, total = 0, 0
+    for i, size in enumerate(sizes):
+        if i > start and (total + size > max_bytes or i - start == MAX_BATCH_CALLS):
+            ranges.append((start, i))
+            start, total = i, 0
+        total += size
+    ranges.append((start, len(sizes)))
+    return ranges
 
 
 def _result(method: str, reply: dict[str, Any]) -> Any:

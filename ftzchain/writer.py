@@ -611,6 +611,7 @@ class Writer:
         confirmed_before = self.outbox.counts()["confirmed"]
         self.recover()
         outage = 0.0
+        refused_in_a_row = 0
         while not (stop and stop()):
             try:
                 if outage or self.client.rpc.failovers != self._failovers:
@@ -620,12 +621,18 @@ class Writer:
                     outage = 0.0
                 attempted = self._fill_pipeline()
                 if not self.in_flight:
-                    if attempted:
-                        continue  # refused by the node and queued again: try once more
+                    if attempted:  # refused by the node and queued again: try again, at
+                        # once the first time, then backing off while the node keeps refusing
+                        refused_in_a_row += 1
+                        if refused_in_a_row > 1:
+                            time.sleep(min(0.01 * 2 ** min(refused_in_a_row, 8), 2.0))
+                        continue
+                    refused_in_a_row = 0
                     if not follow:
                         break
                     time.sleep(idle_poll)
                     continue
+                refused_in_a_row = 0
                 self._collect()
             except NodeUnavailable as exc:
                 outage = min(max(outage * 2, 0.2), 5.0)

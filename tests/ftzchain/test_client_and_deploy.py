@@ -155,3 +155,32 @@ def test_reads_right_after_a_receipt_see_that_receipts_block(anvil_world: World)
             assert receipt.block_number > 0
         finally:
             client.close()
+
+
+def test_a_batch_larger_than_the_node_accepts_is_sent_in_parts(node: LocalNode) -> None:
+    """anvil refuses a request body over 2 MiB with one "Invalid request" for the whole
+    batch: 32 trace batches of 100 events (84 KB of hex each) held a relay with 1 s blocks in
+    a loop of refused sends. Each call of a larger batch gets its own answer."""
+    from ftzchain.rpc import JsonRpc
+
+    junk = "0x" + "ab" * 42_000  # not a transaction: each call's own answer is a decode error
+    calls = [("eth_sendRawTransaction", [junk]) for _ in range(32)]
+    assert 32 * len(junk) > 2 * 1024 * 1024
+    with JsonRpc(node.url) as rpc:
+        outcomes = rpc.batch_outcomes(calls)
+        assert rpc.call("eth_chainId") == hex(node.chain_id)  # ids stay in step
+    assert len(outcomes) == 32
+    assert all(isinstance(o, RpcError) for o in outcomes)
+    messages = {o.rpc_message for o in outcomes}
+    assert "Invalid request" not in messages and not any("no result" in m for m in messages)
+
+
+def test_batch_parts_stay_within_the_byte_and_call_limits() -> None:
+    from ftzchain.rpc import MAX_BATCH_CALLS, _chunks
+
+    assert _chunks([400, 400, 400, 2000, 10], 1000) == [(0, 2), (2, 3), (3, 4), (4, 5)]
+    assert _chunks([1] * (MAX_BATCH_CALLS + 1), 10**9) == [
+        (0, MAX_BATCH_CALLS),
+        (MAX_BATCH_CALLS, MAX_BATCH_CALLS + 1),
+    ]
+    assert _chunks([5], 1) == [(0, 1)]
