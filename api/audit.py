@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import Connection, Engine, Table, event
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -140,24 +141,45 @@ def append_sqlite(db: sqlite3.Connection, batch: list[dict[str, Any]]) -> None:
     db.execute("COMMIT")
 
 
-def append_pipelined(pg: Any, batch: list[dict[str, Any]]) -> None:
+def append_pipelined(
+    pg: Any, batch: list[dict[str, Any]], after: tuple[int, str] | None = None
+) -> tuple[int, str]:
     """:func:`append_sqlite` on PostgreSQL, where the write lock is a transaction-scoped
-    advisory lock, in two round trips, on a psycopg connection in pipeline
-    mode: BEGIN, the write lock and the head in the first; the inserts and COMMIT in the
-    second. Each round trip costs the writer thread a wait for the interpreter lock, which
-    a busy API process holds; six of them per batch (SQLAlchemy's way, one statement at a
-    time) made the lock, and the other process's appender with it, wait that much longer.
-    The head is read by its own statement after the lock is granted, so it sees the last
-    appender's commit (a statement's snapshot is taken when it starts)."""
+    advisory lock, on a psycopg connection in pipeline mode; returns the new head.
+
+    ``after`` is the head this appender itself committed last. Trusting it, the append is one
+    round trip (BEGIN, the lock, the inserts, COMMIT): if another appender wrote since, the
+    entry numbered after it exists already, the primary key refuses the first insert and
+    nothing is written. Then, or without a head to trust, two round trips: BEGIN, the lock
+    and the head in the first; the inserts and COMMIT in the second. The head is read by its
+    own statement after the lock is granted, so it sees the last appender's commit (a
+    statement's snapshot is taken when it starts). Each round trip costs the writer thread a
+    wait for the interpreter lock, which a busy API process holds; six of them per batch
+    (SQLAlchemy's way, one statement at a time) made the lock, and the other process's
+    appender with it, wait that much longer."""
+    if after is not None:
+        try:
+            return _insert_pipelined(pg, after, batch, read_head=False)
+        except UniqueViolation:  # another appender wrote after it: read the head
+            pass
+    return _insert_pipelined(pg, None, batch, read_head=True)
+
+
+def _insert_pipelined(
+    pg: Any, after: tuple[int, str] | None, batch: list[dict[str, Any]], read_head: bool
+) -> tuple[int, str]:
     with pg.pipeline(), pg.transaction():
         pg.execute(_PG_LOCK)
-        row = pg.execute(_RAW_HEAD).fetchone()  # sends what is queued and waits: trip one
-        rows, owners = _chained((int(row[0]), str(row[1])) if row else None, batch)
+        if read_head:
+            row = pg.execute(_RAW_HEAD).fetchone()  # sends what is queued and waits
+            after = (int(row[0]), str(row[1])) if row else None
+        rows, owners = _chained(after, batch)
         with pg.cursor() as cursor:
             cursor.executemany(_PG_INSERT, rows)
             if owners:
                 cursor.executemany(_PG_INSERT_OWNERS, owners)
-    # leaving the transaction queues COMMIT; leaving the pipeline sends it all: trip two
+    # leaving the transaction queues COMMIT; leaving the pipeline sends it all and waits
+    return int(rows[-1]["seq"]), str(rows[-1]["hash"])
 
 
 Settle = Callable[[BaseException | None], None]
@@ -178,6 +200,7 @@ class AuditWriter:
         self._queue: queue.SimpleQueue[tuple[dict[str, Any], Settle]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._head: tuple[int, str] | None = None  # what this writer committed last
 
     def submit(self, fields: dict[str, Any]) -> Future[None]:
         """Append from a thread: the future is done once the entry is committed."""
@@ -225,7 +248,8 @@ class AuditWriter:
         try:
             driver = pooled.driver_connection
             if self.engine.dialect.name == "postgresql":
-                append_pipelined(driver, batch)
+                head, self._head = self._head, None  # trusted again only once committed
+                self._head = append_pipelined(driver, batch, head)
             else:
                 append_sqlite(cast(sqlite3.Connection, driver), batch)
         finally:

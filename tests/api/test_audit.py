@@ -163,6 +163,28 @@ def test_writers_in_several_processes_take_turns_in_one_chain(db_url: str) -> No
     assert check_trail(rows, []) == (None, 0)
 
 
+def test_a_writer_whose_last_head_is_stale_chains_after_the_true_head(db_url: str) -> None:
+    """On PostgreSQL a writer appends after the head it committed last, in one round trip;
+    when another writer appended since, the primary key refuses that, and it reads the head.
+    Alternating writers (SQLite and PostgreSQL): one chain, no gap, nothing lost."""
+    from api.audit import AuditWriter
+    from ftzchain.cli.audit import check_trail
+    from indexer.db import migrate
+
+    migrate(db_url)
+    one, two = AuditWriter(db_url), AuditWriter(db_url)
+    try:
+        for i, writer in enumerate([one, one, two, one, two, two, one]):
+            writer.submit({**_FIELDS, "answer_digest": "0x" + f"{i:064x}"}).result(30)
+    finally:
+        one.engine.dispose()
+        two.engine.dispose()
+    rows = [e.model_dump() for e in _entries(db_url)]
+    assert [r["seq"] for r in rows] == list(range(1, 8))
+    assert [int(r["answer_digest"], 16) for r in rows] == list(range(7))
+    assert check_trail(rows, []) == (None, 0)
+
+
 def _copy(db_url: str, to: Path) -> str:
     """A consistent copy of the served (WAL) database, to tamper with."""
     source = sqlite3.connect(db_url.removeprefix("sqlite:///"))
