@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import Connection, Engine, Table, event
+from sqlalchemy import Connection, Engine, Table, event, text
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -79,8 +79,6 @@ def _driver_autocommit(engine: Engine) -> Engine:
     return engine
 
 
-# Built once: a statement object keeps its compiled form and cache key.
-_HEAD = select(AuditEntry.seq, AuditEntry.hash).order_by(col(AuditEntry.seq).desc()).limit(1)
 _OWNER_TABLE: Table = AuditOwner.__table__  # type: ignore[attr-defined]
 
 
@@ -111,9 +109,9 @@ def _insert_sql(table: Table, placeholder: str) -> str:
     return f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({values})"
 
 
-# The same statements for the drivers themselves (the writer's hot path): built from the
+# The statements of the writer's hot path, for the drivers themselves: built from the
 # tables, so they cannot drift from them.
-_RAW_HEAD = f"SELECT seq, hash FROM {_TABLE.name} ORDER BY seq DESC LIMIT 1"
+_HEAD = f"SELECT seq, hash FROM {_TABLE.name} ORDER BY seq DESC LIMIT 1"
 _PG_INSERT = _insert_sql(_TABLE, "%({})s")
 _PG_INSERT_OWNERS = _insert_sql(_OWNER_TABLE, "%({})s")
 _SQLITE_INSERT = _insert_sql(_TABLE, ":{}")
@@ -130,8 +128,7 @@ def append_sqlite(db: sqlite3.Connection, batch: list[dict[str, Any]]) -> None:
     driver alone 43."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        row = db.execute(_RAW_HEAD).fetchone()
-        rows, owners = _chained((int(row[0]), str(row[1])) if row else None, batch)
+        rows, owners = _chained(_top(db.execute(_HEAD).fetchone()), batch)
         db.executemany(_SQLITE_INSERT, rows)
         if owners:
             db.executemany(_SQLITE_INSERT_OWNERS, owners)
@@ -159,20 +156,21 @@ def append_pipelined(
     appender with it, wait that much longer."""
     if after is not None:
         try:
-            return _insert_pipelined(pg, after, batch, read_head=False)
+            return _insert_pipelined(pg, batch, after)
         except UniqueViolation:  # another appender wrote after it: read the head
             pass
-    return _insert_pipelined(pg, None, batch, read_head=True)
+    return _insert_pipelined(pg, batch, None)
 
 
 def _insert_pipelined(
-    pg: Any, after: tuple[int, str] | None, batch: list[dict[str, Any]], read_head: bool
+    pg: Any, batch: list[dict[str, Any]], after: tuple[int, str] | None
 ) -> tuple[int, str]:
+    """One transaction appending ``batch`` after ``after``, or after the head read under the
+    lock when ``after`` is None; returns the new head."""
     with pg.pipeline(), pg.transaction():
         pg.execute(_PG_LOCK)
-        if read_head:
-            row = pg.execute(_RAW_HEAD).fetchone()  # sends what is queued and waits
-            after = (int(row[0]), str(row[1])) if row else None
+        if after is None:
+            after = _top(pg.execute(_HEAD).fetchone())  # sends what is queued and waits
         rows, owners = _chained(after, batch)
         with pg.cursor() as cursor:
             cursor.executemany(_PG_INSERT, rows)
@@ -180,6 +178,11 @@ def _insert_pipelined(
                 cursor.executemany(_PG_INSERT_OWNERS, owners)
     # leaving the transaction queues COMMIT; leaving the pipeline sends it all and waits
     return int(rows[-1]["seq"]), str(rows[-1]["hash"])
+
+
+def _top(row: Any) -> tuple[int, str] | None:
+    """A head row as (seq, hash); None for an empty trail."""
+    return (int(row[0]), str(row[1])) if row else None
 
 
 Settle = Callable[[BaseException | None], None]
@@ -278,8 +281,7 @@ def entries_since(session: Session, after: int, limit: int) -> list[AuditEntry]:
 
 def head(db: Session | Connection) -> tuple[int, str] | None:
     """The last entry's sequence number and hash (None for an empty trail)."""
-    row = db.execute(_HEAD).first()
-    return (int(row[0]), str(row[1])) if row else None
+    return _top(db.execute(text(_HEAD)).first())
 
 
 class AuditRecorder:

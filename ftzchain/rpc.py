@@ -67,14 +67,12 @@ class JsonRpc:
         timeout: float = 30.0,
         retries: int = 0,
         fallbacks: Sequence[str] = (),
-        max_batch_bytes: int = MAX_BATCH_BYTES,
     ) -> None:
         self.urls = [url, *(f for f in fallbacks if f != url)]
         self.url = url
         self.retries = retries
         self.failovers = 0
         self.chain_id: int | None = None  # set by whoever checked it: fallbacks must match
-        self.max_batch_bytes = max_batch_bytes
         # Our own retry loop below; one pooled connection per thread that talks at once.
         self._http = urllib3.PoolManager(
             maxsize=8, retries=False, timeout=urllib3.Timeout(total=timeout)
@@ -177,7 +175,7 @@ class JsonRpc:
 
     def batch_outcomes(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """Like :meth:`batch`, but each call's error is returned in its place, not raised.
-        A batch larger than the node accepts (``max_batch_bytes``, :data:`MAX_BATCH_CALLS`)
+        A batch larger than nodes accept (:data:`MAX_BATCH_BYTES`, :data:`MAX_BATCH_CALLS`)
         goes as several requests, one after the other."""
         if not calls:
             return []
@@ -189,7 +187,7 @@ class JsonRpc:
             for i, (m, p) in enumerate(calls)
         ]
         by_id: dict[Any, Any] = {}
-        for start, end in _chunks([len(e) + 1 for e in encoded], self.max_batch_bytes):
+        for start, end in _chunks([len(e) + 1 for e in encoded], MAX_BATCH_BYTES):
             replies = orjson.loads(self._post_body(b"[" + b",".join(encoded[start:end]) + b"]"))
             if isinstance(replies, dict):
                 # One error for the whole request (a node that refuses batches, or this
