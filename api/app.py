@@ -34,11 +34,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Blocking work (SQL, RPC) runs in the thread pool: as many threads as requests admitted.
     to_thread.current_default_thread_limiter().total_tokens = app.state.settings.api_max_in_flight
     yield
-    # Close what the requests opened: the chain client (evidence, invoice calls), the pool.
+    # Close what the requests opened: the chain client (evidence, invoice calls), the audit
+    # writer (once what is queued is appended), the pool.
     context = getattr(app.state, "context", None)
     if context is not None:
         context.close()
-    for name in ("outbox", "recent_items"):
+    for name in ("outbox", "recent_items", "audit_writer"):
         opened = getattr(app.state, name, None)
         if opened is not None:
             opened.close()
@@ -81,8 +82,8 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.include_router(submissions.router, responses=COMMON_ERRORS)
     app.include_router(portal.router)
     app.mount("/static", StaticFiles(directory=portal.STATIC_DIR), name="static")
-    writer = AuditWriter(app.state.engine.url.render_as_string(hide_password=False))
-    app.add_middleware(AuditRecorder, writer=writer, zone=settings.zone)
+    app.state.audit_writer = AuditWriter(app.state.engine.url.render_as_string(hide_password=False))
+    app.add_middleware(AuditRecorder, writer=app.state.audit_writer, zone=settings.zone)
     app.add_middleware(
         Admission,
         max_in_flight=settings.api_max_in_flight,

@@ -139,7 +139,7 @@ def _append_many(url: str, process: int, count: int, start: Any) -> None:
     ]
     for each in done:
         each.result(timeout=120)
-    writer.engine.dispose()
+    writer.close()
 
 
 def test_writers_in_several_processes_take_turns_in_one_chain(db_url: str) -> None:
@@ -172,16 +172,20 @@ def test_a_writer_whose_last_head_is_stale_chains_after_the_true_head(db_url: st
     from indexer.db import migrate
 
     migrate(db_url)
+    # The request's own text is bound into the SQL: quotes, placeholders and statement ends too.
+    hostile = "/v1/x?q=%27'); DROP TABLE audit_entry; -- %s %(seq)s \\' 区"
     one, two = AuditWriter(db_url), AuditWriter(db_url)
     try:
         for i, writer in enumerate([one, one, two, one, two, two, one]):
-            writer.submit({**_FIELDS, "answer_digest": "0x" + f"{i:064x}"}).result(30)
+            fields = {**_FIELDS, "target": f"{hostile}{i}", "answer_digest": "0x" + f"{i:064x}"}
+            writer.submit(fields).result(30)
     finally:
-        one.engine.dispose()
-        two.engine.dispose()
+        one.close()
+        two.close()
     rows = [e.model_dump() for e in _entries(db_url)]
     assert [r["seq"] for r in rows] == list(range(1, 8))
     assert [int(r["answer_digest"], 16) for r in rows] == list(range(7))
+    assert [r["target"] for r in rows] == [f"{hostile}{i}" for i in range(7)]
     assert check_trail(rows, []) == (None, 0)
 
 

@@ -62,7 +62,7 @@ def test_the_audit_owner_index_is_filled_from_the_entries_already_there(db_url: 
     migrate(db_url)
     writer = AuditWriter(db_url)
     writer.submit({k: v for k, v in entry.items() if "hash" not in k} | {"owners": a}).result(30)
-    writer.engine.dispose()
+    writer.close()
     engine = make_engine(db_url)
     with engine.begin() as conn:
         rows = conn.execute(text("SELECT owner, seq FROM audit_owner ORDER BY seq, owner"))
