@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from api.admission import Admission, TokenBuckets
 from api.audit import AuditRecorder, AuditWriter
+from api.auth import SESSION_AND_CURSOR
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
 from api.routers import (
     audit,
@@ -25,6 +26,7 @@ from api.routers import (
     submissions,
     trace,
 )
+from api.session_read import SessionReads
 from ftzchain.settings import FtzSettings, get_settings
 from indexer.db import make_engine
 
@@ -33,7 +35,9 @@ from indexer.db import make_engine
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     # Blocking work (SQL, RPC) runs in the thread pool: as many threads as requests admitted.
     to_thread.current_default_thread_limiter().total_tokens = app.state.settings.api_max_in_flight
+    await app.state.session_reads.open()
     yield
+    await app.state.session_reads.close()
     # Close what the requests opened: the chain client (evidence, invoice calls), the audit
     # writer (once what is queued is appended), the pool.
     context = getattr(app.state, "context", None)
@@ -67,6 +71,14 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
         settings.db_pool_timeout,
         pre_ping=False,
         read_only=True,
+    )
+    # A session read takes a tenth of a millisecond: a few connections serve all a process
+    # can answer, and keep the server's connection count near the engine pool's.
+    app.state.session_reads = SessionReads(
+        app.state.engine,
+        SESSION_AND_CURSOR,
+        min(4, settings.db_pool_size),
+        settings.db_pool_timeout,
     )
     app.state.lookup_buckets = TokenBuckets(settings.lookup_rate_per_minute)
     install_error_handlers(app)

@@ -22,17 +22,17 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import psycopg
-from psycopg.errors import UniqueViolation
-from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, PoolProxiedConnection, Table, event, text
 from sqlmodel import Session, col, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ftzchain.audit import GENESIS, entry_hash
 from indexer.api_tables import AuditEntry, AuditOwner
+
+if TYPE_CHECKING:  # imported where used: psycopg is the postgres extra's
+    import psycopg
 
 log = logging.getLogger(__name__)
 _TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -173,7 +173,11 @@ def append_pg(
     and the head; then the inserts and COMMIT. The head is read by its own statement after
     the lock is granted, so it sees the last appender's commit (a statement's snapshot is
     taken when it starts)."""
-    cursor = psycopg.ClientCursor(pg)
+    from psycopg import ClientCursor
+    from psycopg.errors import UniqueViolation
+    from psycopg.pq import TransactionStatus
+
+    cursor = ClientCursor(pg)
     if after is not None:
         rows, owners = _chained(after, batch)
         sql, params = _pg_inserts(rows, owners)

@@ -20,10 +20,10 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, delete, select, update
@@ -32,6 +32,7 @@ from sqlmodel import Session, col
 from api.audit import note
 from api.deps import SessionDep, SettingsDep
 from api.queries.governance import Standing, standing
+from api.session_read import SessionReads
 from ftzchain.errors import ConfigError, Unauthenticated
 from ftzchain.settings import FtzSettings
 from indexer.api_tables import AuthNonce, AuthSession
@@ -135,14 +136,25 @@ TokenDep = Annotated[str | None, Depends(_token)]
 
 
 async def optional_caller(
-    token: TokenDep, session: SessionDep, settings: SettingsDep
+    request: Request, token: TokenDep, session: SessionDep, settings: SettingsDep
 ) -> Caller | None:
     """The signed-in caller, or None for an anonymous request; an unknown, ended or
     expired token is refused (401) rather than treated as anonymous. (Async: an anonymous
-    request costs no thread hop; a token is looked up in the thread pool.)"""
+    request costs no thread hop; on PostgreSQL a token is looked up from the event loop
+    (api/session_read.py), on SQLite in the thread pool.)"""
     if token is None:
         return None
-    caller = await run_in_threadpool(caller_of, token, session, settings)
+    reads: SessionReads = request.app.state.session_reads
+    if reads.enabled:
+        chain_id = _chain_id(settings)
+        row = await reads.row(_session_params(chain_id, token))
+        address, expires_at, at = _valid_session(row)
+        known = _STANDINGS.get(address, at) if at is not None else None
+        if known is None:  # the index moved (or holds nothing yet): replay the standing
+            known = await run_in_threadpool(_standing_at, session, chain_id, address, at)
+        caller = Caller(address, expires_at, known)
+    else:
+        caller = await run_in_threadpool(caller_of, token, session, settings)
     read = note()
     if read is not None:  # for the audit trail, should the read be a privileged one
         read.caller = caller.address
@@ -180,8 +192,9 @@ _STANDINGS = StandingCache()
 
 
 # Built once: a statement object keeps its compiled form and cache key, so each request only
-# binds the token's hash and the chain id.
-_SESSION_AND_CURSOR = (
+# binds the token's hash and the chain id. On PostgreSQL it is sent from the event loop
+# (api/session_read.py), as the engine's dialect renders it.
+SESSION_AND_CURSOR = (
     select(
         col(AuthSession.address),
         col(AuthSession.expires_at),
@@ -198,26 +211,44 @@ _SESSION_AND_CURSOR = (
 def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
     """The session's caller and its standing now (blocking: one read, two when the index has
     moved since this caller's standing was last replayed)."""
+    chain_id = _chain_id(settings)
+    # On the session's connection: the ORM session's own execute costs 30 µs more a request.
+    row = session.connection().execute(SESSION_AND_CURSOR, _session_params(chain_id, token))
+    address, expires_at, at = _valid_session(row.first())
+    known = _STANDINGS.get(address, at) if at is not None else None
+    if known is None:
+        known = _standing_at(session, chain_id, address, at)
+    return Caller(address, expires_at, known)
+
+
+def _chain_id(settings: FtzSettings) -> int:
     if settings.chain_id is None:
         raise ConfigError("set FTZ_CHAIN_ID: roles are read from that chain's index")
-    chain_id = settings.chain_id
-    # On the session's connection: the ORM session's own execute costs 30 µs more a request.
-    row = (
-        session.connection()
-        .execute(_SESSION_AND_CURSOR, {"chain_id": chain_id, "token_hash": hash_token(token)})
-        .first()
-    )
+    return settings.chain_id
+
+
+def _session_params(chain_id: int, token: str) -> dict[str, Any]:
+    return {"chain_id": chain_id, "token_hash": hash_token(token)}
+
+
+def _valid_session(row: Any) -> tuple[str, int, tuple[int, str] | None]:
+    """A row of :data:`SESSION_AND_CURSOR` as (address, expiry, cursor): 401 unless it is a
+    live session. The cursor is None while nothing is indexed."""
     if row is None or row[2] is not None or row[1] <= int(time.time()):
         raise Unauthenticated("the session is unknown, has ended or has expired: sign in again")
-    address, expires_at = str(row[0]), int(row[1])
-    if row[3] is None:  # nothing indexed yet: nothing to keep
-        return Caller(address, expires_at, standing(session, chain_id, address))
-    at = (int(row[3]), str(row[4]))
-    known = _STANDINGS.get(address, at)
-    if known is None:  # read after the cursor: never older than the cursor it is kept under
-        known = standing(session, chain_id, address)
-        _STANDINGS.put(address, at, known)
-    return Caller(address, expires_at, known)
+    at = (int(row[3]), str(row[4])) if row[3] is not None else None
+    return str(row[0]), int(row[1]), at
+
+
+def _standing_at(
+    session: Session, chain_id: int, address: str, at: tuple[int, str] | None
+) -> Standing:
+    """The standing replayed from the index, kept under the cursor read before it (so never
+    older than that cursor); with nothing indexed yet, nothing is kept."""
+    replayed = standing(session, chain_id, address)
+    if at is not None:
+        _STANDINGS.put(address, at, replayed)
+    return replayed
 
 
 async def signed_in(caller: Annotated[Caller | None, Depends(optional_caller)]) -> Caller:

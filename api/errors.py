@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError as SqlOperationalError
 from sqlalchemy.exc import TimeoutError as SqlTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.session_read import DatabaseBusy, DatabaseUnavailable
 from ftzchain.errors import (
     AlreadyRecorded,
     ChainIdMismatch,
@@ -187,7 +188,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code)
 
     @app.exception_handler(SqlTimeout)
-    async def _pool_exhausted(_request: Request, _exc: SqlTimeout) -> JSONResponse:
+    @app.exception_handler(DatabaseBusy)
+    async def _pool_exhausted(_request: Request, _exc: Exception) -> JSONResponse:
         return JSONResponse(
             error_body("busy", "every database connection is in use; retry shortly"),
             status_code=503,
@@ -195,8 +197,9 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(SqlOperationalError)
-    async def _database_down(_request: Request, exc: SqlOperationalError) -> JSONResponse:
-        _log.warning("database error: %s", exc)
+    @app.exception_handler(DatabaseUnavailable)
+    async def _database_down(_request: Request, exc: Exception) -> JSONResponse:
+        _log.warning("database error: %s", exc.__cause__ or exc)
         return JSONResponse(
             error_body("database_unavailable", "the database does not answer; retry later"),
             status_code=503,

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from ftzchain.errors import ConfigError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-_READ_TIMEOUT_MS = 10_000  # PostgreSQL cancels an API statement after this (then 503)
+READ_TIMEOUT_MS = 10_000  # PostgreSQL cancels an API statement after this (then 503)
 
 
 def normalise_url(url: str) -> str:
@@ -71,7 +71,7 @@ def make_engine(
 
         return engine
     if read_only:  # no answer is worth more than this much of the server's time
-        pool["connect_args"] = {"options": f"-c statement_timeout={_READ_TIMEOUT_MS}"}
+        pool["connect_args"] = {"options": f"-c statement_timeout={READ_TIMEOUT_MS}"}
     return create_engine(url, pool_pre_ping=pre_ping, pool_recycle=600, **pool)
 
 

@@ -6,17 +6,18 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
 from ftzchain.compile import Build
 from ftzchain.devnet import LocalNode
+from ftzchain.devpg import PgServer
 from ftzchain.enums import Rule
 from ftzchain.fingerprints import certificate_key, consignment_key, declaration_key, lot_key
 from ftzchain.invoice import Invoice, invoice_from_json, parse_invoice
 from ftzchain.trace import TraceItem, trace_items
-from tests.conftest import AH, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world
+from tests.conftest import AH, DB_KINDS, ROOT, SH, TEST_CONSORTIUM_KEY, World, make_world
 from tests.indexer.helpers import fresh_db, indexer_for, register_many
 from tests.serving import serving
 
@@ -128,3 +129,18 @@ def served(
             )
         finally:
             world.ctx.close()
+
+
+@pytest.fixture(params=DB_KINDS)
+def served_on(request: pytest.FixtureRequest, served: Served) -> Iterator[Served]:
+    """The served API on each kind of database: on SQLite the shared server; on PostgreSQL a
+    second server over the same chain, indexed into a fresh database."""
+    if request.param == "sqlite":
+        yield served
+        return
+    pg: PgServer = request.getfixturevalue("pg_server")
+    url = pg.create_database()
+    indexer_for(served.world, fresh_db(url)).sync()
+    env = {**served.env, "FTZ_DATABASE_URL": url}
+    with serving(env) as (base, proc):
+        yield replace(served, base=base, db_url=url, pid=proc.pid, env=env)

@@ -30,7 +30,11 @@ def test_nonce_names_what_the_message_must_carry(served: Served) -> None:
     assert first["chain_id"] == served.world.node.chain_id
 
 
-def test_sign_in_shows_the_standing_and_a_revocation_counts_once_indexed(served: Served) -> None:
+def test_sign_in_shows_the_standing_and_a_revocation_counts_once_indexed(
+    served_on: Served,
+) -> None:
+    """On SQLite and PostgreSQL (where the session is read from the event loop)."""
+    served = served_on
     world = served.world
     auditor = LocalSigner.generate()
     governance = world.ctx.governance
@@ -179,3 +183,29 @@ def test_look_ups_by_id_are_limited_per_caller_however_many_sessions(served: Ser
             headers={**first, "content-type": "application/json"},
         )
         assert invoice.status_code == 200, invoice.text
+
+
+def test_a_database_that_stops_answering_gives_503_to_signed_in_and_anonymous_callers(
+    served: Served,
+) -> None:
+    """PostgreSQL stopped under a running API: the session read (from the event loop) and
+    the engine's reads both answer 503 database_unavailable, as does /healthz."""
+    from ftzchain.devpg import start_pg
+
+    pg = start_pg()
+    try:
+        url = pg.create_database()
+        indexer_for(served.world, fresh_db(url)).sync()
+        env = {**served.env, "FTZ_DATABASE_URL": url}
+        with serving(env) as (base, _proc), httpx.Client(base_url=base) as client:
+            signed = bearer(base, served.world.customs.signer)
+            assert client.get("/v1/auth/me", headers=signed).status_code == 200
+            pg.stop()
+            me = client.get("/v1/auth/me", headers=signed)
+            assert _refusal(me)[:2] == (503, "database_unavailable"), me.text
+            assert me.headers["retry-after"] == "5"
+            found = client.get(f"/v1/ip/0x{served.registered.hex()}")
+            assert _refusal(found)[:2] == (503, "database_unavailable"), found.text
+            assert _refusal(client.get("/healthz"))[:2] == (503, "database_unavailable")
+    finally:
+        pg.stop()  # again, if the test failed before it stopped the server (a no-op otherwise)
