@@ -131,6 +131,13 @@ def main() -> int:
         help="api-load: requests of the one-at-a-time baseline",
     )
     parser.add_argument(
+        "--auth-pairs",
+        type=int,
+        default=1000,
+        help="api-load: IP and invoice calls each sent anonymously and signed in, interleaved, "
+        "for auth_overhead",
+    )
+    parser.add_argument(
         "--intake-events", type=int, default=20_000, help="intake: events the clients submit"
     )
     parser.add_argument("--clients", type=int, default=4, help="intake: concurrent enterprises")

@@ -13,7 +13,8 @@ The load is signed in (Sign-In with Ethereum) as the enterprise whose records th
 zone system would be: each request reads its session and standing, graded answers are
 redacted for it, and each privileged read is appended to the audit trail before it is sent.
 ``auth_overhead`` is what that costs: the p95 of the IP and invoice calls signed in over their
-p95 anonymous, one client one request at a time, in the same run. Under load, the same is
+p95 anonymous, one client one request at a time, the anonymous and signed-in requests
+interleaved, in the same run. Under load, the same is
 measured at the offered rate on the IP and invoice calls alone (``ip_invoice_only_*``: p95,
 and the machine's CPU per answer), anonymous and then signed in. The machine's CPU (all
 cores, read from /proc/stat) is reported for each open-loop run: on these 2-core machines the
@@ -234,6 +235,30 @@ def _closed_loop(
     return run
 
 
+def _paired_closed_loop(
+    base: str, calls: list[Call], pairs: int, headers: dict[str, str]
+) -> tuple[Run, Run]:
+    """Each call sent anonymously and signed in, one request at a time, the two interleaved
+    (and which goes first alternating), so that both see the same moments of this shared
+    machine: two runs one after the other differed by whatever else ran meanwhile."""
+    import httpx
+
+    runs = (Run(offered_rps=0), Run(offered_rps=0))
+    with (
+        httpx.Client(base_url=base, timeout=30) as anonymous,
+        httpx.Client(base_url=base, timeout=30, headers=headers) as signed,
+    ):
+        clients = (anonymous, signed)
+        for i in range(pairs):
+            call = calls[i % len(calls)]
+            body = {"content-type": "application/json"} if call.body is not None else {}
+            for which in (0, 1) if i % 2 == 0 else (1, 0):
+                started = time.perf_counter()
+                r = clients[which].request(call.method, call.path, content=call.body, headers=body)
+                runs[which].add(call.kind, r.status_code, (time.perf_counter() - started) * 1000)
+    return runs
+
+
 def _populate(bench: object, args: argparse.Namespace) -> tuple[list[str], list[bytes], list[str]]:
     """IP records, invoices (half pledged) and a traced product on the bench chain."""
     import hashlib
@@ -303,11 +328,11 @@ def bench_api_load(args: argparse.Namespace) -> Result:
                 session = sign_in(base, bench.enterprise)
                 _closed_loop(base, calls, 100, session)  # warm-up
                 public = [c for c in calls if c.kind in ("ip", "invoice")]
-                anonymous = _closed_loop(base, public, args.baseline_queries_load)
-                signed = _closed_loop(base, public, args.baseline_queries_load, session)
+                anonymous, signed = _paired_closed_loop(base, public, args.auth_pairs, session)
                 auth_overhead = signed.percentile(0.95) / anonymous.percentile(0.95)
                 print(
-                    "api-load: IP and invoice calls, one at a time: anonymous p95 "
+                    f"api-load: IP and invoice calls, one at a time ({args.auth_pairs} pairs, "
+                    "anonymous and signed in interleaved): anonymous p95 "
                     f"{anonymous.percentile(0.95):.1f} ms, signed in (session, standing, "
                     f"redaction, audit entry) p95 {signed.percentile(0.95):.1f} ms: "
                     f"auth_overhead {auth_overhead:.2f}"
