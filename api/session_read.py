@@ -1,13 +1,13 @@
 """The one read every signed-in request makes first, on PostgreSQL without a thread hop.
 
 A signed-in request reads its session row and the index cursor before anything else
-(api/auth.py). Through the engine that read is blocking, so it ran in the thread pool: one
-hop there and one back, which on these 2-core machines cost more than the query (310 µs a
-read against 120 µs on the event loop, measured in process). On PostgreSQL it is sent from
-the event loop over psycopg's asyncio driver instead, from a small pool of connections of
-its own (psycopg_pool, kept by psycopg's authors); everything else still runs through the
-engine in the thread pool. SQLite has no asynchronous driver: there the read stays in the
-pool of threads (:meth:`SessionReads.row` returns None for it to be done there).
+(api/auth.py). Through the engine that read blocks, so it ran in the thread pool: one hop
+there and one back, which on these 2-core machines cost more than the query itself (310 µs
+a read against about 110 µs from the event loop, measured in process). On PostgreSQL it is
+sent from the event loop over psycopg's asyncio driver instead, over a small pool of
+connections of its own (psycopg_pool, kept by psycopg's authors); everything else still goes
+through the engine in the thread pool. SQLite has no asynchronous driver: there the read
+stays in the thread pool (``SessionReads.enabled`` is False).
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ class SessionReads:
         from psycopg import OperationalError
         from psycopg_pool import PoolTimeout
 
+        if self._pool is None:
+            raise RuntimeError(
+                "SessionReads.open() was not awaited: serve the app with its lifespan"
+            )
         try:
             async with self._pool.connection() as conn:
                 cursor = await conn.execute(self._sql, params)

@@ -99,9 +99,13 @@ def _all_pages(url: str, headers: dict[str, str]) -> list[dict[str, object]]:
 
 
 def test_concurrent_privileged_reads_are_each_recorded_once_in_one_chain(
-    served: Served,
+    served_on: Served,
 ) -> None:
+    """50 clients at once, on SQLite and PostgreSQL (where the sessions are read from the
+    event loop over a pool of four connections)."""
     from ftzchain.cli.audit import check_trail
+
+    served = served_on
 
     customs = bearer(served.base, served.world.customs.signer)
     before = len(_entries(served.db_url))
