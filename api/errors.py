@@ -189,9 +189,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SqlTimeout)
     @app.exception_handler(DatabaseBusy)
-    async def _pool_exhausted(_request: Request, _exc: Exception) -> JSONResponse:
+    async def _pool_exhausted(_request: Request, exc: Exception) -> JSONResponse:
+        message = "every database connection is in use; retry shortly"
         return JSONResponse(
-            error_body("busy", "every database connection is in use; retry shortly"),
+            error_body("busy", str(exc) if isinstance(exc, DatabaseBusy) else message),
             status_code=503,
             headers={"Retry-After": "1"},
         )

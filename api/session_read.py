@@ -44,6 +44,10 @@ class SessionReads:
             min_size=1,
             max_size=self._size,
             timeout=self._timeout,
+            # Give up reconnecting in the background as soon as a request would have: the
+            # next request then tries at once, so the read recovers with the database (the
+            # pool's default retries for 5 minutes, backing off to a minute between tries).
+            reconnect_timeout=self._timeout,
             kwargs={"autocommit": True, "options": f"-c statement_timeout={READ_TIMEOUT_MS}"},
             open=False,
         )
@@ -70,8 +74,11 @@ class SessionReads:
                 cursor = await conn.execute(self._sql, params)
                 found: tuple[Any, ...] | None = await cursor.fetchone()
                 return found
-        except PoolTimeout as exc:
-            raise DatabaseBusy("every database connection is in use; retry shortly") from exc
+        except PoolTimeout as exc:  # all in use, or none could be opened
+            raise DatabaseBusy(
+                f"no database connection came free or could be opened in {self._timeout:g} s; "
+                "retry shortly"
+            ) from exc
         except OperationalError as exc:
             raise DatabaseUnavailable("the database does not answer; retry later") from exc
 
@@ -81,4 +88,4 @@ class DatabaseUnavailable(Exception):
 
 
 class DatabaseBusy(DatabaseUnavailable):
-    """No connection came free in time (503, retry shortly)."""
+    """No connection came free, or could be opened, in time (503 busy, retry shortly)."""

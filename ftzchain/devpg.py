@@ -53,6 +53,28 @@ class PgServer:
         )
         return f"postgresql+psycopg://ftz@127.0.0.1:{self.port}/{name}"
 
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`pause`) on its data directory and port."""
+        root = self.data_dir.parent
+        self._run(
+            str(self.bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data_dir),
+            "-w",
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            f"-p {self.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off",
+            "start",
+        )
+
+    def pause(self) -> None:
+        """Stop the server and keep its data (a database outage, for tests)."""
+        self._run(
+            str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "fast", "-w", "stop"
+        )
+
     def stop(self) -> None:
         subprocess.run(
             [
@@ -96,16 +118,5 @@ def start_pg() -> PgServer:
         "-E",
         "UTF8",
     )
-    server._run(
-        str(bin_dir / "pg_ctl"),
-        "-D",
-        str(data),
-        "-w",
-        "-l",
-        str(root / "server.log"),
-        "-o",
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off",
-        "start",
-    )
+    server.resume()
     return server
