@@ -140,21 +140,19 @@ async def optional_caller(
 ) -> Caller | None:
     """The signed-in caller, or None for an anonymous request; an unknown, ended or
     expired token is refused (401) rather than treated as anonymous. (Async: an anonymous
-    request costs no thread hop; on PostgreSQL a token is looked up from the event loop
-    (api/session_read.py), on SQLite in the thread pool.)"""
+    request costs no thread hop; a token is looked up without blocking the event loop:
+    api/session_read.py.)"""
     if token is None:
         return None
+    chain_id = _chain_id(settings)
     reads: SessionReads = request.app.state.session_reads
-    if reads.enabled:
-        chain_id = _chain_id(settings)
-        row = await reads.row(_session_params(chain_id, token))
-        address, expires_at, at = _valid_session(row)
-        known = _STANDINGS.get(address, at) if at is not None else None
-        if known is None:  # the index moved (or holds nothing yet): replay the standing
-            known = await run_in_threadpool(_standing_at, session, chain_id, address, at)
-        caller = Caller(address, expires_at, known)
-    else:
-        caller = await run_in_threadpool(caller_of, token, session, settings)
+    address, expires_at, at = _valid_session(
+        await reads.row(session, _session_params(chain_id, token))
+    )
+    known = _STANDINGS.get(address, at) if at is not None else None
+    if known is None:  # the index moved (or holds nothing yet): replay the standing
+        known = await run_in_threadpool(_standing_at, session, chain_id, address, at)
+    caller = Caller(address, expires_at, known)
     read = note()
     if read is not None:  # for the audit trail, should the read be a privileged one
         read.caller = caller.address
@@ -192,8 +190,8 @@ _STANDINGS = StandingCache()
 
 
 # Built once: a statement object keeps its compiled form and cache key, so each request only
-# binds the token's hash and the chain id. On PostgreSQL it is sent from the event loop
-# (api/session_read.py), as the engine's dialect renders it.
+# binds the token's hash and the chain id. Each request sends it through api/session_read.py
+# (on PostgreSQL from the event loop, as the engine's dialect renders it).
 SESSION_AND_CURSOR = (
     select(
         col(AuthSession.address),
@@ -209,16 +207,11 @@ SESSION_AND_CURSOR = (
 
 
 def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
-    """The session's caller and its standing now (blocking: one read, two when the index has
-    moved since this caller's standing was last replayed)."""
+    """The session's caller and its standing now, blocking (the login answers with it)."""
     chain_id = _chain_id(settings)
-    # On the session's connection: the ORM session's own execute costs 30 µs more a request.
     row = session.connection().execute(SESSION_AND_CURSOR, _session_params(chain_id, token))
     address, expires_at, at = _valid_session(row.first())
-    known = _STANDINGS.get(address, at) if at is not None else None
-    if known is None:
-        known = _standing_at(session, chain_id, address, at)
-    return Caller(address, expires_at, known)
+    return Caller(address, expires_at, _standing_at(session, chain_id, address, at))
 
 
 def _chain_id(settings: FtzSettings) -> int:
@@ -244,7 +237,8 @@ def _standing_at(
     session: Session, chain_id: int, address: str, at: tuple[int, str] | None
 ) -> Standing:
     """The standing replayed from the index, kept under the cursor read before it (so never
-    older than that cursor); with nothing indexed yet, nothing is kept."""
+    older than that cursor) for the requests after it; with nothing indexed yet, nothing is
+    kept."""
     replayed = standing(session, chain_id, address)
     if at is not None:
         _STANDINGS.put(address, at, replayed)

@@ -34,6 +34,7 @@ import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ftzchain.devnet import dev_private_key
 from ftzchain.sandbox import NetworkPlan, apply_plan
@@ -219,6 +220,14 @@ def _report_cpu(busy: float, ms_per_answer: float) -> None:
     )
 
 
+def _timed(http: Any, call: Call, run: Run) -> None:
+    """Send ``call`` on the httpx client ``http`` and add its answer to ``run``."""
+    headers = {"content-type": "application/json"} if call.body is not None else {}
+    started = time.perf_counter()
+    r = http.request(call.method, call.path, content=call.body, headers=headers)
+    run.add(call.kind, r.status_code, (time.perf_counter() - started) * 1000)
+
+
 def _closed_loop(
     base: str, calls: list[Call], count: int, headers: dict[str, str] | None = None
 ) -> Run:
@@ -228,10 +237,7 @@ def _closed_loop(
     run = Run(offered_rps=0)
     with httpx.Client(base_url=base, timeout=30, headers=headers) as http:
         for call in calls[:count]:
-            started = time.perf_counter()
-            headers = {"content-type": "application/json"} if call.body is not None else {}
-            r = http.request(call.method, call.path, content=call.body, headers=headers)
-            run.add(call.kind, r.status_code, (time.perf_counter() - started) * 1000)
+            _timed(http, call, run)
     return run
 
 
@@ -250,12 +256,8 @@ def _paired_closed_loop(
     ):
         clients = (anonymous, signed)
         for i in range(pairs):
-            call = calls[i % len(calls)]
-            body = {"content-type": "application/json"} if call.body is not None else {}
             for which in (0, 1) if i % 2 == 0 else (1, 0):
-                started = time.perf_counter()
-                r = clients[which].request(call.method, call.path, content=call.body, headers=body)
-                runs[which].add(call.kind, r.status_code, (time.perf_counter() - started) * 1000)
+                _timed(clients[which], calls[i % len(calls)], runs[which])
     return runs
 
 
