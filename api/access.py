@@ -10,7 +10,10 @@ without one); docs/access.md is rendered from it (a test keeps the two equal). A
   who may see it. Fields not listed are visible to whoever may call;
 - ``by_id``: a look-up by a guessable id (a number, an EPC). Each signed-in caller gets
   ``FTZ_LOOKUP_RATE_PER_MINUTE`` of these a minute, by its address (429 past it), besides the
-  per-client limit every look-up has (api/admission.py).
+  per-client limit every look-up has (api/admission.py);
+- ``reads``: a POST that writes nothing (a verification). Like every GET, it may be served
+  on the standing the process knows, its answer held until the session is confirmed
+  (api/auth.py); an operation that writes reads the caller's session first.
 
 Audiences are read against the caller's standing now (api/auth.py: the indexed Governance
 events) and the record's subject: its owner enterprises and the zones it concerns.
@@ -113,6 +116,7 @@ class Access:
     fields: Mapping[str, Audience] = field(default_factory=dict)
     note: str = ""
     by_id: bool = False
+    reads: bool = False
 
 
 _IP_PARTIES = {"owner": OWNER_OR_COURT, "current_owner": OWNER_OR_COURT, "history": OWNER_OR_COURT}
@@ -129,7 +133,10 @@ TABLE: dict[tuple[str, str], Access] = {
         note="presenting the work's hash verifies it: registered, when, where, frozen or not",
     ),
     ("POST", "/v1/ip/verify"): Access(
-        ANYONE, {"record": OWNER_OR_COURT}, note="registered or not and when: see `registered`"
+        ANYONE,
+        {"record": OWNER_OR_COURT},
+        note="registered or not and when: see `registered`",
+        reads=True,
     ),
     ("GET", "/v1/evidence/{sha256}"): Access(
         OWNER_OR_COURT, note="the bundle names the owner and carries its signature"
@@ -141,6 +148,7 @@ TABLE: dict[tuple[str, str], Access] = {
         {name: TRADE_PARTIES for name in ("events[].zone", "events[].enterprise")}
         | {"events[].conflicts": TRADE_PARTIES},
         note="whoever presents the EPCIS document learns whether and when each event is on chain",
+        reads=True,
     ),
     **{
         ("GET", f"/v1/trace/{name}"): Access(
@@ -182,6 +190,7 @@ TABLE: dict[tuple[str, str], Access] = {
         {name: SELLER_OR_FINANCIER for name in ("status", "refusal", "matched")},
         note="whoever presents the invoice learns whether it is on chain and financeable; "
         "its pledge state is for financiers and its seller",
+        reads=True,
     ),
     ("POST", "/v1/invoices/pledge-request"): Access(
         FINANCIERS, note="prepares the financier's call (the chain checks its role again)"
@@ -208,6 +217,11 @@ TABLE: dict[tuple[str, str], Access] = {
     ("POST", "/v1/invoices/items"): Access(ZONE_CLIENTS, note="applies the consortium key"),
     ("POST", "/v1/invoices/goods-items"): Access(ZONE_CLIENTS, note="applies the consortium key"),
 }
+
+
+def reads_only() -> frozenset[tuple[str, str]]:
+    """The POSTs that write nothing (marked ``reads``); every GET writes nothing too."""
+    return frozenset(k for k, access in TABLE.items() if access.reads)
 
 
 class Withheld(BaseModel):

@@ -10,9 +10,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
+from api.access import reads_only
 from api.admission import Admission, TokenBuckets
 from api.audit import AuditRecorder, AuditWriter
-from api.auth import SESSION_AND_CURSOR
+from api.auth import SESSION_AND_CURSOR, SESSION_HOLDS
 from api.errors import COMMON_ERRORS, add_error_schema, install_error_handlers
 from api.routers import (
     audit,
@@ -77,9 +78,11 @@ def create_app(settings: FtzSettings | None = None, engine: Engine | None = None
     app.state.session_reads = SessionReads(
         app.state.engine,
         SESSION_AND_CURSOR,
+        SESSION_HOLDS,
         min(4, settings.db_pool_size),
         settings.db_pool_timeout,
     )
+    app.state.reads_only = reads_only()
     app.state.lookup_buckets = TokenBuckets(settings.lookup_rate_per_minute)
     install_error_handlers(app)
     add_error_schema(app)

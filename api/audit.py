@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import Connection, Engine, PoolProxiedConnection, Table, event, text
 from sqlmodel import Session, col, select
@@ -38,6 +38,34 @@ log = logging.getLogger(__name__)
 _TABLE: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True)
+class Guard:
+    """A check an appender makes inside its transaction before it appends an entry: ``sql``
+    (one value, a count; named parameters, as the database's driver takes them) read with
+    ``params``. It holds when the count is not 0; an entry whose guard does not hold is not
+    appended."""
+
+    sql: str
+    params: dict[str, Any]
+
+
+class GuardFailed(Exception):
+    """A guard of the batch did not hold: nothing of it was appended."""
+
+
+class Confirmation(Protocol):
+    """A request served on a standing still to be confirmed (api/auth.py)."""
+
+    def guard(self) -> Guard:
+        """The check that confirms it inside its audit entry's append."""
+
+    async def outcome(self) -> Exception | None:
+        """None once confirmed; else why not (the request is then served again)."""
+
+    def cancel(self) -> None:
+        """Stop confirming: the request failed or its client left."""
+
+
 @dataclass
 class ReadNote:
     """What the access checks learned about the request being served."""
@@ -46,6 +74,12 @@ class ReadNote:
     roles: str = ""
     privileged: bool = False
     owners: set[str] = field(default_factory=set)
+    # Served on the standing this process knew, still to be confirmed (api/auth.py): the
+    # answer is held until it is; if it is not, the request is served again with why as
+    # ``refused``.
+    confirming: Confirmation | None = None
+    refused: Exception | None = None
+    may_confirm_later: bool = True  # False when serving again: the session is read first
 
 
 _NOTE: contextvars.ContextVar[ReadNote | None] = contextvars.ContextVar("ftz_read", default=None)
@@ -121,24 +155,34 @@ _SQLITE_INSERT = _insert_sql(_TABLE, ":{}")
 _SQLITE_INSERT_OWNERS = _insert_sql(_OWNER_TABLE, ":{}")
 
 
-def append_sqlite(db: sqlite3.Connection, batch: list[dict[str, Any]]) -> None:
+def append_sqlite(
+    db: sqlite3.Connection,
+    batch: list[dict[str, Any]],
+    guards: list[Guard | None] | None = None,
+) -> list[bool]:
     """Append entries after the current head, in order, on SQLite through the driver itself
-    (a connection in autocommit mode: :func:`_driver_autocommit`). BEGIN IMMEDIATE takes the
-    database's one write lock, waited for by the busy timeout, so appenders in several
-    processes take turns instead of racing for the same sequence numbers; then the head, the
-    inserts and COMMIT. The answer of a privileged read waits for this: SQLAlchemy's
-    connection, transaction and statement layers made it 153 µs per entry in process, the
-    driver alone 43."""
+    (a connection in autocommit mode: :func:`_driver_autocommit`); returns which were
+    appended (those whose guard, if any, held). BEGIN IMMEDIATE takes the database's one
+    write lock, waited for by the busy timeout, so appenders in several processes take turns
+    instead of racing for the same sequence numbers; then the guards, the head, the inserts
+    and COMMIT. The answer of a privileged read waits for this: SQLAlchemy's connection,
+    transaction and statement layers made it 153 µs per entry in process, the driver alone
+    43."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        rows, owners = _chained(_top(db.execute(_HEAD).fetchone()), batch)
-        db.executemany(_SQLITE_INSERT, rows)
-        if owners:
-            db.executemany(_SQLITE_INSERT_OWNERS, owners)
+        kept = [g is None or db.execute(g.sql, g.params).fetchone()[0] != 0 for g in guards or []]
+        kept += [True] * (len(batch) - len(kept))
+        entries = [fields for fields, keep in zip(batch, kept, strict=True) if keep]
+        if entries:
+            rows, owners = _chained(_top(db.execute(_HEAD).fetchone()), entries)
+            db.executemany(_SQLITE_INSERT, rows)
+            if owners:
+                db.executemany(_SQLITE_INSERT_OWNERS, owners)
     except BaseException:
         db.execute("ROLLBACK")
         raise
     db.execute("COMMIT")
+    return kept
 
 
 def _pg_inserts(rows: list[dict[str, Any]], owners: list[dict[str, Any]]) -> tuple[str, list[Any]]:
@@ -157,7 +201,10 @@ def _pg_inserts(rows: list[dict[str, Any]], owners: list[dict[str, Any]]) -> tup
 
 
 def append_pg(
-    pg: psycopg.Connection[Any], batch: list[dict[str, Any]], after: tuple[int, str] | None
+    pg: psycopg.Connection[Any],
+    batch: list[dict[str, Any]],
+    after: tuple[int, str] | None,
+    guards: list[Guard] | None = None,
 ) -> tuple[int, str]:
     """:func:`append_sqlite` on PostgreSQL, where the write lock is a transaction-scoped
     advisory lock; returns the new head. ``pg`` is a psycopg connection in autocommit mode.
@@ -172,31 +219,46 @@ def append_pg(
     string is rolled back. Then, or without a head to trust, two round trips: BEGIN, the lock
     and the head; then the inserts and COMMIT. The head is read by its own statement after
     the lock is granted, so it sees the last appender's commit (a statement's snapshot is
-    taken when it starts)."""
+    taken when it starts).
+
+    ``guards`` go in the same string as the inserts, each as ``SELECT 1 / (count)``: a guard
+    that does not hold divides by zero, which fails and rolls back the whole string, and
+    :class:`GuardFailed` is raised (nothing of the batch appended). One round trip still,
+    where reading the guards first would be two."""
     from psycopg import ClientCursor
-    from psycopg.errors import UniqueViolation
+    from psycopg.errors import DivisionByZero, UniqueViolation
     from psycopg.pq import TransactionStatus
 
     cursor = ClientCursor(pg)
-    if after is not None:
-        rows, owners = _chained(after, batch)
-        sql, params = _pg_inserts(rows, owners)
-        try:
-            cursor.execute(f"{_PG_LOCK}; {sql}", params)
-            return _last(rows)
-        except UniqueViolation:  # another appender wrote after it: read the head
-            pass
-    cursor.execute(f"BEGIN; {_PG_LOCK}; {_HEAD}")
+    checks = "".join(
+        "SELECT 1 / ({}); ".format(cursor.mogrify(g.sql, g.params).replace("%", "%%"))
+        for g in guards or []
+    )
     try:
-        while cursor.nextset():  # to the last statement's result: the head
-            pass
-        rows, owners = _chained(_top(cursor.fetchone()), batch)
-        sql, params = _pg_inserts(rows, owners)
-        cursor.execute(f"{sql}; COMMIT", params)
-    except BaseException:
-        if pg.info.transaction_status in (TransactionStatus.INTRANS, TransactionStatus.INERROR):
-            pg.execute("ROLLBACK")
-        raise
+        if after is not None:
+            rows, owners = _chained(after, batch)
+            sql, params = _pg_inserts(rows, owners)
+            try:
+                cursor.execute(f"{_PG_LOCK}; {checks}{sql}", params)
+                return _last(rows)
+            except UniqueViolation:  # another appender wrote after it: read the head
+                pass
+        cursor.execute(f"BEGIN; {_PG_LOCK}; {_HEAD}")
+        try:
+            while cursor.nextset():  # to the last statement's result: the head
+                pass
+            rows, owners = _chained(_top(cursor.fetchone()), batch)
+            sql, params = _pg_inserts(rows, owners)
+            cursor.execute(f"{checks}{sql}; COMMIT", params)
+        except BaseException:
+            if pg.info.transaction_status in (
+                TransactionStatus.INTRANS,
+                TransactionStatus.INERROR,
+            ):
+                pg.execute("ROLLBACK")
+            raise
+    except DivisionByZero as exc:
+        raise GuardFailed("a guard of the batch did not hold") from exc
     return _last(rows)
 
 
@@ -209,13 +271,14 @@ def _top(row: Any) -> tuple[int, str] | None:
     return (int(row[0]), str(row[1])) if row else None
 
 
-Settle = Callable[[BaseException | None], None]
+Settle = Callable[[BaseException | None, bool], None]  # what failed; else whether appended
 
 
 class AuditWriter:
     """Appends entries from one thread over one connection of its own, kept open, a batch
     per transaction (group commit): however many privileged reads arrive at once, each costs
-    a share of one commit, and none waits on the connection pool requests use."""
+    a share of one commit, and none waits on the connection pool requests use. An entry may
+    come with a :class:`Guard`."""
 
     def __init__(self, database_url: str, max_batch: int = 500) -> None:
         from indexer.db import make_engine
@@ -224,7 +287,7 @@ class AuditWriter:
             make_engine(database_url, pool_size=1, pool_timeout=30, pre_ping=False)
         )
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[tuple[dict[str, Any], Settle] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Queued | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._connection: PoolProxiedConnection | None = None  # only the thread uses it
@@ -233,20 +296,23 @@ class AuditWriter:
     def submit(self, fields: dict[str, Any]) -> Future[None]:
         """Append from a thread: the future is done once the entry is committed."""
         done: Future[None] = Future()
-        self._put(fields, lambda exc: done.set_exception(exc) if exc else done.set_result(None))
+        self._put(
+            (fields, None, lambda exc, _: done.set_exception(exc) if exc else done.set_result(None))
+        )
         return done
 
-    async def record(self, fields: dict[str, Any]) -> None:
-        """Append from the event loop: returns once the entry is committed (raises what the
-        database raised). The writer wakes the loop directly, with no future in between."""
+    async def record(self, fields: dict[str, Any], guard: Guard | None = None) -> bool:
+        """Append from the event loop: returns once the entry is committed, or False once its
+        guard was found not to hold (raises what the database raised). The writer wakes the
+        loop directly, with no future in between."""
         loop = asyncio.get_running_loop()
-        waiting: asyncio.Future[None] = loop.create_future()
+        waiting: asyncio.Future[bool] = loop.create_future()
 
-        def settle(exc: BaseException | None) -> None:
-            loop.call_soon_threadsafe(_settle, waiting, exc)
+        def settle(exc: BaseException | None, appended: bool) -> None:
+            loop.call_soon_threadsafe(_settle, waiting, exc, appended)
 
-        self._put(fields, settle)
-        await waiting
+        self._put((fields, guard, settle))
+        return await waiting
 
     def close(self) -> None:
         """Append what was submitted, then close the connection and the engine."""
@@ -257,8 +323,8 @@ class AuditWriter:
             thread.join()
         self.engine.dispose()
 
-    def _put(self, fields: dict[str, Any], settle: Settle) -> None:
-        self._queue.put((fields, settle))
+    def _put(self, item: _Queued) -> None:
+        self._queue.put(item)
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="audit", daemon=True)
@@ -271,17 +337,18 @@ class AuditWriter:
             if not batch:
                 continue
             failed: BaseException | None = None
+            appended = [False] * len(batch)
             try:
-                self._append([fields for fields, _ in batch])
+                appended = self._append([f for f, _, _ in batch], [g for _, g, _ in batch])
             except Exception as exc:  # every read in the batch is refused, none lost silently
                 failed = exc
-            for _, settle in batch:
-                settle(failed)
+            for (_, _, settle), done in zip(batch, appended, strict=True):
+                settle(failed, done)
         if self._connection is not None:
             self._connection.close()
             self._connection = None
 
-    def _next_batch(self) -> tuple[list[tuple[dict[str, Any], Settle]], bool]:
+    def _next_batch(self) -> tuple[list[_Queued], bool]:
         """Waits for an entry, then takes those queued behind it, up to ``max_batch``; and
         whether :meth:`close` was called (its mark is queued behind the last entry)."""
         batch = []
@@ -296,27 +363,38 @@ class AuditWriter:
                 return batch, False
         return batch, True
 
-    def _append(self, batch: list[dict[str, Any]]) -> None:
+    def _append(self, batch: list[dict[str, Any]], guards: list[Guard | None]) -> list[bool]:
         if self._connection is None:  # the driver's connection, set up by the engine
             self._connection = self.engine.raw_connection()
         driver = self._connection.driver_connection
         head, self._head = self._head, None  # trusted again only once committed
         try:
-            if self.engine.dialect.name == "postgresql":
-                self._head = append_pg(cast("psycopg.Connection[Any]", driver), batch, head)
-            else:
-                append_sqlite(cast(sqlite3.Connection, driver), batch)
+            if self.engine.dialect.name != "postgresql":
+                return append_sqlite(cast(sqlite3.Connection, driver), batch, guards)
+            pg = cast("psycopg.Connection[Any]", driver)
+            try:
+                self._head = append_pg(pg, batch, head, [g for g in guards if g is not None])
+                return [True] * len(batch)
+            except GuardFailed:  # rolled back: append the unguarded, leave the guarded out
+                kept = [g is None for g in guards]
+                rest = [fields for fields, keep in zip(batch, kept, strict=True) if keep]
+                if rest:
+                    self._head = append_pg(pg, rest, head)
+                return kept
         except Exception:  # whatever went wrong, the next batch starts on a new connection
             self._connection.invalidate()
             self._connection = None
             raise
 
 
-def _settle(waiting: asyncio.Future[None], exc: BaseException | None) -> None:
+_Queued = tuple[dict[str, Any], Guard | None, Settle]
+
+
+def _settle(waiting: asyncio.Future[bool], exc: BaseException | None, appended: bool) -> None:
     if waiting.done():  # the request was cancelled (its client went away)
         return
     if exc is None:
-        waiting.set_result(None)
+        waiting.set_result(appended)
     else:
         waiting.set_exception(exc)
 
@@ -343,6 +421,12 @@ class AuditRecorder:
     A privileged answer is held until its entry is appended (the answer's digest is part of
     the entry); if the entry cannot be written, the caller gets 503 instead of the answer, so
     no privileged read goes unrecorded.
+
+    An answer served on a standing still to be confirmed (``ReadNote.confirming``, set by
+    api/auth.py) is held too, privileged or not, until the session query confirms it. If it
+    does not, the answer is dropped unsent and unrecorded, and the request is served once
+    more with its session read first (its body replayed from what was received: only
+    requests with a body of at most :data:`REPLAYABLE_BYTES` are served this way).
     """
 
     def __init__(self, app: ASGIApp, writer: AuditWriter, zone: str | None) -> None:
@@ -354,11 +438,35 @@ class AuditRecorder:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        current = ReadNote()
+        replayable = _replayable(scope)
+        received: list[Message] = []
+
+        async def receiving() -> Message:
+            message = await receive()
+            if replayable:
+                received.append(message)
+            return message
+
+        refused = await self._serve(scope, receiving, send, ReadNote(may_confirm_later=replayable))
+        if refused is None:
+            return
+        replayed = iter(list(received))
+
+        async def replaying() -> Message:
+            return next(replayed, None) or await receive()
+
+        again = ReadNote(refused=refused, may_confirm_later=False)
+        await self._serve(scope, replaying, send, again)
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, current: ReadNote
+    ) -> Exception | None:
+        """Serve the request once; when its answer was dropped to be served again, why."""
         token = _NOTE.set(current)
         body_hash, answer_hash = hashlib.sha256(), hashlib.sha256()
         seen_body = False
         held: list[Message] | None = None
+        refused: Exception | None = None
 
         async def receiving() -> Message:
             nonlocal seen_body
@@ -369,10 +477,11 @@ class AuditRecorder:
             return message
 
         async def sending(message: Message) -> None:
-            nonlocal held
+            nonlocal held, refused
             if message["type"] == "http.response.start":
                 ok = 200 <= int(message["status"]) < 300
-                if current.privileged and current.caller and ok:
+                recorded = current.privileged and current.caller and ok
+                if recorded or current.confirming is not None:
                     held = [message]
                     return
             elif message["type"] == "http.response.body" and held is not None:
@@ -380,15 +489,9 @@ class AuditRecorder:
                 answer_hash.update(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                fields = self._fields(scope, current, body_hash, seen_body, answer_hash)
-                try:
-                    await self.writer.record(fields)
-                except Exception:  # the database refused: refuse the answer too
-                    log.exception("a privileged read could not be recorded; answered 503")
-                    await _unavailable(send)
-                    return
-                for kept in held:
-                    await send(kept)
+                refused = await self._release(
+                    scope, current, held, body_hash, seen_body, answer_hash, send
+                )
                 return
             await send(message)
 
@@ -396,6 +499,47 @@ class AuditRecorder:
             await self.app(scope, receiving, sending)
         finally:
             _NOTE.reset(token)
+            if current.confirming is not None:
+                current.confirming.cancel()  # a no-op once confirmed
+        return refused
+
+    async def _release(
+        self,
+        scope: Scope,
+        current: ReadNote,
+        held: list[Message],
+        body_hash: Any,
+        seen_body: bool,
+        answer_hash: Any,
+        send: Send,
+    ) -> Exception | None:
+        """Send a held answer once it is confirmed and, if privileged, recorded; or return why
+        it was dropped unsent. A privileged answer still to be confirmed is confirmed inside
+        its entry's append where the confirmation allows (:class:`Guard`), else apart first."""
+        pending = current.confirming
+        ok = 200 <= int(held[0]["status"]) < 300
+        recorded = bool(current.privileged and current.caller and ok)
+        guard = pending.guard() if pending is not None and recorded else None
+        if pending is not None and guard is None:
+            refused = await pending.outcome()
+            if refused is not None:
+                return refused
+        if recorded:
+            fields = self._fields(scope, current, body_hash, seen_body, answer_hash)
+            try:
+                if not await self.writer.record(fields, guard):
+                    assert pending is not None  # only a guarded entry is left out
+                    refused = await pending.outcome()  # confirmed apart, to say why
+                    if refused is not None:
+                        return refused
+                    await self.writer.record(fields)
+            except Exception:  # the database refused: refuse the answer too
+                log.exception("a privileged read could not be recorded; answered 503")
+                await _unavailable(send)
+                return None
+        for kept in held:
+            await send(kept)
+        return None
 
     def _fields(
         self,
@@ -419,6 +563,21 @@ class AuditRecorder:
             "owners": ",".join(sorted(current.owners))[:4000],
             "answer_digest": "0x" + answer_hash.hexdigest(),
         }
+
+
+# A request may be served before its session is confirmed only if it can be served again:
+# its body is kept until then, so only a body known to be this small (a Content-Length).
+REPLAYABLE_BYTES = 1024 * 1024
+
+
+def _replayable(scope: Scope) -> bool:
+    length = b"0"  # HTTP/1.1: no Content-Length and no Transfer-Encoding means no body
+    for name, value in scope.get("headers", ()):
+        if name == b"transfer-encoding":
+            return False
+        if name == b"content-length":
+            length = value
+    return length.isdigit() and int(length) <= REPLAYABLE_BYTES
 
 
 async def _unavailable(send: Send) -> None:

@@ -9,10 +9,22 @@ indexer has passed its block. Each request reads its session row and the indexer
 one query; the standing replayed from the events is kept per process and reused only while
 the cursor (block number and hash) is the one it was read at. The cursor is written in the
 same transaction as the rows, so an unchanged cursor means unchanged Governance rows.
+
+A request that writes nothing (a GET, or a POST the access table marks ``reads``), from a
+session this process has read before, does not wait for that query: it is served on the
+standing the process knows, and its answer is held (api/audit.py) until the database
+confirms the session is live and the index where that standing was read
+(:class:`SessionCheck`): a privileged answer inside its audit entry's append, which it
+waits for anyway, any other by the same query once the answer is ready. If the session
+has ended or expired, or the standing changed, the held answer is dropped unsent and
+unrecorded and the request is served again the ordinary way, so the caller gets exactly
+what it would have got had the session been read first. A request that writes reads its
+session first.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import string
@@ -26,10 +38,10 @@ from urllib.parse import urlsplit
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlmodel import Session, col
 
-from api.audit import note
+from api.audit import Guard, ReadNote, note
 from api.deps import SessionDep, SettingsDep
 from api.queries.governance import Standing, standing
 from api.session_read import SessionReads
@@ -145,20 +157,182 @@ async def optional_caller(
     if token is None:
         return None
     chain_id = _chain_id(settings)
+    params = _session_params(chain_id, token)
     reads: SessionReads = request.app.state.session_reads
-    address, expires_at, at = _valid_session(
-        await reads.row(session, _session_params(chain_id, token))
-    )
+    read = note()
+    if read is not None and read.may_confirm_later and _writes_nothing(request):
+        served = _on_known_standing(read, reads, params, chain_id)
+        if served is not None:
+            return _noted(served, read)
+    refused = read.refused if read is not None else None  # served again: why it was dropped
+    if refused is not None and not isinstance(refused, StandingMoved):
+        raise refused  # the session query's own answer: 401, or 503
+    address, expires_at, at = _valid_session(await reads.row(session, params))
+    _SESSIONS.put(params["token_hash"], address, expires_at)
     known = _STANDINGS.get(address, at) if at is not None else None
     if known is None:  # the index moved (or holds nothing yet): replay the standing
         known = await run_in_threadpool(_standing_at, session, chain_id, address, at)
-    caller = Caller(address, expires_at, known)
-    read = note()
+    return _noted(Caller(address, expires_at, known), read)
+
+
+def _writes_nothing(request: Request) -> bool:
+    """Whether the operation being served writes nothing: a GET or HEAD (the portal's pages
+    too), or a POST the access table marks ``reads``."""
+    if request.method in ("GET", "HEAD"):
+        return True
+    route = request.scope.get("route")
+    reads_only: frozenset[tuple[str, str]] = request.app.state.reads_only
+    return (request.method, getattr(route, "path", "")) in reads_only
+
+
+def _on_known_standing(
+    read: ReadNote, reads: SessionReads, params: dict[str, Any], chain_id: int
+) -> Caller | None:
+    """The caller as this process last confirmed it, to be confirmed again before its
+    answer leaves (:class:`SessionCheck`); None when this process knows nothing usable of
+    the session."""
+    known = _SESSIONS.get(params["token_hash"])
+    if known is None or known[1] <= int(time.time()):
+        return None
+    address, expires_at = known
+    latest = _STANDINGS.latest(address)
+    if latest is None:
+        return None
+    cursor, standing_then = latest
+    read.confirming = SessionCheck(reads, params, chain_id, address, cursor, standing_then)
+    return Caller(address, expires_at, standing_then)
+
+
+class SessionCheck:
+    """Confirms a request served on the standing this process knew: the session is live
+    and the index where the standing was read (or, if it moved, the standing replayed is
+    the same). api/audit.py holds the answer until then.
+
+    A privileged answer is confirmed inside its audit entry's append, which it waits for
+    anyway: the appender checks :data:`SESSION_HOLDS` in its transaction (a
+    :class:`~api.audit.Guard`), so the session costs no read of its own. Any other answer is
+    confirmed by the session query once it is ready, as the request would have read it
+    first. Nothing runs beside the request: a read started beside it only contends with it
+    for the interpreter (measured no faster one request at a time on SQLite, and slower
+    under load)."""
+
+    def __init__(
+        self,
+        reads: SessionReads,
+        params: dict[str, Any],
+        chain_id: int,
+        address: str,
+        cursor: tuple[int, str],
+        served_on: Standing,
+    ) -> None:
+        self._reads, self._params, self._chain_id = reads, params, chain_id
+        self._address, self._cursor, self._served_on = address, cursor, served_on
+        self._task: asyncio.Future[Exception | None] | None = None
+
+    def guard(self) -> Guard:
+        return Guard(
+            self._reads.holds_sql,
+            {
+                **self._params,
+                "now": int(time.time()),
+                "block_number": self._cursor[0],
+                "block_hash": self._cursor[1],
+            },
+        )
+
+    async def outcome(self) -> Exception | None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(
+                _confirmed(
+                    self._reads,
+                    self._params,
+                    self._chain_id,
+                    self._address,
+                    self._cursor,
+                    self._served_on,
+                )
+            )
+        return await self._task
+
+    def cancel(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+
+class StandingMoved(Exception):
+    """The caller's standing is not the one its request was served on."""
+
+
+async def _confirmed(
+    reads: SessionReads,
+    params: dict[str, Any],
+    chain_id: int,
+    address: str,
+    cursor: tuple[int, str],
+    served_on: Standing,
+) -> Exception | None:
+    """None when the session is live now and the caller's standing is the one a request
+    was served on; else why not: :class:`StandingMoved`, or what the session query raised
+    (401 for a session ended or expired, 503 for a database that failed), which the request
+    served again raises in turn (:func:`optional_caller`)."""
+    try:
+        _, _, at = _valid_session(await reads.row_apart(params))
+        if at is not None and (
+            at == cursor
+            or await run_in_threadpool(_replayed_equals, reads, chain_id, address, at, served_on)
+        ):
+            return None
+        return StandingMoved()
+    except Exception as exc:
+        return exc
+
+
+def _replayed_equals(
+    reads: SessionReads,
+    chain_id: int,
+    address: str,
+    at: tuple[int, str],
+    served_on: Standing,
+) -> bool:
+    """The index moved: replay the standing (kept for the requests after) and compare."""
+    with reads.session() as session:
+        return _standing_at(session, chain_id, address, at) == served_on
+
+
+def _noted(caller: Caller, read: ReadNote | None) -> Caller:
     if read is not None:  # for the audit trail, should the read be a privileged one
         read.caller = caller.address
         roles = [f"{r}@{z}" for r, z in sorted(caller.standing.roles)]
         read.roles = ",".join([*roles, *(["committee"] if caller.standing.committee else [])])
     return caller
+
+
+class SessionCache:
+    """Sessions this process has read live: token hash → (address, expiry), a bounded LRU.
+    Only ever a guess to be confirmed (an entry says nothing about whether the session has
+    ended since)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token_hash: str) -> tuple[str, int] | None:
+        with self._lock:
+            kept = self._entries.get(token_hash)
+            if kept is not None:
+                self._entries.move_to_end(token_hash)
+            return kept
+
+    def put(self, token_hash: str, address: str, expires_at: int) -> None:
+        with self._lock:
+            self._entries[token_hash] = (address, expires_at)
+            self._entries.move_to_end(token_hash)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+_SESSIONS = SessionCache()
 
 
 class StandingCache:
@@ -177,6 +351,11 @@ class StandingCache:
                 return None
             self._entries.move_to_end(address)
             return kept[1]
+
+    def latest(self, address: str) -> tuple[tuple[int, str], Standing] | None:
+        """The standing last kept for ``address``, with the cursor it was read at."""
+        with self._lock:
+            return self._entries.get(address)
 
     def put(self, address: str, cursor: tuple[int, str], value: Standing) -> None:
         with self._lock:
@@ -206,11 +385,28 @@ SESSION_AND_CURSOR = (
 )
 
 
+# What a live session is, as :func:`_valid_session` reads it, in SQL for the audit appender:
+# not ended, not expired, and the index at the cursor a standing was read at. A count: 1 when
+# the session holds, else 0.
+SESSION_HOLDS = (
+    select(func.count())
+    .select_from(AuthSession)
+    .join(ChainCursor, col(ChainCursor.chain_id) == bindparam("chain_id"))
+    .where(col(AuthSession.token_hash) == bindparam("token_hash"))
+    .where(col(AuthSession.ended_at).is_(None))
+    .where(col(AuthSession.expires_at) > bindparam("now"))
+    .where(col(ChainCursor.block_number) == bindparam("block_number"))
+    .where(col(ChainCursor.block_hash) == bindparam("block_hash"))
+)
+
+
 def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
     """The session's caller and its standing now, blocking (the login answers with it)."""
     chain_id = _chain_id(settings)
-    row = session.connection().execute(SESSION_AND_CURSOR, _session_params(chain_id, token))
+    params = _session_params(chain_id, token)
+    row = session.connection().execute(SESSION_AND_CURSOR, params)
     address, expires_at, at = _valid_session(row.first())
+    _SESSIONS.put(params["token_hash"], address, expires_at)
     return Caller(address, expires_at, _standing_at(session, chain_id, address, at))
 
 

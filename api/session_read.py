@@ -8,6 +8,11 @@ sent from the event loop over psycopg's asyncio driver instead, over a small poo
 connections of its own (psycopg_pool, kept by psycopg's authors); everything else still goes
 through the engine in the thread pool. SQLite has no asynchronous driver: there the read
 runs in the thread pool, on the request's own session.
+
+A request that writes nothing, from a session this process has read before, is served
+without waiting for the read (api/auth.py): its answer waits instead, for the audit
+appender's check of :data:`~api.auth.SESSION_HOLDS` (:attr:`SessionReads.holds_sql`) or for
+the same read made once the answer is ready (:meth:`SessionReads.row_apart`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import Any
 
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine, Select
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlmodel import Session
 
 from indexer.db import READ_TIMEOUT_MS
@@ -26,12 +32,21 @@ class SessionReads:
     itself, on SQLite in the thread pool. Opened and closed by the app's lifespan."""
 
     def __init__(
-        self, engine: Engine, statement: Select[*tuple[Any, ...]], size: int, timeout: float
+        self,
+        engine: Engine,
+        statement: Select[*tuple[Any, ...]],
+        holds: Select[*tuple[Any, ...]],
+        size: int,
+        timeout: float,
     ) -> None:
         self._on_loop = engine.dialect.name == "postgresql"  # SQLite: in the thread pool
+        self._engine = engine
         self._statement = statement
         # The statement as the engine's own dialect renders it: one definition of the query.
         self._sql = str(statement.compile(dialect=engine.dialect))
+        # The check as the database's driver takes it, with named parameters.
+        driver = engine.dialect if self._on_loop else SQLiteDialect_pysqlite(paramstyle="named")
+        self._holds_sql = str(holds.compile(dialect=driver))
         self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
             hide_password=False
         )
@@ -62,6 +77,15 @@ class SessionReads:
             await self._pool.close()
             self._pool = None
 
+    @property
+    def holds_sql(self) -> str:
+        """The check, as the database's driver takes it (named parameters)."""
+        return self._holds_sql
+
+    def session(self) -> Session:
+        """A session of its own, for work after a request's session has closed."""
+        return Session(self._engine)
+
     async def row(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The statement's first row (None when it found nothing). On PostgreSQL it raises
         :class:`DatabaseUnavailable` when the database does not answer or no connection
@@ -69,6 +93,16 @@ class SessionReads:
         raises, its handlers answer)."""
         if not self._on_loop:
             return await run_in_threadpool(self._read, session, params)
+        return await self._read_on_loop(params)
+
+    async def row_apart(self, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """:meth:`row` on a connection of its own, for when the request's session has
+        closed (an answer held for its confirmation)."""
+        if not self._on_loop:
+            return await run_in_threadpool(self._read_apart, params)
+        return await self._read_on_loop(params)
+
+    async def _read_on_loop(self, params: dict[str, Any]) -> tuple[Any, ...] | None:
         from psycopg import OperationalError
         from psycopg_pool import PoolTimeout
 
@@ -88,6 +122,11 @@ class SessionReads:
             ) from exc
         except OperationalError as exc:
             raise DatabaseUnavailable("the database does not answer; retry later") from exc
+
+    def _read_apart(self, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        with self._engine.connect() as conn:
+            found = conn.execute(self._statement, params).first()
+        return tuple(found) if found is not None else None
 
     def _read(self, session: Session, params: dict[str, Any]) -> tuple[Any, ...] | None:
         # On the session's connection: the ORM session's own execute costs 30 µs more a read.

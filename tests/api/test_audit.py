@@ -193,6 +193,44 @@ def test_a_writer_whose_last_head_is_stale_chains_after_the_true_head(db_url: st
     assert check_trail(rows, []) == (None, 0)
 
 
+def test_a_guarded_entry_is_appended_only_if_its_guard_holds(db_url: str) -> None:
+    """An entry may come with a guard the appender checks in its transaction (the session of
+    a read served before it was confirmed: api/auth.py). Queued together, on SQLite and
+    PostgreSQL: an entry whose guard fails is left out and said to be, the unguarded ones are
+    appended in order, and the chain has no gap. (On PostgreSQL a failed guard leaves out
+    every guarded entry of its batch, which the reads behind them then confirm apart.)"""
+    import asyncio
+
+    from api.audit import AuditWriter, Guard
+    from ftzchain.cli.audit import check_trail
+    from indexer.db import migrate
+
+    migrate(db_url)
+    fails, holds = Guard("SELECT 0", {}), Guard("SELECT 1", {})
+    writer = AuditWriter(db_url)
+
+    async def appended() -> list[bool]:
+        return await asyncio.gather(
+            *(
+                writer.record({**_FIELDS, "answer_digest": "0x" + f"{i:064x}"}, guard)
+                for i, guard in enumerate([None, fails, None, holds, fails])
+            )
+        )
+
+    try:
+        done = asyncio.run(appended())
+        assert done[:3] == [True, False, True] and done[4] is False
+        if "sqlite" in db_url:
+            assert done[3] is True
+        assert writer.submit({**_FIELDS, "answer_digest": "0x" + f"{5:064x}"}).result(30) is None
+    finally:
+        writer.close()
+    rows = [e.model_dump() for e in _entries(db_url)]
+    assert [int(r["answer_digest"], 16) for r in rows] == [i for i in range(5) if done[i]] + [5]
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
+    assert check_trail(rows, []) == (None, 0)
+
+
 def _copy(db_url: str, to: Path) -> str:
     """A consistent copy of the served (WAL) database, to tamper with."""
     source = sqlite3.connect(db_url.removeprefix("sqlite:///"))

@@ -8,10 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from sqlmodel import Session
 
+from api.audit import head
+from api.auth import end_session
 from ftzchain.domain import role_id, zone_id
 from ftzchain.enums import GovernanceAction as Action
 from ftzchain.signing import LocalSigner
+from indexer.db import make_engine
 from tests.api.conftest import INVOICE_JSON, Served
 from tests.api.signin import bearer, login, siwe_message
 from tests.conftest import DB_KINDS
@@ -79,6 +83,84 @@ def test_sign_in_shows_the_standing_and_a_revocation_counts_once_indexed(
             401,
             "unauthenticated",
         )
+
+
+def test_an_answer_served_before_its_session_is_read_leaves_only_once_confirmed(
+    served_on: Served,
+) -> None:
+    """A verification or a GET from a session the process has read before is served on the
+    standing the process knows, and confirmed before it leaves: a privileged answer inside
+    its audit entry's append, any other by the session read (api/auth.py). The caller gets
+    what the database says by the time the answer leaves, and each answer sent is recorded
+    once: the index moving on (standing unchanged) changes nothing; after a revocation is
+    indexed the pledge state is withheld (the body posted again intact) and the answer first
+    computed for a financier leaves no entry; a session ended elsewhere (another process's
+    logout) gets 401, on a privileged read and on any other."""
+    served = served_on
+    world = served.world
+    financier, bystander = LocalSigner.generate(), LocalSigner.generate()
+
+    def decide(action: Action, account: str, role: str = "FINANCIER") -> None:
+        world.ctx.governance.decide(
+            world.committee[:2],
+            action,
+            role=role_id(role),
+            account=account,
+            zone_id=zone_id("CN-SH"),
+        )
+
+    decide(Action.GRANT_ROLE, financier.address)
+    indexer = indexer_for(world, fresh_db(served.db_url))
+    indexer.sync()
+    signed = bearer(served.base, financier)
+    owner = bearer(served.base, world.sh_enterprise)
+    engine = make_engine(served.db_url)
+
+    def entries() -> int:
+        with engine.connect() as db:
+            top = head(db)
+        return top[0] if top else 0
+
+    def ended(headers: dict[str, str]) -> None:
+        with Session(engine) as db:
+            assert end_session(db, headers["Authorization"].removeprefix("Bearer "))
+
+    try:
+        with httpx.Client(base_url=served.base) as client:
+
+            def verify() -> list[str]:
+                headers = {**signed, "content-type": "application/json"}
+                answer = client.post("/v1/invoices/verify", content=INVOICE_JSON, headers=headers)
+                assert answer.status_code == 200, answer.text
+                return sorted(w["field"] for w in answer.json()["withheld"])
+
+            before = entries()
+            assert [verify() for _ in range(3)] == [[]] * 3  # read first, then known
+            assert entries() == before + 3
+            decide(Action.GRANT_ROLE, bystander.address, "AUDITOR")  # the index moves on
+            indexer.sync()
+            assert verify() == []
+            assert entries() == before + 4
+            decide(Action.REVOKE_ROLE, financier.address)
+            indexer.sync()
+            assert verify() == ["matched", "refusal", "status"]
+            assert entries() == before + 4  # nothing privileged left, so nothing recorded
+            assert client.get("/v1/auth/me", headers=signed).status_code == 200
+            ended(signed)
+            assert _refusal(client.get("/v1/auth/me", headers=signed))[:2] == (
+                401,
+                "unauthenticated",
+            )
+            work = f"/v1/ip/0x{served.registered.hex()}"
+            for _ in range(2):
+                shown = client.get(work, headers=owner)
+                assert shown.status_code == 200 and shown.json()["owner"], shown.text
+            assert entries() == before + 6
+            ended(owner)
+            assert _refusal(client.get(work, headers=owner))[:2] == (401, "unauthenticated")
+            assert entries() == before + 6
+    finally:
+        engine.dispose()
 
 
 def test_an_enterprise_sees_its_binding_and_the_cookie_signs_the_portal_in(served: Served) -> None:
