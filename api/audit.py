@@ -423,10 +423,11 @@ class AuditRecorder:
     no privileged read goes unrecorded.
 
     An answer served on a standing still to be confirmed (``ReadNote.confirming``, set by
-    api/auth.py) is held too, privileged or not, until the session query confirms it. If it
-    does not, the answer is dropped unsent and unrecorded, and the request is served once
-    more with its session read first (its body replayed from what was received: only
-    requests with a body of at most :data:`REPLAYABLE_BYTES` are served this way).
+    api/auth.py) is held too, privileged or not, until it is confirmed: a privileged one by
+    its entry's :class:`Guard`, any other by the session read. If it is not, the answer is
+    dropped unsent and unrecorded, and the request is served once more with its session read
+    first (its body replayed from what was received: only requests with a body of at most
+    :data:`REPLAYABLE_BYTES` are served this way).
     """
 
     def __init__(self, app: ASGIApp, writer: AuditWriter, zone: str | None) -> None:
