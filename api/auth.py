@@ -32,7 +32,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -168,8 +168,8 @@ async def optional_caller(
     if refused is not None and not isinstance(refused, StandingMoved):
         raise refused  # the session query's own answer: 401, or 503
     address, expires_at, at = _valid_session(await reads.row(session, params))
-    _SESSIONS.put(params["token_hash"], address, expires_at)
-    known = _STANDINGS.get(address, at) if at is not None else None
+    _SESSIONS.put(params["token_hash"], (address, expires_at))
+    known = _standing_kept(address, at) if at is not None else None
     if known is None:  # the index moved (or holds nothing yet): replay the standing
         known = await run_in_threadpool(_standing_at, session, chain_id, address, at)
     return _noted(Caller(address, expires_at, known), read)
@@ -195,7 +195,7 @@ def _on_known_standing(
     if known is None or known[1] <= int(time.time()):
         return None
     address, expires_at = known
-    latest = _STANDINGS.latest(address)
+    latest = _STANDINGS.get(address)
     if latest is None:
         return None
     cursor, standing_then = latest
@@ -242,61 +242,36 @@ class SessionCheck:
 
     async def outcome(self) -> Exception | None:
         if self._task is None:
-            self._task = asyncio.ensure_future(
-                _confirmed(
-                    self._reads,
-                    self._params,
-                    self._chain_id,
-                    self._address,
-                    self._cursor,
-                    self._served_on,
-                )
-            )
+            self._task = asyncio.ensure_future(self._confirm())
         return await self._task
 
     def cancel(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
 
+    async def _confirm(self) -> Exception | None:
+        """None when the session is live now and the caller's standing is the one the
+        request was served on; else why not: :class:`StandingMoved`, or what the session
+        query raised (401 for a session ended or expired, 503 for a database that failed),
+        which the request served again raises in turn (:func:`optional_caller`)."""
+        try:
+            _, _, at = _valid_session(await self._reads.row_apart(self._params))
+            if at is not None and (
+                at == self._cursor or await run_in_threadpool(self._replayed_is_same, at)
+            ):
+                return None
+            return StandingMoved()
+        except Exception as exc:
+            return exc
+
+    def _replayed_is_same(self, at: tuple[int, str]) -> bool:
+        """The index moved: replay the standing (kept for the requests after) and compare."""
+        with self._reads.session() as session:
+            return _standing_at(session, self._chain_id, self._address, at) == self._served_on
+
 
 class StandingMoved(Exception):
     """The caller's standing is not the one its request was served on."""
-
-
-async def _confirmed(
-    reads: SessionReads,
-    params: dict[str, Any],
-    chain_id: int,
-    address: str,
-    cursor: tuple[int, str],
-    served_on: Standing,
-) -> Exception | None:
-    """None when the session is live now and the caller's standing is the one a request
-    was served on; else why not: :class:`StandingMoved`, or what the session query raised
-    (401 for a session ended or expired, 503 for a database that failed), which the request
-    served again raises in turn (:func:`optional_caller`)."""
-    try:
-        _, _, at = _valid_session(await reads.row_apart(params))
-        if at is not None and (
-            at == cursor
-            or await run_in_threadpool(_replayed_equals, reads, chain_id, address, at, served_on)
-        ):
-            return None
-        return StandingMoved()
-    except Exception as exc:
-        return exc
-
-
-def _replayed_equals(
-    reads: SessionReads,
-    chain_id: int,
-    address: str,
-    at: tuple[int, str],
-    served_on: Standing,
-) -> bool:
-    """The index moved: replay the standing (kept for the requests after) and compare."""
-    with reads.session() as session:
-        return _standing_at(session, chain_id, address, at) == served_on
 
 
 def _noted(caller: Caller, read: ReadNote | None) -> Caller:
@@ -307,65 +282,45 @@ def _noted(caller: Caller, read: ReadNote | None) -> Caller:
     return caller
 
 
-class SessionCache:
-    """Sessions this process has read live: token hash → (address, expiry), a bounded LRU.
-    Only ever a guess to be confirmed (an entry says nothing about whether the session has
-    ended since)."""
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class Lru(Generic[K, V]):
+    """A bounded map that forgets the entry used least recently; shared by the threads of
+    one process."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._entries: OrderedDict[str, tuple[str, int]] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, token_hash: str) -> tuple[str, int] | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
-            kept = self._entries.get(token_hash)
+            kept = self._entries.get(key)
             if kept is not None:
-                self._entries.move_to_end(token_hash)
+                self._entries.move_to_end(key)
             return kept
 
-    def put(self, token_hash: str, address: str, expires_at: int) -> None:
+    def put(self, key: K, value: V) -> None:
         with self._lock:
-            self._entries[token_hash] = (address, expires_at)
-            self._entries.move_to_end(token_hash)
+            self._entries[key] = value
+            self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
 
-_SESSIONS = SessionCache()
+# Sessions this process has read live: token hash → (address, expiry). Only ever a guess to
+# be confirmed: an entry says nothing about whether the session has ended since.
+_SESSIONS: Lru[str, tuple[str, int]] = Lru()
+# Standings replayed from the index: address → (the cursor it was read at, the standing).
+_STANDINGS: Lru[str, tuple[tuple[int, str], Standing]] = Lru()
 
 
-class StandingCache:
-    """Standings replayed from the index, each kept with the cursor it was read at; a bounded
-    LRU shared by the threads of one process."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._entries: OrderedDict[str, tuple[tuple[int, str], Standing]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, address: str, cursor: tuple[int, str]) -> Standing | None:
-        with self._lock:
-            kept = self._entries.get(address)
-            if kept is None or kept[0] != cursor:
-                return None
-            self._entries.move_to_end(address)
-            return kept[1]
-
-    def latest(self, address: str) -> tuple[tuple[int, str], Standing] | None:
-        """The standing last kept for ``address``, with the cursor it was read at."""
-        with self._lock:
-            return self._entries.get(address)
-
-    def put(self, address: str, cursor: tuple[int, str], value: Standing) -> None:
-        with self._lock:
-            self._entries[address] = (cursor, value)
-            self._entries.move_to_end(address)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-
-_STANDINGS = StandingCache()
+def _standing_kept(address: str, cursor: tuple[int, str]) -> Standing | None:
+    """The standing kept for ``address`` if it was read at ``cursor``."""
+    kept = _STANDINGS.get(address)
+    return kept[1] if kept is not None and kept[0] == cursor else None
 
 
 # Built once: a statement object keeps its compiled form and cache key, so each request only
@@ -406,7 +361,7 @@ def caller_of(token: str, session: Session, settings: FtzSettings) -> Caller:
     params = _session_params(chain_id, token)
     row = session.connection().execute(SESSION_AND_CURSOR, params)
     address, expires_at, at = _valid_session(row.first())
-    _SESSIONS.put(params["token_hash"], address, expires_at)
+    _SESSIONS.put(params["token_hash"], (address, expires_at))
     return Caller(address, expires_at, _standing_at(session, chain_id, address, at))
 
 
@@ -437,7 +392,7 @@ def _standing_at(
     kept."""
     replayed = standing(session, chain_id, address)
     if at is not None:
-        _STANDINGS.put(address, at, replayed)
+        _STANDINGS.put(address, (at, replayed))
     return replayed
 
 
