@@ -60,10 +60,8 @@ class Confirmation(Protocol):
         """The check that confirms it inside its audit entry's append."""
 
     async def outcome(self) -> Exception | None:
-        """None once confirmed; else why not (the request is then served again)."""
-
-    def cancel(self) -> None:
-        """Stop confirming: the request failed or its client left."""
+        """None once confirmed by a read of its own; else why not (the request is then
+        served again)."""
 
 
 @dataclass
@@ -500,8 +498,6 @@ class AuditRecorder:
             await self.app(scope, receiving, sending)
         finally:
             _NOTE.reset(token)
-            if current.confirming is not None:
-                current.confirming.cancel()  # a no-op once confirmed
         return refused
 
     async def _release(
@@ -516,18 +512,18 @@ class AuditRecorder:
     ) -> Exception | None:
         """Send a held answer once it is confirmed and, if privileged, recorded; or return why
         it was dropped unsent. A privileged answer still to be confirmed is confirmed inside
-        its entry's append where the confirmation allows (:class:`Guard`), else apart first."""
+        its entry's append (:class:`Guard`), any other by a read of its own first."""
         pending = current.confirming
         ok = 200 <= int(held[0]["status"]) < 300
         recorded = bool(current.privileged and current.caller and ok)
-        guard = pending.guard() if pending is not None and recorded else None
-        if pending is not None and guard is None:
+        if pending is not None and not recorded:
             refused = await pending.outcome()
             if refused is not None:
                 return refused
         if recorded:
             fields = self._fields(scope, current, body_hash, seen_body, answer_hash)
             try:
+                guard = pending.guard() if pending is not None else None
                 if not await self.writer.record(fields, guard):
                     assert pending is not None  # only a guarded entry is left out
                     refused = await pending.outcome()  # confirmed apart, to say why

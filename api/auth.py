@@ -24,7 +24,6 @@ session first.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import secrets
 import string
@@ -227,7 +226,6 @@ class SessionCheck:
     ) -> None:
         self._reads, self._params, self._chain_id = reads, params, chain_id
         self._address, self._cursor, self._served_on = address, cursor, served_on
-        self._task: asyncio.Future[Exception | None] | None = None
 
     def guard(self) -> Guard:
         return Guard(
@@ -241,15 +239,6 @@ class SessionCheck:
         )
 
     async def outcome(self) -> Exception | None:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._confirm())
-        return await self._task
-
-    def cancel(self) -> None:
-        if self._task is not None and not self._task.done():
-            self._task.cancel()
-
-    async def _confirm(self) -> Exception | None:
         """None when the session is live now and the caller's standing is the one the
         request was served on; else why not: :class:`StandingMoved`, or what the session
         query raised (401 for a session ended or expired, 503 for a database that failed),
