@@ -16,6 +16,7 @@ import contextvars
 import hashlib
 import logging
 import queue
+import re
 import sqlite3
 import threading
 import time
@@ -198,11 +199,48 @@ def _pg_inserts(rows: list[dict[str, Any]], owners: list[dict[str, Any]]) -> tup
     return "; ".join(sql), params
 
 
+# A statement's named parameters as the psycopg driver takes them (%(name)s).
+_NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+Prepared = dict[str, tuple[str, tuple[str, ...]]]  # guard SQL → statement, parameter names
+
+
+def _guard_calls(
+    pg: psycopg.Connection[Any], guards: list[Guard], prepared: Prepared
+) -> tuple[str, list[Any]]:
+    """The guards as statements of one string, ``EXECUTE name(%s, …); `` each, with their
+    values in order. Each guard's SQL is prepared on ``pg`` the first time it is met, as
+    ``SELECT 1 / (count)``, and noted in ``prepared``, which belongs to that connection
+    (a new connection starts with an empty one). Planned once there, not at every append:
+    the session check, a count over a join, cost 0.3 ms more an append to an idle server
+    when it was sent as text to be planned each time (measured, p50)."""
+    calls, values = [], []
+    for guard in guards:
+        if guard.sql not in prepared:
+            names: list[str] = []
+
+            def numbered(found: re.Match[str], names: list[str] = names) -> str:
+                if found[1] not in names:
+                    names.append(found[1])
+                return f"${names.index(found[1]) + 1}"
+
+            body = _NAMED_PARAMETER.sub(numbered, guard.sql).replace("%%", "%")
+            statement = f"ftz_audit_guard_{len(prepared)}"
+            pg.execute(f"PREPARE {statement} AS SELECT 1 / ({body})")  # sent as is: no values
+            prepared[guard.sql] = (statement, tuple(names))
+        statement, names_in_order = prepared[guard.sql]
+        slots = f"({', '.join(['%s'] * len(names_in_order))})" if names_in_order else ""
+        calls.append(f"EXECUTE {statement}{slots}; ")
+        values += [guard.params[name] for name in names_in_order]
+    return "".join(calls), values
+
+
 def append_pg(
     pg: psycopg.Connection[Any],
     batch: list[dict[str, Any]],
     after: tuple[int, str] | None,
     guards: list[Guard] | None = None,
+    prepared: Prepared | None = None,
 ) -> tuple[int, str]:
     """:func:`append_sqlite` on PostgreSQL, where the write lock is a transaction-scoped
     advisory lock; returns the new head. ``pg`` is a psycopg connection in autocommit mode.
@@ -219,25 +257,25 @@ def append_pg(
     the lock is granted, so it sees the last appender's commit (a statement's snapshot is
     taken when it starts).
 
-    ``guards`` go in the same string as the inserts, each as ``SELECT 1 / (count)``: a guard
-    that does not hold divides by zero, which fails and rolls back the whole string, and
-    :class:`GuardFailed` is raised (nothing of the batch appended). One round trip still,
-    where reading the guards first would be two."""
+    ``guards`` go in the same string as the inserts, each a statement prepared on ``pg``
+    (:func:`_guard_calls`; ``prepared`` says which are, on this connection) that divides 1 by
+    its count: a guard that does not hold divides by zero, which fails and rolls back the
+    whole string, and :class:`GuardFailed` is raised (nothing of the batch appended). One
+    round trip still, where reading the guards first would be two."""
     from psycopg import ClientCursor
     from psycopg.errors import DivisionByZero, UniqueViolation
     from psycopg.pq import TransactionStatus
 
+    if guards and prepared is None:
+        raise ValueError("guards need the Prepared of their connection (one per connection)")
     cursor = ClientCursor(pg)
-    checks = "".join(
-        "SELECT 1 / ({}); ".format(cursor.mogrify(g.sql, g.params).replace("%", "%%"))
-        for g in guards or []
-    )
+    checks, check_values = _guard_calls(pg, guards or [], {} if prepared is None else prepared)
     try:
         if after is not None:
             rows, owners = _chained(after, batch)
             sql, params = _pg_inserts(rows, owners)
             try:
-                cursor.execute(f"{_PG_LOCK}; {checks}{sql}", params)
+                cursor.execute(f"{_PG_LOCK}; {checks}{sql}", check_values + params)
                 return _last(rows)
             except UniqueViolation:  # another appender wrote after it: read the head
                 pass
@@ -247,7 +285,7 @@ def append_pg(
                 pass
             rows, owners = _chained(_top(cursor.fetchone()), batch)
             sql, params = _pg_inserts(rows, owners)
-            cursor.execute(f"{checks}{sql}; COMMIT", params)
+            cursor.execute(f"{checks}{sql}; COMMIT", check_values + params)
         except BaseException:
             if pg.info.transaction_status in (
                 TransactionStatus.INTRANS,
@@ -289,6 +327,7 @@ class AuditWriter:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._connection: PoolProxiedConnection | None = None  # only the thread uses it
+        self._prepared: Prepared = {}  # the guards prepared on that connection
         self._head: tuple[int, str] | None = None  # what this writer committed last
 
     def submit(self, fields: dict[str, Any]) -> Future[None]:
@@ -364,6 +403,7 @@ class AuditWriter:
     def _append(self, batch: list[dict[str, Any]], guards: list[Guard | None]) -> list[bool]:
         if self._connection is None:  # the driver's connection, set up by the engine
             self._connection = self.engine.raw_connection()
+            self._prepared = {}
         driver = self._connection.driver_connection
         head, self._head = self._head, None  # trusted again only once committed
         try:
@@ -371,7 +411,8 @@ class AuditWriter:
                 return append_sqlite(cast(sqlite3.Connection, driver), batch, guards)
             pg = cast("psycopg.Connection[Any]", driver)
             try:
-                self._head = append_pg(pg, batch, head, [g for g in guards if g is not None])
+                present = [g for g in guards if g is not None]
+                self._head = append_pg(pg, batch, head, present, self._prepared)
                 return [True] * len(batch)
             except GuardFailed:  # rolled back: append the unguarded, leave the guarded out
                 kept = [g is None for g in guards]

@@ -231,6 +231,51 @@ def test_a_guarded_entry_is_appended_only_if_its_guard_holds(db_url: str) -> Non
     assert check_trail(rows, []) == (None, 0)
 
 
+def test_a_guard_is_prepared_on_each_connection_the_writer_opens(
+    db_factory: Callable[[], str],
+) -> None:
+    """On PostgreSQL a guard is a statement prepared on the writer's connection the first
+    time it is met, its values sent at each append: the same guard holds for one value and
+    not for another. When the connection is lost (its server process terminated), the
+    batch on it fails and the next one, on a new connection, prepares the guard again there
+    instead of calling a statement that connection never had."""
+    import asyncio
+
+    import psycopg
+
+    from api.audit import AuditWriter, Guard
+    from ftzchain.cli.audit import check_trail
+    from indexer.db import migrate
+
+    url = db_factory()
+    if "postgresql" not in url:
+        pytest.skip("prepared guards are PostgreSQL's (SQLite reads each in its transaction)")
+    migrate(url)
+    nonzero = "SELECT %(n)s::int"  # holds unless n is 0
+    writer = AuditWriter(url)
+
+    def record(i: int, n: int) -> bool:
+        fields = {**_FIELDS, "answer_digest": "0x" + f"{i:064x}"}
+        return asyncio.run(writer.record(fields, Guard(nonzero, {"n": n})))
+
+    try:
+        assert [record(0, 1), record(1, 0), record(2, 7)] == [True, False, True]
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as other:
+            ended = other.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        assert ended == [(True,)]  # the writer's one connection
+        with pytest.raises(psycopg.OperationalError):
+            record(3, 1)
+        assert [record(4, 1), record(5, 0)] == [True, False]
+    finally:
+        writer.close()
+    rows = [e.model_dump() for e in _entries(url)]
+    assert [int(r["answer_digest"], 16) for r in rows] == [0, 2, 4]
+    assert check_trail(rows, []) == (None, 0)
+
+
 def _copy(db_url: str, to: Path) -> str:
     """A consistent copy of the served (WAL) database, to tamper with."""
     source = sqlite3.connect(db_url.removeprefix("sqlite:///"))
